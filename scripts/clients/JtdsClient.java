@@ -1,0 +1,18 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+// Logs in with jTDS (Java / JSSE), runs SELECT 1, disconnects.
+// usage: java -cp /usr/share/java/jtds.jar JtdsClient.java PORT SSL   (SSL: off | request | require)
+import java.sql.*;
+
+public class JtdsClient {
+    public static void main(String[] args) throws Exception {
+        String port = args.length > 0 ? args[0] : "1433";
+        String ssl = args.length > 1 ? args[1] : "require";
+        Class.forName("net.sourceforge.jtds.jdbc.Driver");
+        String url = "jdbc:jtds:sqlserver://127.0.0.1:" + port + "/master;ssl=" + ssl + ";loginTimeout=5";
+        try (Connection c = DriverManager.getConnection(url, "sa", "pw");
+             Statement s = c.createStatement();
+             ResultSet r = s.executeQuery("SELECT 1")) {
+            while (r.next()) System.out.println("row " + r.getInt(1));
+        }
+    }
+}

@@ -1,0 +1,28 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+// Logs in with tedious (Node.js / OpenSSL), runs SELECT 1, disconnects.
+// usage: node tedious_client.js PORT ENCRYPT   (ENCRYPT: true | false | strict)
+const { Connection, Request } = require('tedious');
+const port = parseInt(process.argv[2] || '1433', 10);
+const mode = process.argv[3] || 'true';
+const encrypt = mode === 'strict' ? 'strict' : mode === 'true';
+const fs = require('fs');
+const ca = process.env.TDS_LAB_CA ? fs.readFileSync(process.env.TDS_LAB_CA) : undefined;
+const conn = new Connection({
+  server: '127.0.0.1',
+  authentication: { type: 'default', options: { userName: 'sa', password: 'pw' } },
+  options: { port, encrypt, trustServerCertificate: true, connectTimeout: 5000,
+             cryptoCredentialsDetails: { minVersion: process.env.TLS_MIN || 'TLSv1.2',
+                                         maxVersion: process.env.TLS_MAX || 'TLSv1.3', ca } },
+});
+let failed = false;
+conn.on('connect', (err) => {
+  if (err) { console.error('connect:', err.message); failed = true; conn.close(); return; }
+  const req = new Request('SELECT 1', (e, rows) => {
+    if (e) { console.error('query:', e.message); failed = true; } else console.log('rows', rows);
+    conn.close();
+  });
+  conn.execSql(req);
+});
+conn.on('end', () => process.exit(failed ? 1 : 0));
+conn.on('error', (e) => { console.error('error:', e.message); process.exit(1); });
+conn.connect();

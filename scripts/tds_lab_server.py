@@ -1,0 +1,428 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: GPL-2.0-or-later
+"""A small TDS lab server for loopback captures.
+
+It behaves like SQL Server on the wire, as far as tdstls cares:
+PRELOGIN response, the TLS handshake carried inside TDS PRELOGIN packets
+(type 0x12, or 0x04 with --tls-in-type04), raw TLS records on TCP after the
+handshake (TDS 7.x), LOGIN7 answered with LOGINACK + ENVCHANGE + DONE, an SQL
+batch answered with one INT row, and a close after the client's. TDS 8 strict
+(--strict) puts TLS first on TCP with ALPN tds/8.0 and PRELOGIN inside it.
+
+--fail picks one of the failure modes users meet; see FAILURES below.
+
+For every connection it prints one JSON line on stdout with what it saw of the
+handshake (client port, suite, DH lengths and first bytes), the ground truth
+that scripts/make_corpus.sh uses to pick connections out of a bulk capture.
+"""
+import argparse
+import json
+import os
+import socket
+import ssl
+import struct
+import sys
+import time
+
+import tls_peek
+
+FAILURES = {
+    "none": "normal login, query, close after the client",
+    "fin-before-prelogin-response": "read PRELOGIN, close (FIN) without answering",
+    "fin-after-client-hello": "read the ClientHello, close (FIN): no common version/suite, as Schannel does",
+    "alert-after-client-hello": "offer nothing the client accepts: OpenSSL sends a fatal alert, then FIN",
+    "fin-after-client-finished": "read ClientKeyExchange/ChangeCipherSpec/Finished, close (FIN) without the "
+                                 "server's Finished: the KB 4557473 signature",
+    "rst-after-client-finished": "same point, but close with RST",
+}
+
+TDS_SQL_BATCH, TDS_RESPONSE, TDS_LOGIN7, TDS_PRELOGIN = 0x01, 0x04, 0x10, 0x12
+STATUS_EOM = 0x01
+ENCRYPT_OFF, ENCRYPT_ON, ENCRYPT_NOT_SUP, ENCRYPT_REQ = 0, 1, 2, 3
+
+
+class Closed(Exception):
+    pass
+
+
+class Wire:
+    """The TCP socket, with TDS framing and chunked writes.
+
+    segment > 0 cuts every write into chunks of that many bytes, each sent on
+    its own (TCP_NODELAY), so TDS packets straddle TCP segments."""
+
+    def __init__(self, sock, packet_size, segment):
+        self.sock = sock
+        self.packet_size = packet_size
+        self.segment = segment
+        self.packet_id = 0
+        self.pending = b""
+
+    def send(self, data):
+        if self.segment <= 0:
+            self.sock.sendall(data)
+            return
+        for i in range(0, len(data), self.segment):
+            self.sock.sendall(data[i:i + self.segment])
+            time.sleep(0.003)
+
+    def recv_exact(self, n):
+        while len(self.pending) < n:
+            chunk = self.sock.recv(65536)
+            if not chunk:
+                raise Closed()
+            self.pending += chunk
+        out, self.pending = self.pending[:n], self.pending[n:]
+        return out
+
+    def read_packet(self):
+        header = self.recv_exact(8)
+        ptype, status, length = header[0], header[1], struct.unpack(">H", header[2:4])[0]
+        if length < 8:
+            raise Closed()
+        return ptype, status, self.recv_exact(length - 8)
+
+    def read_message(self):
+        """Packets until end-of-message: (type, payload)."""
+        payload = b""
+        while True:
+            ptype, status, data = self.read_packet()
+            payload += data
+            if status & STATUS_EOM:
+                return ptype, payload
+
+    def frame(self, ptype, payload):
+        """TDS packets of at most packet_size bytes, EOM on the last one.
+        Packet ids run on per connection, as servers number them freely."""
+        room = self.packet_size - 8
+        chunks = [payload[i:i + room] for i in range(0, len(payload), room)] or [b""]
+        out = b""
+        for i, chunk in enumerate(chunks):
+            self.packet_id = (self.packet_id + 1) & 0xFF
+            status = STATUS_EOM if i == len(chunks) - 1 else 0
+            out += struct.pack(">BBHHBB", ptype, status, len(chunk) + 8, 0, self.packet_id, 0) + chunk
+        return out
+
+    def send_message(self, ptype, payload):
+        self.send(self.frame(ptype, payload))
+
+
+def ucs2(s):
+    return s.encode("utf-16-le")
+
+
+def prelogin_options(options):
+    """PRELOGIN option list: [(token, bytes)] -> payload."""
+    header_len = 5 * len(options) + 1
+    head, body = b"", b""
+    for token, value in options:
+        head += struct.pack(">BHH", token, header_len + len(body), len(value))
+        body += value
+    return head + b"\xff" + body
+
+
+def parse_prelogin(payload):
+    options, i = {}, 0
+    while i < len(payload) and payload[i] != 0xFF and i + 5 <= len(payload):
+        token, off, ln = struct.unpack(">BHH", payload[i:i + 5])
+        options[token] = payload[off:off + ln]
+        i += 5
+    return options
+
+
+def prelogin_response(encryption):
+    return prelogin_options([
+        (0x00, bytes([16, 0, 0x10, 0x00, 0, 0])),  # VERSION 16.0.4096
+        (0x01, bytes([encryption])),
+        (0x02, b"\x00"),                           # INSTOPT
+        (0x03, b""),                               # THREADID
+        (0x04, b"\x00"),                           # MARS off
+    ])
+
+
+def tds72_or_later(login7):
+    """LOGIN7's TDSVersion (little-endian at offset 4): 7.2 widened UserType and row counts."""
+    return len(login7) >= 8 and struct.unpack("<I", login7[4:8])[0] >= 0x72090002
+
+
+def done_token(status, curcmd, rows, wide):
+    return b"\xfd" + struct.pack("<HH", status, curcmd) + struct.pack("<Q" if wide else "<I", rows)
+
+
+def login_response(wide):
+    def envchange(kind, new, old):
+        body = bytes([kind, len(new)]) + ucs2(new) + bytes([len(old)]) + ucs2(old)
+        return b"\xe3" + struct.pack("<H", len(body)) + body
+
+    prog = "tdstls-lab"
+    ack_body = (b"\x01" + bytes([0x74, 0x00, 0x00, 0x04]) + bytes([len(prog)]) + ucs2(prog)
+                + bytes([16, 0, 0x10, 0x00]))
+    collation = b"\x07" + bytes([5]) + b"\x09\x04\xd0\x00\x34" + b"\x00"
+    return (envchange(1, "master", "")
+            + b"\xe3" + struct.pack("<H", len(collation)) + collation
+            + b"\xad" + struct.pack("<H", len(ack_body)) + ack_body
+            + envchange(4, "4096", "4096")
+            + done_token(0, 0, 0, wide))
+
+
+def select_one_response(wide):
+    user_type = struct.pack("<I" if wide else "<H", 0)
+    colmetadata = b"\x81" + struct.pack("<H", 1) + user_type + struct.pack("<H", 0x0001) + b"\x26\x04" + b"\x00"
+    row = b"\xd1" + b"\x04" + struct.pack("<i", 1)
+    return colmetadata + row + done_token(0x10, 0xC1, 1, wide)
+
+
+def answer_batch(ptype, payload, wide):
+    """A SELECT gets one INT row (jTDS reads @@MAX_PRECISION at login, and an
+    int suits it); anything else (drivers' SET batches) a bare DONE."""
+    if ptype == TDS_SQL_BATCH and ucs2("SELECT ") in payload:
+        return select_one_response(wide)
+    return done_token(0, 0, 0, wide)
+
+
+def make_context(args):
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    ctx.load_cert_chain(args.cert, args.key)
+    if args.dhparams:
+        ctx.load_dh_params(args.dhparams)
+    if args.ciphers:
+        ctx.set_ciphers(args.ciphers)
+    versions = {"1.2": ssl.TLSVersion.TLSv1_2, "1.3": ssl.TLSVersion.TLSv1_3}
+    if args.tls in versions:
+        ctx.minimum_version = ctx.maximum_version = versions[args.tls]
+    if args.fail == "alert-after-client-hello":
+        # Nothing the client accepts: TLS 1.0 only. OpenSSL answers a modern
+        # ClientHello with a fatal protocol_version alert.
+        ctx.set_ciphers("DEFAULT:@SECLEVEL=0")
+        ctx.minimum_version = ctx.maximum_version = ssl.TLSVersion.TLSv1
+    if args.strict:
+        ctx.set_alpn_protocols(["tds/8.0"])
+    if args.keylog:
+        ctx.keylog_filename = args.keylog
+    return ctx
+
+
+class TlsInTds:
+    """Server TLS driven through memory BIOs, its records carried in TDS."""
+
+    def __init__(self, ctx, wire, carrier_type, peek):
+        self.incoming, self.outgoing = ssl.MemoryBIO(), ssl.MemoryBIO()
+        self.tls = ctx.wrap_bio(self.incoming, self.outgoing, server_side=True)
+        self.wire, self.carrier_type, self.peek = wire, carrier_type, peek
+
+    def flush_in_tds(self):
+        data = self.outgoing.read()
+        if data:
+            self.peek.feed(data, from_server=True)
+            self.wire.send_message(self.carrier_type, data)
+
+    def flush_raw(self):
+        data = self.outgoing.read()
+        if data:
+            self.wire.send(data)
+
+    def feed(self, data, from_client=True):
+        if from_client:
+            self.peek.feed(data, from_server=False)
+        self.incoming.write(data)
+
+    def handshake_step(self):
+        """True once the handshake is done."""
+        try:
+            self.tls.do_handshake()
+            return True
+        except ssl.SSLWantReadError:
+            return False
+
+    def read_raw_record(self):
+        header = self.wire.recv_exact(5)
+        return header + self.wire.recv_exact(struct.unpack(">H", header[3:5])[0])
+
+    def read_plain(self, n):
+        """Decrypted bytes, reading raw TLS records from TCP as needed."""
+        out = b""
+        while len(out) < n:
+            try:
+                out += self.tls.read(n - len(out))
+            except ssl.SSLWantReadError:
+                self.incoming.write(self.read_raw_record())
+            except ssl.SSLZeroReturnError:
+                raise Closed()
+        return out
+
+    def write_plain(self, data):
+        self.tls.write(data)
+        self.flush_raw()
+
+
+def abort(sock, how):
+    if how == "rst":
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        sock.close()
+    else:
+        sock.shutdown(socket.SHUT_WR)
+        time.sleep(0.05)
+        sock.close()
+
+
+def serve_tds7(conn, args, ctx, peek):
+    wire = Wire(conn, args.packet_size, args.segment)
+    ptype, payload = wire.read_message()
+    if ptype != TDS_PRELOGIN:
+        raise Closed()
+    if args.fail == "fin-before-prelogin-response":
+        return abort(conn, "fin")
+    client_enc = parse_prelogin(payload).get(0x01, b"\x02")[0]
+    if args.encryption == "notsup" or client_enc == ENCRYPT_NOT_SUP:
+        answer = ENCRYPT_NOT_SUP
+    elif args.encryption == "off":
+        answer = ENCRYPT_ON if client_enc in (ENCRYPT_ON, ENCRYPT_REQ) else ENCRYPT_OFF
+    else:
+        answer = ENCRYPT_REQ
+    peek.info["encryption"] = answer
+    wire.send_message(TDS_RESPONSE, prelogin_response(answer))
+
+    tls = None
+    if answer != ENCRYPT_NOT_SUP:
+        carrier = TDS_RESPONSE if args.tls_in_type04 else TDS_PRELOGIN
+        tls = TlsInTds(ctx, wire, carrier, peek)
+        flights = 0
+        while True:
+            ptype, payload = wire.read_message()
+            flights += 1
+            tls.feed(payload)
+            if flights == 1 and args.fail == "fin-after-client-hello":
+                return abort(conn, "fin")
+            if flights == 2 and args.fail in ("fin-after-client-finished", "rst-after-client-finished"):
+                return abort(conn, args.fail[:3])
+            try:
+                done = tls.handshake_step()
+            except ssl.SSLError:
+                tls.flush_in_tds()  # the alert
+                return abort(conn, "fin")
+            tls.flush_in_tds()
+            if done:
+                break
+
+    # LOGIN7: encrypted unless encryption is not supported.
+    def read_message():
+        if tls is None or not encrypted_now[0]:
+            return wire.read_message()
+        ptype, payload = None, b""
+        while True:
+            header = tls.read_plain(8)
+            body = tls.read_plain(struct.unpack(">H", header[2:4])[0] - 8)
+            ptype, payload = header[0], payload + body
+            if header[1] & STATUS_EOM:
+                return ptype, payload
+
+    def send_message(ptype, payload):
+        if tls is None or not encrypted_now[0]:
+            wire.send_message(ptype, payload)
+        else:
+            tls.write_plain(wire.frame(ptype, payload))
+
+    encrypted_now = [tls is not None]
+    ptype, payload = read_message()
+    if ptype != TDS_LOGIN7:
+        raise Closed()
+    if answer == ENCRYPT_OFF:
+        encrypted_now[0] = False  # only the login packet is encrypted
+    wide = tds72_or_later(payload)
+    send_message(TDS_RESPONSE, login_response(wide))
+    while True:
+        ptype, payload = read_message()
+        send_message(TDS_RESPONSE, answer_batch(ptype, payload, wide))
+
+
+def serve_tds8(conn, args, ctx, peek):
+    """TDS 8 strict: TLS first on TCP, TDS inside it."""
+    wire = Wire(conn, args.packet_size, args.segment)
+    tls = TlsInTds(ctx, wire, None, peek)
+    while True:
+        tls.feed(tls.read_raw_record())
+        try:
+            done = tls.handshake_step()
+        except ssl.SSLError:
+            tls.flush_raw()
+            return abort(conn, "fin")
+        data = tls.outgoing.read()
+        if data:
+            peek.feed(data, from_server=True)
+            wire.send(data)
+        if done:
+            break
+
+    def read_message():
+        payload = b""
+        while True:
+            header = tls.read_plain(8)
+            payload += tls.read_plain(struct.unpack(">H", header[2:4])[0] - 8)
+            if header[1] & STATUS_EOM:
+                return header[0], payload
+
+    ptype, _ = read_message()
+    if ptype != TDS_PRELOGIN:
+        raise Closed()
+    tls.write_plain(wire.frame(TDS_RESPONSE, prelogin_response(ENCRYPT_REQ)))
+    ptype, payload = read_message()
+    if ptype != TDS_LOGIN7:
+        raise Closed()
+    wide = tds72_or_later(payload)
+    tls.write_plain(wire.frame(TDS_RESPONSE, login_response(wide)))
+    while True:
+        ptype, payload = read_message()
+        tls.write_plain(wire.frame(TDS_RESPONSE, answer_batch(ptype, payload, wide)))
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=1433)
+    p.add_argument("--cert", required=True)
+    p.add_argument("--key", required=True)
+    p.add_argument("--dhparams", help="PEM DH parameters (needed for TLS_DHE_* suites)")
+    p.add_argument("--ciphers", help="OpenSSL cipher string for TLS <= 1.2, e.g. DHE-RSA-AES256-GCM-SHA384")
+    p.add_argument("--tls", choices=["1.2", "1.3", "any"], default="any")
+    p.add_argument("--encryption", choices=["off", "on", "req", "notsup"], default="on")
+    p.add_argument("--packet-size", type=int, default=4096, help="largest TDS packet the server sends")
+    p.add_argument("--segment", type=int, default=0, help="cut writes into TCP segments of this size")
+    p.add_argument("--tls-in-type04", action="store_true", help="carry server TLS in TDS type 0x04 packets")
+    p.add_argument("--strict", action="store_true", help="TDS 8: TLS first, ALPN tds/8.0")
+    p.add_argument("--fail", choices=sorted(FAILURES), default="none")
+    p.add_argument("--keylog", help="write TLS secrets here (SSLKEYLOGFILE format)")
+    p.add_argument("--connections", type=int, default=0, help="exit after this many (0: run until killed)")
+    args = p.parse_args()
+    if args.packet_size < 9:
+        p.error("--packet-size must leave room for the 8-byte TDS header")
+
+    ctx = make_context(args)
+    listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    listener.bind((args.host, args.port))
+    listener.listen(64)
+    print(json.dumps({"listening": args.port}), flush=True)
+    served = 0
+    while args.connections == 0 or served < args.connections:
+        conn, peer = listener.accept()
+        conn.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        conn.settimeout(20)
+        peek = tls_peek.HandshakePeek()
+        peek.info["client_port"] = peer[1]
+        peek.info["fail"] = args.fail
+        try:
+            (serve_tds8 if args.strict else serve_tds7)(conn, args, ctx, peek)
+        except (Closed, ConnectionError, socket.timeout, ssl.SSLError, OSError) as e:
+            peek.info.setdefault("ended", type(e).__name__)
+        finally:
+            try:
+                conn.close()
+            except OSError:
+                pass
+        served += 1
+        print(json.dumps(peek.info), flush=True)
+
+
+if __name__ == "__main__":
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    main()
