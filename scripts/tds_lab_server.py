@@ -51,8 +51,9 @@ class Wire:
     segment > 0 cuts every write into chunks of that many bytes, each sent on
     its own (TCP_NODELAY), so TDS packets straddle TCP segments."""
 
-    def __init__(self, sock, packet_size, segment):
+    def __init__(self, sock, packet_size, segment, split_messages=False):
         self.sock = sock
+        self.split_messages = split_messages
         self.packet_size = packet_size
         self.segment = segment
         self.packet_id = 0
@@ -99,7 +100,8 @@ class Wire:
         out = b""
         for i, chunk in enumerate(chunks):
             self.packet_id = (self.packet_id + 1) & 0xFF
-            status = STATUS_EOM if i == len(chunks) - 1 else 0
+            last = i == len(chunks) - 1
+            status = STATUS_EOM if last or self.split_messages else 0
             out += struct.pack(">BBHHBB", ptype, status, len(chunk) + 8, 0, self.packet_id, 0) + chunk
         return out
 
@@ -197,6 +199,11 @@ def make_context(args):
         ctx.minimum_version = ctx.maximum_version = ssl.TLSVersion.TLSv1
     if args.strict:
         ctx.set_alpn_protocols(["tds/8.0"])
+    else:
+        # A TLS 1.3 server sends session tickets after the handshake; inside
+        # TDS 7.x they would land after the client has switched to raw TLS.
+        # SQL Server sends none there, and neither do we.
+        ctx.num_tickets = 0
     if args.keylog:
         ctx.keylog_filename = args.keylog
     return ctx
@@ -266,7 +273,7 @@ def abort(sock, how):
 
 
 def serve_tds7(conn, args, ctx, peek):
-    wire = Wire(conn, args.packet_size, args.segment)
+    wire = Wire(conn, args.packet_size, args.segment, args.split_messages)
     ptype, payload = wire.read_message()
     if ptype != TDS_PRELOGIN:
         raise Closed()
@@ -387,6 +394,8 @@ def main():
     p.add_argument("--encryption", choices=["off", "on", "req", "notsup"], default="on")
     p.add_argument("--packet-size", type=int, default=4096, help="largest TDS packet the server sends")
     p.add_argument("--segment", type=int, default=0, help="cut writes into TCP segments of this size")
+    p.add_argument("--split-messages", action="store_true",
+                   help="end every TDS packet of a TLS flight as a message, so records straddle messages")
     p.add_argument("--tls-in-type04", action="store_true", help="carry server TLS in TDS type 0x04 packets")
     p.add_argument("--strict", action="store_true", help="TDS 8: TLS first, ALPN tds/8.0")
     p.add_argument("--fail", choices=sorted(FAILURES), default="none")
@@ -414,6 +423,8 @@ def main():
             (serve_tds8 if args.strict else serve_tds7)(conn, args, ctx, peek)
         except (Closed, ConnectionError, socket.timeout, ssl.SSLError, OSError) as e:
             peek.info.setdefault("ended", type(e).__name__)
+            if os.environ.get("TDS_LAB_DEBUG"):
+                import traceback; traceback.print_exc()
         finally:
             try:
                 conn.close()

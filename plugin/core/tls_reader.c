@@ -1,0 +1,333 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include "tls_reader.h"
+
+#include <string.h>
+
+#include "dhe_suites.h"
+
+#define EXT_ALPN 16
+#define EXT_SUPPORTED_VERSIONS 43
+#define EXT_KEY_SHARE 51
+#define TLS13_VERSION 0x0304
+
+/* A bounds-checked reader over one message body: every get fails softly once
+ * the data runs out, so parsers read straight through and check ok at the end. */
+struct cursor {
+    const uint8_t *p;
+    size_t left;
+    bool ok;
+};
+
+static const uint8_t *take(struct cursor *c, size_t n)
+{
+    if (!c->ok || n > c->left) {
+        c->ok = false;
+        return NULL;
+    }
+    const uint8_t *at = c->p;
+    c->p += n;
+    c->left -= n;
+    return at;
+}
+
+static uint32_t get_be(struct cursor *c, size_t n)
+{
+    const uint8_t *at = take(c, n);
+    uint32_t v = 0;
+    for (size_t i = 0; at && i < n; i++)
+        v = (v << 8) | at[i];
+    return v;
+}
+
+/* A vector with an n-byte length prefix: a sub-cursor over its body. */
+static struct cursor get_vector(struct cursor *c, size_t n)
+{
+    uint32_t len = get_be(c, n);
+    const uint8_t *at = take(c, len);
+    struct cursor v = {at, at ? len : 0, at != NULL};
+    return v;
+}
+
+bool tls_record_header_plausible(const uint8_t *p, size_t avail)
+{
+    if (avail < TLS_RECORD_HEADER_LEN)
+        return false;
+    unsigned len = ((unsigned)p[3] << 8) | p[4];
+    return p[0] >= TLS_CT_CHANGE_CIPHER_SPEC && p[0] <= TLS_CT_HEARTBEAT && p[1] == 3 && p[2] <= 4 &&
+           len <= TLS_RECORD_MAX_BODY;
+}
+
+size_t tls_record_total_length(const uint8_t *p)
+{
+    return TLS_RECORD_HEADER_LEN + (((size_t)p[3] << 8) | p[4]);
+}
+
+void tls_reader_init(struct tls_reader *r, bool from_server)
+{
+    memset(r, 0, sizeof *r);
+    r->from_server = from_server;
+}
+
+static void malformed(struct tls_findings *f, const char *why)
+{
+    f->malformed = true;
+    if (!f->problem)
+        f->problem = why;
+}
+
+static void parse_client_hello(struct cursor c, struct tls_findings *f)
+{
+    take(&c, 2 + 32);                        /* legacy_version, random */
+    get_vector(&c, 1);                       /* session id */
+    struct cursor suites = get_vector(&c, 2);
+    get_vector(&c, 1);                       /* compression methods */
+    if (!c.ok || suites.left % 2) {
+        malformed(f, "ClientHello is cut short or its cipher suite list is odd");
+        return;
+    }
+    f->client_hello = true;
+    while (suites.left >= 2) {
+        uint16_t suite = (uint16_t)get_be(&suites, 2);
+        f->offered_suites++;
+        if (tdstls_suite_is_dhe(suite))
+            f->offers_dhe = true;
+    }
+    if (c.left == 0)
+        return;                              /* no extensions */
+    struct cursor exts = get_vector(&c, 2);
+    while (exts.ok && exts.left >= 4) {
+        uint16_t type = (uint16_t)get_be(&exts, 2);
+        struct cursor body = get_vector(&exts, 2);
+        if (type != EXT_ALPN)
+            continue;
+        struct cursor names = get_vector(&body, 2);
+        while (names.ok && names.left > 0) {
+            struct cursor name = get_vector(&names, 1);
+            if (name.ok && name.left == 7 && memcmp(name.p, "tds/8.0", 7) == 0)
+                f->offers_tds8_alpn = true;
+        }
+    }
+    if (!exts.ok)
+        malformed(f, "ClientHello extensions overrun the message");
+}
+
+static void parse_server_hello(struct cursor c, struct tls_context *ctx, struct tls_findings *f)
+{
+    uint16_t version = (uint16_t)get_be(&c, 2);
+    take(&c, 32);
+    get_vector(&c, 1);
+    uint16_t suite = (uint16_t)get_be(&c, 2);
+    take(&c, 1);                             /* compression */
+    if (!c.ok) {
+        malformed(f, "ServerHello is cut short");
+        return;
+    }
+    if (c.left > 0) {
+        struct cursor exts = get_vector(&c, 2);
+        while (exts.ok && exts.left >= 4) {
+            uint16_t type = (uint16_t)get_be(&exts, 2);
+            struct cursor body = get_vector(&exts, 2);
+            if (type == EXT_SUPPORTED_VERSIONS && body.left >= 2)
+                version = (uint16_t)get_be(&body, 2);
+            else if (type == EXT_KEY_SHARE && body.left >= 2)
+                f->key_share_group = (uint16_t)get_be(&body, 2);
+        }
+        if (!exts.ok)
+            malformed(f, "ServerHello extensions overrun the message");
+    }
+    f->server_hello = true;
+    f->suite = suite;
+    f->version = version;
+    ctx->suite_known = true;
+    ctx->suite = suite;
+    ctx->tls13 = version == TLS13_VERSION;
+    /* TLS 1.3 suites say nothing of key exchange: an ffdhe key_share is
+     * padded to len(p) by RFC 8446, so KB 4557473 cannot happen there. */
+    ctx->dhe = !ctx->tls13 && tdstls_suite_is_dhe(suite);
+    ctx->dhe_psk = ctx->dhe && tdstls_suite_is_dhe_psk(suite);
+}
+
+static void parse_server_key_exchange(struct cursor c, struct tls_context *ctx, struct tls_findings *f)
+{
+    if (!ctx->dhe)
+        return;                              /* ECDHE, RSA export, ...: nothing of ours */
+    if (ctx->dhe_psk)
+        get_vector(&c, 2);                   /* psk_identity_hint */
+    struct cursor p = get_vector(&c, 2);
+    struct cursor g = get_vector(&c, 2);
+    struct cursor ys = get_vector(&c, 2);
+    if (!c.ok || p.left == 0 || ys.left == 0) {
+        malformed(f, "ServerKeyExchange DH parameters are cut short or empty");
+        return;
+    }
+    f->server_key_exchange_dh = true;
+    f->p_len = (uint16_t)p.left;
+    f->g_len = (uint16_t)g.left;
+    f->ys_len = (uint16_t)ys.left;
+    f->ys_zero_byte = ys.p[0] == 0;
+    ctx->p_len = f->p_len;
+}
+
+static void parse_client_key_exchange(struct cursor c, struct tls_context *ctx, struct tls_findings *f)
+{
+    if (!ctx->dhe)
+        return;
+    if (ctx->dhe_psk)
+        get_vector(&c, 2);                   /* psk_identity */
+    struct cursor yc = get_vector(&c, 2);
+    if (!c.ok || yc.left == 0) {
+        malformed(f, "ClientKeyExchange dh_Yc is cut short or empty");
+        return;
+    }
+    f->client_key_exchange_dh = true;
+    f->yc_len = (uint16_t)yc.left;
+    f->yc_zero_byte = yc.p[0] == 0;
+}
+
+static void parse_message(struct tls_reader *r, struct tls_context *ctx, const uint8_t *body, size_t len,
+                          struct tls_findings *f)
+{
+    struct cursor c = {body, len, true};
+    switch (r->msg_type) {
+    case TLS_HS_CLIENT_HELLO:
+        if (!r->from_server)
+            parse_client_hello(c, f);
+        break;
+    case TLS_HS_SERVER_HELLO:
+        if (r->from_server)
+            parse_server_hello(c, ctx, f);
+        break;
+    case TLS_HS_SERVER_KEY_EXCHANGE:
+        if (r->from_server)
+            parse_server_key_exchange(c, ctx, f);
+        break;
+    case TLS_HS_CLIENT_KEY_EXCHANGE:
+        if (!r->from_server)
+            parse_client_key_exchange(c, ctx, f);
+        break;
+    default:
+        break;
+    }
+}
+
+static bool wanted(uint8_t msg_type)
+{
+    return msg_type == TLS_HS_CLIENT_HELLO || msg_type == TLS_HS_SERVER_HELLO ||
+           msg_type == TLS_HS_SERVER_KEY_EXCHANGE || msg_type == TLS_HS_CLIENT_KEY_EXCHANGE;
+}
+
+static void drop_body(struct tls_reader *r, const struct tls_allocator *a)
+{
+    if (r->body)
+        a->release(a->ctx, r->body);
+    r->body = NULL;
+}
+
+/* Handshake messages may span records and records may hold several: gather
+ * the 4-byte header, then the body, parsing in place when it is whole here. */
+static void handshake_bytes(struct tls_reader *r, struct tls_context *ctx, const struct tls_allocator *a,
+                            const uint8_t *p, size_t len, struct tls_findings *f)
+{
+    while (len > 0) {
+        if (r->header_have < 4) {
+            r->header[r->header_have++] = *p++;
+            len--;
+            if (r->header_have < 4)
+                continue;
+            r->msg_type = r->header[0];
+            r->body_len = ((uint32_t)r->header[1] << 16) | ((uint32_t)r->header[2] << 8) | r->header[3];
+            r->body_have = 0;
+            r->keeping = wanted(r->msg_type);
+            if (r->keeping && r->body_len > TLS_MAX_KEPT_MESSAGE) {
+                malformed(f, "handshake message too long to analyse");
+                r->keeping = false;
+            }
+        }
+        size_t room = r->body_len - r->body_have;
+        size_t n = len < room ? len : room;
+        if (r->keeping) {
+            if (r->body_have == 0 && n == r->body_len) {
+                parse_message(r, ctx, p, n, f);      /* whole in this record: no copy */
+            } else {
+                if (!r->body)
+                    r->body = a->alloc(a->ctx, r->body_len ? r->body_len : 1);
+                if (r->body) {
+                    memcpy(r->body + r->body_have, p, n);
+                    if (r->body_have + n == r->body_len)
+                        parse_message(r, ctx, r->body, r->body_len, f);
+                } else {
+                    r->keeping = false;
+                }
+            }
+        }
+        r->body_have += (uint32_t)n;
+        p += n;
+        len -= n;
+        if (r->body_have == r->body_len) {
+            drop_body(r, a);
+            r->header_have = 0;
+        }
+    }
+}
+
+void tls_reader_record(struct tls_reader *r, struct tls_context *ctx, const struct tls_allocator *a,
+                       const uint8_t *record, size_t len, struct tls_findings *f)
+{
+    if (len < TLS_RECORD_HEADER_LEN || !tls_record_header_plausible(record, len) ||
+        tls_record_total_length(record) != len) {
+        malformed(f, "not a whole TLS record");
+        return;
+    }
+    const uint8_t *body = record + TLS_RECORD_HEADER_LEN;
+    size_t body_len = len - TLS_RECORD_HEADER_LEN;
+    f->records++;
+    bool encrypted = r->ccs_seen;
+    switch (record[0]) {
+    case TLS_CT_CHANGE_CIPHER_SPEC:
+        f->change_cipher_spec = true;
+        if (!ctx->tls13)
+            r->ccs_seen = true;
+        break;
+    case TLS_CT_ALERT:
+        if (encrypted || body_len != 2) {
+            f->alert_encrypted = true;
+            f->encrypted_record = true;
+        } else {
+            f->alert = true;
+            f->alert_level = body[0];
+            f->alert_description = body[1];
+        }
+        break;
+    case TLS_CT_HANDSHAKE:
+        if (encrypted) {
+            f->encrypted_record = true;
+            if (!r->finished_seen) {
+                r->finished_seen = true;     /* the first one after CCS is Finished */
+                f->finished = true;
+                if (!r->from_server)
+                    ctx->client_finished = true;
+            }
+        } else {
+            handshake_bytes(r, ctx, a, body, body_len, f);
+        }
+        break;
+    case TLS_CT_APPLICATION_DATA:
+        f->encrypted_record = true;
+        if (ctx->tls13 && !ctx->client_finished) {
+            /* TLS 1.3 hides the rest of the handshake in application data
+             * records: the server's flight ends with its Finished, and the
+             * client's first such record is its Finished. */
+            if (!r->finished_seen) {
+                r->finished_seen = true;
+                f->finished = true;
+            }
+            if (!r->from_server)
+                ctx->client_finished = true;
+        } else {
+            f->application_data = true;
+        }
+        break;
+    default:
+        break;                               /* heartbeat: nothing of ours */
+    }
+}

@@ -1,0 +1,73 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later
+ *
+ * What the tdstls epan glue shares between its files: field and expert ids,
+ * handles, and the per-connection state kept in wmem file scope.
+ */
+#ifndef PACKET_TDSTLS_H
+#define PACKET_TDSTLS_H
+
+#include <epan/packet.h>
+#include <epan/expert.h>
+
+#include "core/connection.h"
+
+/* Per connection (TCP conversation), file scope. */
+struct tdstls_conv {
+    struct tdstls_conn core;
+    address server_addr;
+    guint32 server_port;
+    /* TLS bytes from PRELOGIN payloads that do not yet make a whole record,
+     * one buffer per direction; freed once the handshake leaves PRELOGIN. */
+    guint8 *pending[2];
+    guint32 pending_len[2];
+    nstime_t first_time;
+};
+
+/* Per frame, key TDSTLS_KEY_FRAME: phase and close flags packed in a pointer,
+ * so labelling a frame allocates nothing of ours. */
+#define TDSTLS_KEY_FRAME 0
+#define FRAME_PACK(phase, inferred, close_flags) \
+    GUINT_TO_POINTER(0x80000000u | (guint)(phase) | ((inferred) ? 0x10u : 0u) | ((guint)(close_flags) << 8))
+#define FRAME_PHASE(v) ((enum tdstls_phase)(GPOINTER_TO_UINT(v) & 0x0Fu))
+#define FRAME_INFERRED(v) ((GPOINTER_TO_UINT(v) & 0x10u) != 0)
+#define FRAME_CLOSE_FLAGS(v) ((GPOINTER_TO_UINT(v) >> 8) & 0xFFu)
+
+extern int proto_tdstls;
+extern dissector_handle_t tdstls_handle, tds_handle, tls_handle;
+extern dissector_table_t tcp_port_table;
+
+extern int hf_tdstls_phase, hf_tdstls_phase_inferred, hf_tdstls_phase_name;
+extern int hf_tdstls_carrier, hf_tdstls_tls_bytes;
+extern int hf_tdstls_cipher_suite, hf_tdstls_dhe, hf_tdstls_dhe_offered, hf_tdstls_offers_tds8;
+extern int hf_tdstls_tls_version, hf_tdstls_key_share_group;
+extern int hf_tdstls_dh_p_len, hf_tdstls_dh_g_len, hf_tdstls_dh_ys_len, hf_tdstls_dh_yc_len;
+extern int hf_tdstls_dh_ys_leading_zero, hf_tdstls_dh_yc_leading_zero;
+extern int hf_tdstls_finished, hf_tdstls_alert_desc;
+extern int hf_tdstls_close_initiator, hf_tdstls_close_kind, hf_tdstls_close_abnormal, hf_tdstls_close_phase;
+extern int hf_tdstls_diagnosis, hf_tdstls_evidence_frame;
+/* stock TDS header fields, so tds.* filters keep matching TLS-carrying packets */
+extern int hf_tds_type, hf_tds_status, hf_tds_length, hf_tds_channel, hf_tds_packet_number, hf_tds_window;
+extern int proto_tds;
+
+extern gint ett_tdstls, ett_tdstls_dh, ett_tdstls_close, ett_tds_header;
+
+extern expert_field ei_tdstls_dhe_negotiated, ei_tdstls_dhe_offered, ei_tdstls_ys_leading_zero,
+    ei_tdstls_yc_leading_zero, ei_tdstls_server_closed_first, ei_tdstls_server_reset, ei_tdstls_client_reset,
+    ei_tdstls_tls_alert, ei_tdstls_kb4557473, ei_tdstls_malformed, ei_tdstls_phase_inferred;
+
+/* tdstls-conv.c */
+/* dst_is_server_hint: 1 or 0 when the caller knows, -1 to go by our ports. */
+struct tdstls_conv *tdstls_conv_get(packet_info *pinfo, gboolean create, int dst_is_server_hint);
+gboolean port_is_ours(guint32 port);
+enum tdstls_side tdstls_side_of(const struct tdstls_conv *conv, const packet_info *pinfo);
+const char *tdstls_suite_name(guint16 suite);
+extern const struct tls_allocator tdstls_wmem_allocator;
+
+/* tdstls-dissect.c */
+int dissect_tdstls(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *data);
+
+/* tdstls-close.c */
+int dissect_tdstls_post(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *data);
+void tdstls_close_init_fields(dissector_handle_t post_handle);
+
+#endif

@@ -1,0 +1,142 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later
+ *
+ * Every frame of a TDS connection, SYN, bare ACK, FIN and RST included:
+ * its phase, and on the first FIN/RST who closed, how, and why. A
+ * post-dissector, as transum does, since pure FIN/RST frames carry no
+ * payload and never reach a TCP subdissector.
+ */
+#define WS_BUILD_DLL
+#include <wireshark.h>
+#include <epan/expert.h>
+#include <epan/packet.h>
+#include <epan/proto_data.h>
+
+#include "packet-tdstls.h"
+
+#define TCP_FLAG_FIN 0x001
+#define TCP_FLAG_SYN 0x002
+#define TCP_FLAG_RST 0x004
+#define TCP_FLAG_ACK 0x010
+#define DIAGNOSIS_MAX 768
+
+static int hf_tcp_flags = -1;
+
+void tdstls_close_init_fields(dissector_handle_t post_handle)
+{
+    header_field_info *hfi = proto_registrar_get_byname("tcp.flags");
+    hf_tcp_flags = hfi ? hfi->id : -1;
+    if (hf_tcp_flags < 0)
+        return;
+    GArray *wanted = g_array_new(FALSE, FALSE, (guint)sizeof(int));
+    g_array_append_val(wanted, hf_tcp_flags);
+    set_postdissector_wanted_hfids(post_handle, wanted);
+}
+
+/* The TCP flags of this frame, read through the field's bytes (works the
+ * same on Wireshark 4.0 and 4.4, whose field_info differ). */
+static gboolean tcp_flags(proto_tree *tree, guint16 *flags)
+{
+    if (!tree || hf_tcp_flags < 0)
+        return FALSE;
+    GPtrArray *found = proto_get_finfo_ptr_array(tree, hf_tcp_flags);
+    if (!found || found->len == 0)
+        return FALSE;
+    field_info *fi = (field_info *)g_ptr_array_index(found, 0);
+    if (!fi->ds_tvb || fi->length != 2 || tvb_captured_length_remaining(fi->ds_tvb, fi->start) < 2)
+        return FALSE;
+    *flags = tvb_get_ntohs(fi->ds_tvb, fi->start) & 0x0FFF;
+    return TRUE;
+}
+
+static void show_close(tvbuff_t *tvb, packet_info *pinfo, proto_tree *t, const struct tdstls_conv *conv,
+                       guint close_flags)
+{
+    const struct tdstls_conn *c = &conv->core;
+    if (close_flags & CLOSE_FIRST) {
+        gboolean by_server = (close_flags & CLOSE_BY_SERVER) != 0;
+        gboolean reset = (close_flags & CLOSE_RESET) != 0;
+        proto_tree *ct = proto_tree_add_subtree(t, tvb, 0, 0, ett_tdstls_close, NULL, "Connection close");
+        proto_item_set_generated(
+            proto_tree_add_string(ct, hf_tdstls_close_initiator, tvb, 0, 0, by_server ? "server" : "client"));
+        proto_item_set_generated(proto_tree_add_uint(ct, hf_tdstls_close_kind, tvb, 0, 0, reset ? 1 : 0));
+        proto_item *ab = proto_tree_add_boolean(ct, hf_tdstls_close_abnormal, tvb, 0, 0, by_server);
+        proto_item_set_generated(ab);
+        proto_item_set_generated(proto_tree_add_uint(ct, hf_tdstls_close_phase, tvb, 0, 0, c->phase_at_close));
+        if (!by_server)
+            return;
+        char diagnosis[DIAGNOSIS_MAX];
+        tdstls_conn_diagnosis(c, c->tls.suite_known ? tdstls_suite_name(c->tls.suite) : NULL, diagnosis,
+                              sizeof diagnosis);
+        proto_item *di = proto_tree_add_string(ct, hf_tdstls_diagnosis, tvb, 0, 0, diagnosis);
+        proto_item_set_generated(di);
+        expert_add_info_format(pinfo, ab, &ei_tdstls_server_closed_first,
+                               "Server %s the connection first, %s (%s phase)", reset ? "reset" : "closed",
+                               c->phase_at_close <= PHASE_PRELOGIN && !c->prelogin_response_seen
+                                   ? "before the PRELOGIN response"
+                               : c->phase_at_close == PHASE_TLS_HANDSHAKE ? "during the TLS handshake"
+                               : c->phase_at_close <= PHASE_LOGIN_RESPONSE ? "during login"
+                                                                           : "after login",
+                               tdstls_phase_name(c->phase_at_close));
+        if (close_flags & CLOSE_KB4557473) {
+            guint32 evidence[] = {c->frame_server_hello, c->frame_client_key_exchange, c->frame_client_finished};
+            for (size_t i = 0; i < G_N_ELEMENTS(evidence); i++)
+                if (evidence[i])
+                    proto_item_set_generated(
+                        proto_tree_add_uint(ct, hf_tdstls_evidence_frame, tvb, 0, 0, evidence[i]));
+            expert_add_info_format(pinfo, di, &ei_tdstls_kb4557473, "%s", diagnosis);
+        }
+    }
+    if (close_flags & CLOSE_SERVER_RESET)
+        expert_add_info(pinfo, proto_tree_get_parent(t), &ei_tdstls_server_reset);
+    if (close_flags & CLOSE_CLIENT_RESET)
+        expert_add_info(pinfo, proto_tree_get_parent(t), &ei_tdstls_client_reset);
+}
+
+int dissect_tdstls_post(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *data _U_)
+{
+    if (pinfo->ptype != PT_TCP)
+        return 0;
+    gpointer stored = p_get_proto_data(wmem_file_scope(), pinfo, proto_tdstls, TDSTLS_KEY_FRAME);
+    struct tdstls_conv *conv = NULL;
+    if (!stored) {
+        guint16 flags;
+        if (PINFO_FD_VISITED(pinfo) || !tcp_flags(tree, &flags))
+            return 0;
+        gboolean syn_only = (flags & TCP_FLAG_SYN) && !(flags & TCP_FLAG_ACK);
+        conv = tdstls_conv_get(pinfo, FALSE, -1);
+        if (!conv) {
+            if (!port_is_ours(pinfo->srcport) && !port_is_ours(pinfo->destport))
+                return 0;                    /* not a TDS connection */
+            conv = tdstls_conv_get(pinfo, TRUE, syn_only ? 1 : -1);
+            if (!conv)
+                return 0;
+        }
+        bool inferred;
+        unsigned close_flags;
+        enum tdstls_phase phase = tdstls_conn_tcp(&conv->core, pinfo->num, tdstls_side_of(conv, pinfo),
+                                                  (flags & TCP_FLAG_SYN) != 0, (flags & TCP_FLAG_FIN) != 0,
+                                                  (flags & TCP_FLAG_RST) != 0, &inferred, &close_flags);
+        stored = FRAME_PACK(phase, inferred, close_flags);
+        p_add_proto_data(wmem_file_scope(), pinfo, proto_tdstls, TDSTLS_KEY_FRAME, stored);
+    }
+    if (!conv)
+        conv = tdstls_conv_get(pinfo, FALSE, -1);
+    if (!conv)
+        return 0;
+
+    enum tdstls_phase phase = FRAME_PHASE(stored);
+    proto_item *ti = proto_tree_add_item(tree, proto_tdstls, tvb, 0, 0, ENC_NA);
+    proto_item_append_text(ti, ", phase %u: %s%s", phase, tdstls_phase_name(phase),
+                           FRAME_INFERRED(stored) ? " (inferred)" : "");
+    proto_tree *t = proto_item_add_subtree(ti, ett_tdstls);
+    proto_item_set_generated(proto_tree_add_uint(t, hf_tdstls_phase, tvb, 0, 0, phase));
+    proto_item_set_generated(proto_tree_add_string(t, hf_tdstls_phase_name, tvb, 0, 0, tdstls_phase_name(phase)));
+    if (FRAME_INFERRED(stored)) {
+        proto_item *it = proto_tree_add_boolean(t, hf_tdstls_phase_inferred, tvb, 0, 0, TRUE);
+        proto_item_set_generated(it);
+        proto_item_append_text(it, " (from the order and direction of encrypted records; no keylog)");
+    }
+    if (FRAME_CLOSE_FLAGS(stored))
+        show_close(tvb, pinfo, t, conv, FRAME_CLOSE_FLAGS(stored));
+    return 0;
+}

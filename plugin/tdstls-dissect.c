@@ -1,0 +1,316 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later
+ *
+ * TCP payload on a TDS port: TDS packets and raw TLS records.
+ *
+ * Stock TDS hands PRELOGIN to TLS only when a whole record starts the
+ * payload and TDS reassembly (keyed on the packet number) works. tdstls
+ * instead follows each direction's TLS byte stream across PRELOGIN (or
+ * type 0x04) packets, whatever their numbering and end-of-message bits,
+ * and hands whole records to Wireshark's TLS dissector. Every other TDS
+ * packet goes to the stock tds dissector unchanged.
+ */
+#define WS_BUILD_DLL
+#include <wireshark.h>
+#include <epan/conversation.h>
+#include <epan/expert.h>
+#include <epan/packet.h>
+#include <epan/proto_data.h>
+#include <epan/dissectors/packet-tcp.h>
+
+#include "packet-tdstls.h"
+#include "core/dhe_suites.h"
+
+#define TDS_HEADER_LEN 8
+#define TDS_SMP 0x53
+#define SMP_HEADER_LEN 16
+/* enough to tell a TLS record (5) or a TDS packet (4) and its length */
+#define PDU_MIN_LEN TLS_RECORD_HEADER_LEN
+
+/* What one PDU showed on the first pass, kept (file scope) only where
+ * there is something to show again: TLS bytes or handshake findings. */
+struct pdu_record {
+    struct tls_findings findings;
+    const guint8 *tls;        /* whole records completed by this PRELOGIN packet */
+    guint32 tls_len;
+    guint8 carrier;           /* 0x12, 0x04, or 0 for raw TLS on TCP */
+};
+
+struct pdu_context {
+    struct tdstls_conv *conv;
+    tvbuff_t *top;            /* the tvb handed to tcp_dissect_pdus */
+    guint32 seq;              /* TCP sequence number of top's first byte */
+};
+
+static gboolean looks_like_tls(tvbuff_t *tvb, int offset)
+{
+    guint8 head[TLS_RECORD_HEADER_LEN];
+    if (tvb_captured_length_remaining(tvb, offset) < TLS_RECORD_HEADER_LEN)
+        return FALSE;
+    tvb_memcpy(tvb, head, offset, sizeof head);
+    return tls_record_header_plausible(head, sizeof head);
+}
+
+static guint get_pdu_len(packet_info *pinfo _U_, tvbuff_t *tvb, int offset, void *data _U_)
+{
+    guint remaining = tvb_captured_length_remaining(tvb, offset);
+    if (looks_like_tls(tvb, offset))
+        return TLS_RECORD_HEADER_LEN + tvb_get_ntohs(tvb, offset + 3);
+    if (tvb_get_guint8(tvb, offset) == TDS_SMP) {
+        if (remaining < 8)
+            return 0;                        /* SMP length is at offset 4: wait for more */
+        guint32 len = tvb_get_letohl(tvb, offset + 4);
+        return len >= SMP_HEADER_LEN ? len : remaining;
+    }
+    guint len = tvb_get_ntohs(tvb, offset + 2);
+    /* A TDS length below its own header is not TDS: take the rest as one
+     * PDU and let tds show it, rather than looping. */
+    return len >= TDS_HEADER_LEN ? len : remaining;
+}
+
+/* Per-PDU key: the PDU's TCP sequence number, the same on every pass. */
+static guint32 pdu_key(const struct pdu_context *ctx, tvbuff_t *pdu)
+{
+    gint off = tvb_raw_offset(pdu) - tvb_raw_offset(ctx->top);
+    return 1u + ((ctx->seq + (guint32)off) & 0x7FFFFFFFu);
+}
+
+static void add_tds_header(tvbuff_t *tvb, proto_tree *tree)
+{
+    if (proto_tds < 0)
+        return;
+    proto_item *ti = proto_tree_add_item(tree, proto_tds, tvb, 0, TDS_HEADER_LEN, ENC_NA);
+    proto_tree *t = proto_item_add_subtree(ti, ett_tds_header);
+    if (hf_tds_type >= 0)
+        proto_tree_add_item(t, hf_tds_type, tvb, 0, 1, ENC_BIG_ENDIAN);
+    if (hf_tds_status >= 0)
+        proto_tree_add_item(t, hf_tds_status, tvb, 1, 1, ENC_BIG_ENDIAN);
+    if (hf_tds_length >= 0)
+        proto_tree_add_item(t, hf_tds_length, tvb, 2, 2, ENC_BIG_ENDIAN);
+    if (hf_tds_channel >= 0)
+        proto_tree_add_item(t, hf_tds_channel, tvb, 4, 2, ENC_BIG_ENDIAN);
+    if (hf_tds_packet_number >= 0)
+        proto_tree_add_item(t, hf_tds_packet_number, tvb, 6, 1, ENC_BIG_ENDIAN);
+    if (hf_tds_window >= 0)
+        proto_tree_add_item(t, hf_tds_window, tvb, 7, 1, ENC_BIG_ENDIAN);
+}
+
+/* The findings of a PDU as fields and expert info, on the first pass and
+ * every later one alike. */
+static void show_findings(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, const struct pdu_record *rec)
+{
+    const struct tls_findings *f = &rec->findings;
+    proto_item *ti = proto_tree_add_item(tree, proto_tdstls, tvb, 0, 0, ENC_NA);
+    proto_tree *t = proto_item_add_subtree(ti, ett_tdstls);
+    proto_item_set_generated(proto_tree_add_uint(t, hf_tdstls_carrier, tvb, 0, 0, rec->carrier));
+    if (rec->carrier)
+        proto_item_set_generated(proto_tree_add_uint(t, hf_tdstls_tls_bytes, tvb, 0, 0, rec->tls_len));
+
+    if (f->client_hello) {
+        proto_item *it = proto_tree_add_boolean(t, hf_tdstls_dhe_offered, tvb, 0, 0, f->offers_dhe);
+        proto_item_set_generated(it);
+        proto_item_set_generated(proto_tree_add_boolean(t, hf_tdstls_offers_tds8, tvb, 0, 0, f->offers_tds8_alpn));
+        if (f->offers_dhe)
+            expert_add_info_format(pinfo, it, &ei_tdstls_dhe_offered,
+                                   "ClientHello offers TLS_DHE suites: if the server picks one and the two Windows "
+                                   "builds differ in the KB 4557473 fix, about 1 handshake in 256 fails");
+    }
+    if (f->server_hello) {
+        gboolean tls13 = f->version == 0x0304;
+        gboolean dhe = !tls13 && tdstls_suite_is_dhe(f->suite);
+        const char *name = tdstls_suite_name(f->suite);
+        proto_item_set_generated(proto_tree_add_uint_format_value(t, hf_tdstls_cipher_suite, tvb, 0, 0, f->suite,
+                                                                  "%s (0x%04x)", name, f->suite));
+        proto_item_set_generated(proto_tree_add_uint(t, hf_tdstls_tls_version, tvb, 0, 0, f->version));
+        if (f->key_share_group)
+            proto_item_set_generated(proto_tree_add_uint(t, hf_tdstls_key_share_group, tvb, 0, 0,
+                                                         f->key_share_group));
+        proto_item *it = proto_tree_add_boolean(t, hf_tdstls_dhe, tvb, 0, 0, dhe);
+        proto_item_set_generated(it);
+        if (dhe)
+            expert_add_info_format(pinfo, it, &ei_tdstls_dhe_negotiated,
+                                   "%s negotiated: ephemeral finite-field Diffie-Hellman; between Windows builds with "
+                                   "and without the KB 4557473 fix, a leading zero in dh_Ys or dh_Yc (1 in 256) "
+                                   "breaks the handshake",
+                                   name);
+    }
+    if (f->server_key_exchange_dh || f->client_key_exchange_dh) {
+        proto_tree *dh = proto_tree_add_subtree(t, tvb, 0, 0, ett_tdstls_dh, NULL, "Diffie-Hellman public value");
+        if (f->server_key_exchange_dh) {
+            gboolean lz = f->ys_zero_byte || f->ys_len < f->p_len;
+            proto_item_set_generated(proto_tree_add_uint(dh, hf_tdstls_dh_p_len, tvb, 0, 0, f->p_len));
+            proto_item_set_generated(proto_tree_add_uint(dh, hf_tdstls_dh_g_len, tvb, 0, 0, f->g_len));
+            proto_item_set_generated(proto_tree_add_uint(dh, hf_tdstls_dh_ys_len, tvb, 0, 0, f->ys_len));
+            proto_item *it = proto_tree_add_boolean(dh, hf_tdstls_dh_ys_leading_zero, tvb, 0, 0, lz);
+            proto_item_set_generated(it);
+            if (lz)
+                expert_add_info_format(pinfo, it, &ei_tdstls_ys_leading_zero,
+                                       "dh_Ys has a leading zero (%s): a peer without the KB 4557473 fix derives a "
+                                       "different key and the handshake fails",
+                                       f->ys_zero_byte ? "first byte 0x00, padded to len(p)"
+                                                       : "one byte shorter than p, zero stripped");
+        }
+        if (f->client_key_exchange_dh) {
+            gboolean lz = f->yc_zero_byte || f->yc_short;
+            proto_item_set_generated(proto_tree_add_uint(dh, hf_tdstls_dh_yc_len, tvb, 0, 0, f->yc_len));
+            proto_item *it = proto_tree_add_boolean(dh, hf_tdstls_dh_yc_leading_zero, tvb, 0, 0, lz);
+            proto_item_set_generated(it);
+            if (lz)
+                expert_add_info_format(pinfo, it, &ei_tdstls_yc_leading_zero,
+                                       "dh_Yc has a leading zero (%s): a peer without the KB 4557473 fix derives a "
+                                       "different key and the handshake fails",
+                                       f->yc_zero_byte ? "first byte 0x00, padded to len(p)"
+                                                       : "shorter than p, zero stripped");
+        }
+    }
+    if (f->finished)
+        proto_item_set_generated(proto_tree_add_boolean(t, hf_tdstls_finished, tvb, 0, 0, TRUE));
+    if (f->alert && f->alert_level == 2) {
+        proto_item *it = proto_tree_add_uint(t, hf_tdstls_alert_desc, tvb, 0, 0, f->alert_description);
+        proto_item_set_generated(it);
+        expert_add_info_format(pinfo, it, &ei_tdstls_tls_alert,
+                               "Fatal TLS alert %u during the handshake: the peers could not agree on TLS",
+                               f->alert_description);
+    }
+    if (f->malformed)
+        expert_add_info_format(pinfo, ti, &ei_tdstls_malformed, "Malformed TLS inside TDS: %s",
+                               f->problem ? f->problem : "unreadable");
+}
+
+static gboolean worth_keeping(const struct pdu_record *rec)
+{
+    const struct tls_findings *f = &rec->findings;
+    return rec->tls_len || f->client_hello || f->server_hello || f->server_key_exchange_dh ||
+           f->client_key_exchange_dh || f->finished || f->alert || f->malformed || f->change_cipher_spec;
+}
+
+/* Appends a PRELOGIN payload to the direction's pending TLS bytes and cuts
+ * off the whole records. Bounded: a pending record never exceeds the TLS
+ * maximum, or the bytes are not TLS and are dropped as malformed. */
+static void gather_prelogin_tls(struct tdstls_conv *conv, enum tdstls_side side, tvbuff_t *payload,
+                                struct pdu_record *rec, const guint8 **whole, guint32 *whole_len)
+{
+    guint32 add = tvb_captured_length(payload);
+    guint32 have = conv->pending_len[side];
+    guint8 *buf = wmem_realloc(wmem_file_scope(), conv->pending[side], have + add + 1);
+    tvb_memcpy(payload, buf + have, 0, add);
+    have += add;
+
+    guint32 off = 0;
+    while (have - off >= TLS_RECORD_HEADER_LEN) {
+        if (!tls_record_header_plausible(buf + off, have - off)) {
+            rec->findings.malformed = TRUE;
+            rec->findings.problem = "PRELOGIN payload is not a TLS record where one should start";
+            have = off;                      /* drop what cannot be TLS */
+            break;
+        }
+        guint32 total = (guint32)tls_record_total_length(buf + off);
+        if (total > have - off)
+            break;
+        off += total;
+    }
+    *whole = off ? (const guint8 *)wmem_memdup(wmem_file_scope(), buf, off) : NULL;
+    *whole_len = off;
+    memmove(buf, buf + off, have - off);
+    conv->pending_len[side] = have - off;
+    conv->pending[side] = buf;
+    if (conv->pending_len[side] == 0) {
+        wmem_free(wmem_file_scope(), buf);
+        conv->pending[side] = NULL;
+    }
+}
+
+/* Whether a TDS packet carries TLS: a PRELOGIN (or, from the server during
+ * the handshake, a type 0x04 packet) whose payload starts a TLS record or
+ * continues one. */
+static gboolean carries_tls(const struct tdstls_conv *conv, enum tdstls_side side, tvbuff_t *tvb, guint8 type)
+{
+    gboolean in_handshake = !conv->core.handshake_done && !conv->core.tls_first;
+    if (!(type == TDS_PRELOGIN || (type == TDS_RESPONSE && side == SIDE_SERVER && conv->core.tls_in_prelogin)))
+        return FALSE;
+    if (!in_handshake)
+        return FALSE;
+    return conv->pending_len[side] > 0 || looks_like_tls(tvb, TDS_HEADER_LEN);
+}
+
+static void call_tls(tvbuff_t *parent, packet_info *pinfo, proto_tree *tree, const guint8 *data, guint32 len)
+{
+    tvbuff_t *tls_tvb = tvb_new_child_real_data(parent, data, len, len);
+    add_new_data_source(pinfo, tls_tvb, "TLS from TDS PRELOGIN");
+    call_dissector(tls_handle, tls_tvb, pinfo, tree);
+}
+
+static int dissect_pdu(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *data)
+{
+    struct pdu_context *ctx = (struct pdu_context *)data;
+    struct tdstls_conv *conv = ctx->conv;
+    enum tdstls_side side = tdstls_side_of(conv, pinfo);
+    guint32 key = pdu_key(ctx, tvb);
+    guint len = tvb_captured_length(tvb);
+    gboolean visited = PINFO_FD_VISITED(pinfo);
+    struct pdu_record *rec = (struct pdu_record *)p_get_proto_data(wmem_file_scope(), pinfo, proto_tdstls, key);
+
+    if (looks_like_tls(tvb, 0)) {
+        /* a raw TLS record: TDS 8 strict, or TDS 7.x after the handshake */
+        if (!visited) {
+            struct pdu_record fresh;
+            memset(&fresh, 0, sizeof fresh);
+            const guint8 *bytes = tvb_memdup(pinfo->pool, tvb, 0, len);
+            tdstls_conn_tls(&conv->core, pinfo->num, side, FALSE, &tdstls_wmem_allocator, bytes, len,
+                            &fresh.findings);
+            if (worth_keeping(&fresh)) {
+                rec = wmem_new(wmem_file_scope(), struct pdu_record);
+                *rec = fresh;
+                p_add_proto_data(wmem_file_scope(), pinfo, proto_tdstls, key, rec);
+            }
+        }
+        if (rec)
+            show_findings(tvb, pinfo, tree, rec);
+        call_dissector(tls_handle, tvb, pinfo, tree);
+        return len;
+    }
+
+    guint8 type = len >= TDS_HEADER_LEN ? tvb_get_guint8(tvb, 0) : 0;
+    if (!visited && len >= TDS_HEADER_LEN && carries_tls(conv, side, tvb, type)) {
+        rec = wmem_new0(wmem_file_scope(), struct pdu_record);
+        rec->carrier = type;
+        tvbuff_t *payload = tvb_new_subset_remaining(tvb, TDS_HEADER_LEN);
+        gather_prelogin_tls(conv, side, payload, rec, &rec->tls, &rec->tls_len);
+        tdstls_conn_tls(&conv->core, pinfo->num, side, TRUE, &tdstls_wmem_allocator, rec->tls, rec->tls_len,
+                        &rec->findings);
+        p_add_proto_data(wmem_file_scope(), pinfo, proto_tdstls, key, rec);
+    }
+    if (rec && rec->carrier) {
+        col_set_str(pinfo->cinfo, COL_PROTOCOL, "TDS");
+        col_set_str(pinfo->cinfo, COL_INFO, type == TDS_PRELOGIN ? "TDS7 pre-login message (TLS)" : "Response (TLS)");
+        col_set_fence(pinfo->cinfo, COL_INFO);
+        add_tds_header(tvb, tree);
+        show_findings(tvb, pinfo, tree, rec);
+        if (rec->tls_len)
+            call_tls(tvb, pinfo, tree, rec->tls, rec->tls_len);
+        else
+            col_append_str(pinfo->cinfo, COL_INFO, ", TLS record continues in a later packet");
+        return len;
+    }
+
+    /* Any other TDS packet: the stock dissector, and its type for the phase. */
+    if (!visited) {
+        if (len >= TDS_HEADER_LEN && type != TDS_SMP)
+            tdstls_conn_clear_tds(&conv->core, pinfo->num, side, type);
+        else
+            tdstls_conn_other_data(&conv->core, pinfo->num, side);
+    }
+    return call_dissector(tds_handle, tvb, pinfo, tree);
+}
+
+int dissect_tdstls(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *data)
+{
+    int dst_is_server = pinfo->match_uint == pinfo->destport ? 1 : (pinfo->match_uint == pinfo->srcport ? 0 : -1);
+    struct pdu_context ctx;
+    ctx.conv = tdstls_conv_get(pinfo, TRUE, dst_is_server);
+    ctx.top = tvb;
+    ctx.seq = data ? ((struct tcpinfo *)data)->seq : 0;
+    if (!ctx.conv)
+        return 0;
+    tcp_dissect_pdus(tvb, pinfo, tree, TRUE, PDU_MIN_LEN, get_pdu_len, dissect_pdu, &ctx);
+    return tvb_captured_length(tvb);
+}

@@ -1,0 +1,146 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: GPL-2.0-or-later
+"""Hand-crafted captures, for cases no real stack here produces on demand.
+Each file is named crafted-*.pcap and listed in test-captures/README.md.
+
+usage: craft_captures.py OUTDIR
+
+crafted-dhe-ys-short.pcap: a complete, otherwise normal TDS 7.4 login with
+TLS_DHE_RSA_WITH_AES_256_GCM_SHA384 whose ServerKeyExchange carries dh_Ys in
+the minimal encoding, one byte shorter than p (what a GnuTLS or Schannel
+server writes when Y has a leading zero byte). The lab server is OpenSSL,
+which pads, so this encoding cannot be had from it. The encrypted parts are
+random bytes: Wireshark cannot decrypt them and does not need to.
+"""
+import os
+import random
+import struct
+import sys
+
+CLIENT, SERVER = ("127.0.0.1", 50123), ("127.0.0.1", 1433)
+# RFC 7919 ffdhe2048 prime
+FFDHE2048_P = bytes.fromhex(
+    "FFFFFFFFFFFFFFFFADF85458A2BB4A9AAFDC5620273D3CF1D8B9C583CE2D3695A9E13641146433FBCC939DCE249B3EF9"
+    "7D2FE363630C75D8F681B202AEC4617AD3DF1ED5D5FD65612433F51F5F066ED0856365553DED1AF3B557135E7F57C935"
+    "984F0C70E0E68B77E2A689DAF3EFE8721DF158A136ADE73530ACCA4F483A797ABC0AB182B324FB61D108A94BB2C8E3FB"
+    "B96ADAB760D7F4681D4F42A3DE394DF4AE56EDE76372BB190B07A7C8EE0A6D709E02FCE1CDF7E2ECC03404CD28342F61"
+    "9172FE9CE98583FF8E4F1232EEF28183C3FE3B1B4C6FAD733BB5FCBC2EC22005C58EF1837D1683B2C6F34A26C1B2EFFA"
+    "886B423861285C97FFFFFFFFFFFFFFFF")
+
+
+def csum(data):
+    if len(data) % 2:
+        data += b"\0"
+    s = sum(struct.unpack("!%dH" % (len(data) // 2), data))
+    while s >> 16:
+        s = (s & 0xFFFF) + (s >> 16)
+    return ~s & 0xFFFF
+
+
+class TcpConversation:
+    """Ethernet/IPv4/TCP frames of one connection with consistent numbering."""
+
+    def __init__(self):
+        self.frames, self.t = [], 1_700_000_000.0
+        self.seq = {CLIENT: 1000, SERVER: 5000}
+
+    def _frame(self, src, dst, flags, payload=b""):
+        peer = SERVER if src == CLIENT else CLIENT
+        ack = self.seq[peer] if flags != 0x02 else 0
+        tcp = struct.pack("!HHIIBBHHH", src[1], dst[1], self.seq[src], ack, 5 << 4, flags, 65535, 0, 0)
+        pseudo = struct.pack("!4s4sBBH", bytes(map(int, src[0].split("."))), bytes(map(int, dst[0].split("."))),
+                             0, 6, len(tcp) + len(payload))
+        tcp = tcp[:16] + struct.pack("!H", csum(pseudo + tcp + payload)) + tcp[18:]
+        ip = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(tcp) + len(payload), 0, 0x4000, 64, 6, 0,
+                         bytes(map(int, src[0].split("."))), bytes(map(int, dst[0].split("."))))
+        ip = ip[:10] + struct.pack("!H", csum(ip)) + ip[12:]
+        eth = b"\0" * 12 + b"\x08\x00"
+        self.t += 0.001
+        self.frames.append((self.t, eth + ip + tcp + payload))
+        self.seq[src] += len(payload) + (1 if flags & 0x03 else 0)
+
+    def handshake(self):
+        self._frame(CLIENT, SERVER, 0x02)
+        self._frame(SERVER, CLIENT, 0x12)
+        self._frame(CLIENT, SERVER, 0x10)
+
+    def send(self, src, data):
+        dst = SERVER if src == CLIENT else CLIENT
+        self._frame(src, dst, 0x18, data)
+        self._frame(dst, src, 0x10)
+
+    def close(self, first):
+        other = SERVER if first == CLIENT else CLIENT
+        self._frame(first, other, 0x11)
+        self._frame(other, first, 0x11)
+        self._frame(first, other, 0x10)
+
+    def write(self, path):
+        with open(path, "wb") as f:
+            f.write(struct.pack("<IHHiIII", 0xA1B2C3D4, 2, 4, 0, 0, 65535, 1))
+            for t, data in self.frames:
+                f.write(struct.pack("<IIII", int(t), int((t % 1) * 1e6), len(data), len(data)) + data)
+
+
+def tds(ptype, payload, packet_id=1):
+    return struct.pack(">BBHHBB", ptype, 1, len(payload) + 8, 0, packet_id, 0) + payload
+
+
+def record(ctype, body):
+    return struct.pack(">BHH", ctype, 0x0303, len(body)) + body
+
+
+def handshake(mtype, body):
+    return struct.pack(">B", mtype) + len(body).to_bytes(3, "big") + body
+
+
+def vec16(b):
+    return struct.pack(">H", len(b)) + b
+
+
+def prelogin(encryption):
+    values = [(0x00, bytes([16, 0, 0x10, 0, 0, 0])), (0x01, bytes([encryption]))]
+    head_len = 5 * len(values) + 1
+    head, body = b"", b""
+    for token, v in values:
+        head += struct.pack(">BHH", token, head_len + len(body), len(v))
+        body += v
+    return head + b"\xff" + body
+
+
+def crafted_dhe_ys_short(path, rng):
+    rb = lambda n: bytes(rng.getrandbits(8) for _ in range(n))  # noqa: E731
+    c = TcpConversation()
+    c.handshake()
+    c.send(CLIENT, tds(0x12, prelogin(1)))
+    c.send(SERVER, tds(0x04, prelogin(3)))
+    suites = struct.pack(">4H", 0x009F, 0x009E, 0xC030, 0x00FF)
+    hello = struct.pack(">H", 0x0303) + rb(32) + b"\x00" + vec16(suites) + b"\x01\x00"
+    c.send(CLIENT, tds(0x12, record(22, handshake(1, hello))))
+    server_hello = struct.pack(">H", 0x0303) + rb(32) + b"\x00" + struct.pack(">HB", 0x009F, 0)
+    certificate = (0).to_bytes(3, "big")   # empty list: random DER would be Malformed in stock X.509
+    ys = b"\x5a" + rb(len(FFDHE2048_P) - 2)   # minimal encoding: len(p) - 1 bytes
+    ske = vec16(FFDHE2048_P) + vec16(b"\x02") + vec16(ys) + b"\x04\x01" + vec16(rb(256))
+    flight = (record(22, handshake(2, server_hello)) + record(22, handshake(11, certificate))
+              + record(22, handshake(12, ske)) + record(22, handshake(14, b"")))
+    c.send(SERVER, tds(0x12, flight))
+    yc = b"\x9c" + rb(len(FFDHE2048_P) - 1)
+    client_flight = record(22, handshake(16, vec16(yc))) + record(20, b"\x01") + record(22, rb(40))
+    c.send(CLIENT, tds(0x12, client_flight, 2))
+    c.send(SERVER, tds(0x12, record(20, b"\x01") + record(22, rb(40)), 2))
+    c.send(CLIENT, record(23, rb(250)))   # LOGIN7, encrypted
+    c.send(SERVER, record(23, rb(180)))   # login response
+    c.send(CLIENT, record(23, rb(70)))    # SELECT 1
+    c.send(SERVER, record(23, rb(60)))
+    c.close(CLIENT)
+    c.write(path)
+
+
+def main():
+    out = sys.argv[1] if len(sys.argv) > 1 else os.path.join(os.path.dirname(__file__), "..", "test-captures")
+    rng = random.Random(4557473)   # fixed seed: the same bytes every run
+    crafted_dhe_ys_short(os.path.join(out, "crafted-dhe-ys-short.pcap"), rng)
+
+
+if __name__ == "__main__":
+    main()
