@@ -83,7 +83,12 @@ static void show_close(tvbuff_t *tvb, packet_info *pinfo, proto_tree *t, const s
                 if (evidence[i])
                     proto_item_set_generated(
                         proto_tree_add_uint(ct, hf_tdstls_evidence_frame, tvb, 0, 0, evidence[i]));
-            expert_add_info_format(pinfo, di, &ei_tdstls_kb4557473, "%s", diagnosis);
+            /* Expert summaries stop at 240 characters: the short form here,
+             * the whole story in tdstls.diagnosis. */
+            expert_add_info_format(pinfo, di, &ei_tdstls_kb4557473,
+                                   "KB 4557473: DHE leading-zero mismatch: server quit after the client's Finished "
+                                   "(frame %u) with %s; patch both ends or disable TLS_DHE suites",
+                                   c->frame_client_finished, tdstls_suite_name(c->tls.suite));
         }
     }
     if (close_flags & CLOSE_SERVER_RESET)

@@ -281,13 +281,17 @@ static int dissect_pdu(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void
     }
     if (rec && rec->carrier) {
         col_set_str(pinfo->cinfo, COL_PROTOCOL, "TDS");
-        col_set_str(pinfo->cinfo, COL_INFO, type == TDS_PRELOGIN ? "TDS7 pre-login message (TLS)" : "Response (TLS)");
-        col_set_fence(pinfo->cinfo, COL_INFO);
+        const char *info = col_get_text(pinfo->cinfo, COL_INFO);
+        if (!info || !*info) {               /* once per frame, however many packets */
+            col_set_str(pinfo->cinfo, COL_INFO,
+                        type == TDS_PRELOGIN ? "TDS7 pre-login message (TLS)" : "Response (TLS)");
+            col_set_fence(pinfo->cinfo, COL_INFO);
+        }
         add_tds_header(tvb, tree);
         show_findings(tvb, pinfo, tree, rec);
         if (rec->tls_len)
             call_tls(tvb, pinfo, tree, rec->tls, rec->tls_len);
-        else
+        else if (!strstr(col_get_text(pinfo->cinfo, COL_INFO) ? col_get_text(pinfo->cinfo, COL_INFO) : "", "continues"))
             col_append_str(pinfo->cinfo, COL_INFO, ", TLS record continues in a later packet");
         return len;
     }
@@ -311,6 +315,8 @@ int dissect_tdstls(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *da
     ctx.seq = data ? ((struct tcpinfo *)data)->seq : 0;
     if (!ctx.conv)
         return 0;
+    /* Several PDUs may share a frame: each appends to Info behind a fence. */
+    col_clear(pinfo->cinfo, COL_INFO);
     tcp_dissect_pdus(tvb, pinfo, tree, TRUE, PDU_MIN_LEN, get_pdu_len, dissect_pdu, &ctx);
     return tvb_captured_length(tvb);
 }

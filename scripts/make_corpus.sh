@@ -5,7 +5,7 @@
 # own dependencies and binds TCP 1433):   bash scripts/make_corpus.sh [OUTDIR]
 # The crafted captures come from scripts/craft_captures.py (run at the end).
 set -euo pipefail
-here=$(cd "$(dirname "$0")" && pwd)
+here=${TDS_LAB_SCRIPTS:-$(cd "$(dirname "$0")" && pwd)}
 out=${1:-$here/../test-captures}
 mkdir -p "$out"; out=$(cd "$out" && pwd)
 work=$(mktemp -d)

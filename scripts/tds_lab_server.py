@@ -30,7 +30,8 @@ FAILURES = {
     "none": "normal login, query, close after the client",
     "fin-before-prelogin-response": "read PRELOGIN, close (FIN) without answering",
     "fin-after-client-hello": "read the ClientHello, close (FIN): no common version/suite, as Schannel does",
-    "alert-after-client-hello": "offer nothing the client accepts: OpenSSL sends a fatal alert, then FIN",
+    "alert-after-client-hello": "demand TLS 1.3 from a TLS 1.2 client: OpenSSL sends a fatal protocol_version "
+                                "alert, then FIN",
     "fin-after-client-finished": "read ClientKeyExchange/ChangeCipherSpec/Finished, close (FIN) without the "
                                  "server's Finished: the KB 4557473 signature",
     "rst-after-client-finished": "same point, but close with RST",
@@ -193,10 +194,9 @@ def make_context(args):
     if args.tls in versions:
         ctx.minimum_version = ctx.maximum_version = versions[args.tls]
     if args.fail == "alert-after-client-hello":
-        # Nothing the client accepts: TLS 1.0 only. OpenSSL answers a modern
-        # ClientHello with a fatal protocol_version alert.
-        ctx.set_ciphers("DEFAULT:@SECLEVEL=0")
-        ctx.minimum_version = ctx.maximum_version = ssl.TLSVersion.TLSv1
+        # TLS 1.3 only: a TLS 1.2 client (pytds) gets a fatal protocol_version
+        # alert from the server, which then closes.
+        ctx.minimum_version = ctx.maximum_version = ssl.TLSVersion.TLSv1_3
     if args.strict:
         ctx.set_alpn_protocols(["tds/8.0"])
     else:
