@@ -59,11 +59,12 @@ static void show_close(tvbuff_t *tvb, packet_info *pinfo, proto_tree *t, const s
         proto_item_set_generated(
             proto_tree_add_string(ct, hf_tdstls_close_initiator, tvb, 0, 0, by_server ? "server" : "client"));
         proto_item_set_generated(proto_tree_add_uint(ct, hf_tdstls_close_kind, tvb, 0, 0, reset ? 1 : 0));
-        proto_item *ab = proto_tree_add_boolean(ct, hf_tdstls_close_abnormal, tvb, 0, 0, by_server);
-        proto_item_set_generated(ab);
         proto_item_set_generated(proto_tree_add_uint(ct, hf_tdstls_close_phase, tvb, 0, 0, c->phase_at_close));
         if (!by_server)
-            return;
+            goto resets;
+        /* a flag, present only when set: -Y tdstls.close.abnormal */
+        proto_item *ab = proto_tree_add_boolean(ct, hf_tdstls_close_abnormal, tvb, 0, 0, TRUE);
+        proto_item_set_generated(ab);
         char diagnosis[DIAGNOSIS_MAX];
         tdstls_conn_diagnosis(c, c->tls.suite_known ? tdstls_suite_name(c->tls.suite) : NULL, diagnosis,
                               sizeof diagnosis);
@@ -91,6 +92,7 @@ static void show_close(tvbuff_t *tvb, packet_info *pinfo, proto_tree *t, const s
                                    c->frame_client_finished, tdstls_suite_name(c->tls.suite));
         }
     }
+resets:
     if (close_flags & CLOSE_SERVER_RESET)
         expert_add_info(pinfo, proto_tree_get_parent(t), &ei_tdstls_server_reset);
     if (close_flags & CLOSE_CLIENT_RESET)

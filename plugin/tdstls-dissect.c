@@ -140,26 +140,30 @@ static void show_findings(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, c
             proto_item_set_generated(proto_tree_add_uint(dh, hf_tdstls_dh_p_len, tvb, 0, 0, f->p_len));
             proto_item_set_generated(proto_tree_add_uint(dh, hf_tdstls_dh_g_len, tvb, 0, 0, f->g_len));
             proto_item_set_generated(proto_tree_add_uint(dh, hf_tdstls_dh_ys_len, tvb, 0, 0, f->ys_len));
-            proto_item *it = proto_tree_add_boolean(dh, hf_tdstls_dh_ys_leading_zero, tvb, 0, 0, lz);
-            proto_item_set_generated(it);
-            if (lz)
+            /* an analysis flag, present only when set (as tcp.analysis.*),
+             * so that -Y tdstls.dh.ys_leading_zero finds just these frames */
+            if (lz) {
+                proto_item *it = proto_tree_add_boolean(dh, hf_tdstls_dh_ys_leading_zero, tvb, 0, 0, TRUE);
+                proto_item_set_generated(it);
                 expert_add_info_format(pinfo, it, &ei_tdstls_ys_leading_zero,
                                        "dh_Ys has a leading zero (%s): a peer without the KB 4557473 fix derives a "
                                        "different key and the handshake fails",
                                        f->ys_zero_byte ? "first byte 0x00, padded to len(p)"
                                                        : "one byte shorter than p, zero stripped");
+            }
         }
         if (f->client_key_exchange_dh) {
             gboolean lz = f->yc_zero_byte || f->yc_short;
             proto_item_set_generated(proto_tree_add_uint(dh, hf_tdstls_dh_yc_len, tvb, 0, 0, f->yc_len));
-            proto_item *it = proto_tree_add_boolean(dh, hf_tdstls_dh_yc_leading_zero, tvb, 0, 0, lz);
-            proto_item_set_generated(it);
-            if (lz)
+            if (lz) {
+                proto_item *it = proto_tree_add_boolean(dh, hf_tdstls_dh_yc_leading_zero, tvb, 0, 0, TRUE);
+                proto_item_set_generated(it);
                 expert_add_info_format(pinfo, it, &ei_tdstls_yc_leading_zero,
                                        "dh_Yc has a leading zero (%s): a peer without the KB 4557473 fix derives a "
                                        "different key and the handshake fails",
                                        f->yc_zero_byte ? "first byte 0x00, padded to len(p)"
                                                        : "shorter than p, zero stripped");
+            }
         }
     }
     if (f->finished)

@@ -11,13 +11,17 @@ the minimal encoding, one byte shorter than p (what a GnuTLS or Schannel
 server writes when Y has a leading zero byte). The lab server is OpenSSL,
 which pads, so this encoding cannot be had from it. The encrypted parts are
 random bytes: Wireshark cannot decrypt them and does not need to.
+
+crafted-dhe-ys-short-port51433.pcap: the same bytes with the server on TCP
+51433, where nothing decodes TDS until the user says Decode As ... tdstls.
 """
+import json
 import os
 import random
 import struct
 import sys
 
-CLIENT, SERVER = ("127.0.0.1", 50123), ("127.0.0.1", 1433)
+CLIENT = ("127.0.0.1", 50123)
 # RFC 7919 ffdhe2048 prime
 FFDHE2048_P = bytes.fromhex(
     "FFFFFFFFFFFFFFFFADF85458A2BB4A9AAFDC5620273D3CF1D8B9C583CE2D3695A9E13641146433FBCC939DCE249B3EF9"
@@ -40,7 +44,9 @@ def csum(data):
 class TcpConversation:
     """Ethernet/IPv4/TCP frames of one connection with consistent numbering."""
 
-    def __init__(self):
+    def __init__(self, server_port):
+        global SERVER
+        SERVER = ("127.0.0.1", server_port)
         self.frames, self.t = [], 1_700_000_000.0
         self.seq = {CLIENT: 1000, SERVER: 5000}
 
@@ -108,9 +114,9 @@ def prelogin(encryption):
     return head + b"\xff" + body
 
 
-def crafted_dhe_ys_short(path, rng):
+def crafted_dhe_ys_short(path, rng, server_port=1433):
     rb = lambda n: bytes(rng.getrandbits(8) for _ in range(n))  # noqa: E731
-    c = TcpConversation()
+    c = TcpConversation(server_port)
     c.handshake()
     c.send(CLIENT, tds(0x12, prelogin(1)))
     c.send(SERVER, tds(0x04, prelogin(3)))
@@ -140,6 +146,13 @@ def main():
     out = sys.argv[1] if len(sys.argv) > 1 else os.path.join(os.path.dirname(__file__), "..", "test-captures")
     rng = random.Random(4557473)   # fixed seed: the same bytes every run
     crafted_dhe_ys_short(os.path.join(out, "crafted-dhe-ys-short.pcap"), rng)
+    truth = {"file": "crafted-dhe-ys-short.pcap", "client_port": CLIENT[1], "fail": "none", "encryption": 3,
+             "suite": "0x009f", "p_len": len(FFDHE2048_P), "ys_len": len(FFDHE2048_P) - 1, "ys_first": 0x5A,
+             "yc_len": len(FFDHE2048_P), "yc_first": 0x9C}
+    # The same login on a port no dissector knows, for Decode As.
+    crafted_dhe_ys_short(os.path.join(out, "crafted-dhe-ys-short-port51433.pcap"), random.Random(4557473), 51433)
+    with open(os.path.join(out, "ground-truth.jsonl"), "a") as f:
+        f.write(json.dumps(truth, sort_keys=True) + "\n")
 
 
 if __name__ == "__main__":

@@ -61,8 +61,23 @@ capture() {
   kill "$dumpcap_pid"; wait "$dumpcap_pid" 2>/dev/null || true
 }
 
+# truth NAME LOGLINE...: the lab server's own account of each connection
+# (suite, DH lengths and first bytes, failure mode), what the tests assert.
+truth() {
+  local name=$1; shift
+  /usr/bin/python3 -c "
+import json, sys
+for line in sys.argv[2:]:
+    c = json.loads(line)
+    if 'client_port' in c:
+        c['file'] = sys.argv[1]
+        print(json.dumps(c, sort_keys=True))" "$name" "$@" >> "$out/ground-truth.jsonl"
+}
+
 keep() {  # keep NAME: copy the whole capture into the corpus
   cp "$work/$1.pcapng" "$out/$1.pcapng"
+  local lines=(); mapfile -t lines < "$work/$1.log"
+  truth "$1.pcapng" "${lines[@]}"
 }
 
 # keep_first_match NAME BULK PYTHON-CONDITION: keep the first connection of
@@ -84,6 +99,15 @@ for line in open('$work/$bulk.log'):
   stream=$(tshark -r "$work/$bulk.pcapng" -Y "tcp.port == $port && tcp.flags.syn == 1 && tcp.flags.ack == 0" \
              -T fields -e tcp.stream 2>/dev/null | sed -n "${nth}p")
   tshark -r "$work/$bulk.pcapng" -Y "tcp.stream == $stream" -w "$out/$name.pcapng" 2>/dev/null
+  truth "$name.pcapng" "$(/usr/bin/python3 -c "
+import json
+seen = 0
+for line in open('$work/$bulk.log'):
+    c = json.loads(line)
+    if c.get('client_port') == $port:
+        seen += 1
+        if seen == $nth:
+            print(json.dumps(c)); break")"
   echo "$name: client port $port, use $nth, stream $stream"
 }
 
@@ -91,6 +115,7 @@ DHE="--tls 1.2 --ciphers DHE-RSA-AES256-GCM-SHA384"
 main() {
   [ "${SKIP_INSTALL:-}" = 1 ] || install_deps
   make_keys
+  rm -f "$out"/*.pcap "$out"/*.pcapng "$out"/*.keys "$out/ground-truth.jsonl"
   # normal logins, one per stack and key exchange
   capture tsql-dhe-tls12 "$DHE --keylog $out/tsql-dhe-tls12.keys" client_tsql; keep tsql-dhe-tls12
   capture pytds-ecdhe-tls12 "--tls 1.2" client_pytds; keep pytds-ecdhe-tls12

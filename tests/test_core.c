@@ -1,0 +1,566 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later
+ *
+ * Unit tests of the epan-free core: TLS record and handshake parsing, DHE
+ * suites, leading zeros in both encodings, phases and the close diagnosis.
+ * Messages are built here byte by byte, so each test states its input.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "connection.h"
+#include "dhe_suites.h"
+#include "tls_reader.h"
+
+static int failures, checks;
+
+#define CHECK(cond)                                                                   \
+    do {                                                                              \
+        checks++;                                                                     \
+        if (!(cond)) {                                                                \
+            failures++;                                                               \
+            fprintf(stderr, "%s:%d: %s: CHECK(%s) failed\n", __FILE__, __LINE__, __func__, #cond); \
+        }                                                                             \
+    } while (0)
+
+static void *test_alloc(void *ctx, size_t n) { (void)ctx; return malloc(n); }
+static void test_release(void *ctx, void *p) { (void)ctx; free(p); }
+static const struct tls_allocator alloc = {test_alloc, test_release, NULL};
+
+/* --- a tiny message builder ------------------------------------------- */
+struct buf {
+    uint8_t b[8192];
+    size_t n;
+};
+static void put(struct buf *b, const void *p, size_t n) { memcpy(b->b + b->n, p, n); b->n += n; }
+static void u8(struct buf *b, unsigned v) { b->b[b->n++] = (uint8_t)v; }
+static void u16(struct buf *b, unsigned v) { u8(b, v >> 8); u8(b, v & 0xFF); }
+static void u24(struct buf *b, unsigned v) { u8(b, v >> 16); u16(b, v & 0xFFFF); }
+static void fill(struct buf *b, unsigned v, size_t n) { memset(b->b + b->n, (int)v, n); b->n += n; }
+
+/* record(type, handshake message(type, body)) */
+static struct buf handshake_record(unsigned msg_type, const struct buf *body)
+{
+    struct buf r = {{0}, 0};
+    u8(&r, TLS_CT_HANDSHAKE);
+    u16(&r, 0x0303);
+    u16(&r, (unsigned)body->n + 4);
+    u8(&r, msg_type);
+    u24(&r, (unsigned)body->n);
+    put(&r, body->b, body->n);
+    return r;
+}
+
+static struct buf record(unsigned type, const uint8_t *body, size_t n)
+{
+    struct buf r = {{0}, 0};
+    u8(&r, type);
+    u16(&r, 0x0303);
+    u16(&r, (unsigned)n);
+    put(&r, body, n);
+    return r;
+}
+
+static struct buf client_hello(const uint16_t *suites, size_t n, int alpn_tds8)
+{
+    struct buf b = {{0}, 0};
+    u16(&b, 0x0303);
+    fill(&b, 0xAA, 32);
+    u8(&b, 0);
+    u16(&b, (unsigned)n * 2);
+    for (size_t i = 0; i < n; i++)
+        u16(&b, suites[i]);
+    u8(&b, 1);
+    u8(&b, 0);
+    if (alpn_tds8) {
+        u16(&b, 2 + 2 + 2 + 1 + 7);     /* extensions */
+        u16(&b, 16);                     /* ALPN */
+        u16(&b, 2 + 1 + 7);
+        u16(&b, 1 + 7);
+        u8(&b, 7);
+        put(&b, "tds/8.0", 7);
+    }
+    return b;
+}
+
+static struct buf server_hello(uint16_t suite, uint16_t supported_version)
+{
+    struct buf b = {{0}, 0};
+    u16(&b, 0x0303);
+    fill(&b, 0xBB, 32);
+    u8(&b, 0);
+    u16(&b, suite);
+    u8(&b, 0);
+    if (supported_version) {
+        u16(&b, 6 + 8);
+        u16(&b, 43);
+        u16(&b, 2);
+        u16(&b, supported_version);
+        u16(&b, 51);                     /* key_share: group + empty key for brevity */
+        u16(&b, 4);
+        u16(&b, 0x0100);                 /* ffdhe2048 */
+        u16(&b, 0);
+    }
+    return b;
+}
+
+/* p of p_len bytes (0xFF..), g = 2, Ys of ys_len bytes starting with ys_first */
+static struct buf dh_server_key_exchange(size_t p_len, size_t ys_len, unsigned ys_first)
+{
+    struct buf b = {{0}, 0};
+    u16(&b, (unsigned)p_len);
+    fill(&b, 0xFF, p_len);
+    u16(&b, 1);
+    u8(&b, 2);
+    u16(&b, (unsigned)ys_len);
+    u8(&b, ys_first);
+    fill(&b, 0x42, ys_len - 1);
+    u16(&b, 0x0401);
+    u16(&b, 16);
+    fill(&b, 0x99, 16);
+    return b;
+}
+
+static struct buf dh_client_key_exchange(size_t yc_len, unsigned yc_first)
+{
+    struct buf b = {{0}, 0};
+    u16(&b, (unsigned)yc_len);
+    u8(&b, yc_first);
+    fill(&b, 0x17, yc_len - 1);
+    return b;
+}
+
+/* --- tests -------------------------------------------------------------- */
+
+static void test_record_header(void)
+{
+    const uint8_t ok[] = {22, 3, 3, 0, 10};
+    const uint8_t bad_type[] = {25, 3, 3, 0, 10};
+    const uint8_t bad_version[] = {22, 2, 0, 0, 10};
+    const uint8_t too_long[] = {23, 3, 3, 0xFF, 0xFF};
+    CHECK(tls_record_header_plausible(ok, 5));
+    CHECK(!tls_record_header_plausible(ok, 4));
+    CHECK(!tls_record_header_plausible(bad_type, 5));
+    CHECK(!tls_record_header_plausible(bad_version, 5));
+    CHECK(!tls_record_header_plausible(too_long, 5));
+    CHECK(tls_record_total_length(ok) == 15);
+}
+
+static void test_dhe_suites(void)
+{
+    CHECK(tdstls_suite_is_dhe(0x009F));      /* TLS_DHE_RSA_WITH_AES_256_GCM_SHA384 */
+    CHECK(tdstls_suite_is_dhe(0x0033));      /* TLS_DHE_RSA_WITH_AES_128_CBC_SHA */
+    CHECK(tdstls_suite_is_dhe(0xCCAA));      /* TLS_DHE_RSA_WITH_CHACHA20_POLY1305_SHA256 */
+    CHECK(tdstls_suite_is_dhe(0x00AA));      /* TLS_DHE_PSK_WITH_AES_128_GCM_SHA256 */
+    CHECK(tdstls_suite_is_dhe(0x0034));      /* TLS_DH_anon_WITH_AES_128_CBC_SHA */
+    CHECK(tdstls_suite_is_dhe_psk(0x00AA));
+    CHECK(!tdstls_suite_is_dhe_psk(0x009F));
+    CHECK(!tdstls_suite_is_dhe(0xC030));     /* ECDHE */
+    CHECK(!tdstls_suite_is_dhe(0x009D));     /* RSA key exchange */
+    CHECK(!tdstls_suite_is_dhe(0x00A1));     /* static DH_RSA: not ephemeral */
+    CHECK(!tdstls_suite_is_dhe(0x1302));     /* TLS 1.3 */
+    for (size_t i = 1; i < tdstls_dhe_suite_count(); i++)
+        CHECK(tdstls_dhe_suite_at(i - 1) < tdstls_dhe_suite_at(i));   /* sorted, for bsearch */
+}
+
+static void test_client_hello(void)
+{
+    const uint16_t with_dhe[] = {0xC030, 0x009F, 0x00FF};
+    const uint16_t without[] = {0xC030, 0xC02F};
+    struct tls_context ctx = {0};
+    struct tls_reader r;
+    struct tls_findings f = {0};
+
+    struct buf body = client_hello(with_dhe, 3, 1);
+    struct buf rec = handshake_record(TLS_HS_CLIENT_HELLO, &body);
+    tls_reader_init(&r, false);
+    tls_reader_record(&r, &ctx, &alloc, rec.b, rec.n, &f);
+    CHECK(f.client_hello && f.offers_dhe && f.offered_suites == 3 && f.offers_tds8_alpn && !f.malformed);
+
+    memset(&f, 0, sizeof f);
+    body = client_hello(without, 2, 0);
+    rec = handshake_record(TLS_HS_CLIENT_HELLO, &body);
+    tls_reader_init(&r, false);
+    tls_reader_record(&r, &ctx, &alloc, rec.b, rec.n, &f);
+    CHECK(f.client_hello && !f.offers_dhe && !f.offers_tds8_alpn);
+
+    /* cut short: the suite list claims more than the message holds */
+    memset(&f, 0, sizeof f);
+    body = client_hello(with_dhe, 3, 0);
+    body.b[2 + 32 + 1 + 1] = 0xF0;          /* low byte of the suite list length */
+    rec = handshake_record(TLS_HS_CLIENT_HELLO, &body);
+    tls_reader_init(&r, false);
+    tls_reader_record(&r, &ctx, &alloc, rec.b, rec.n, &f);
+    CHECK(!f.client_hello && f.malformed);
+}
+
+static void test_server_hello(void)
+{
+    struct tls_context ctx = {0};
+    struct tls_reader r;
+    struct tls_findings f = {0};
+    struct buf body = server_hello(0x009F, 0);
+    struct buf rec = handshake_record(TLS_HS_SERVER_HELLO, &body);
+    tls_reader_init(&r, true);
+    tls_reader_record(&r, &ctx, &alloc, rec.b, rec.n, &f);
+    CHECK(f.server_hello && f.suite == 0x009F && f.version == 0x0303);
+    CHECK(ctx.dhe && !ctx.tls13 && ctx.suite_known);
+
+    /* TLS 1.3 with an ffdhe key share is not a TLS_DHE suite */
+    struct tls_context ctx13 = {0};
+    memset(&f, 0, sizeof f);
+    body = server_hello(0x1302, 0x0304);
+    rec = handshake_record(TLS_HS_SERVER_HELLO, &body);
+    tls_reader_init(&r, true);
+    tls_reader_record(&r, &ctx13, &alloc, rec.b, rec.n, &f);
+    CHECK(f.version == 0x0304 && f.key_share_group == 0x0100 && ctx13.tls13 && !ctx13.dhe);
+
+    /* a ServerHello from the client direction is ignored */
+    struct tls_context other = {0};
+    memset(&f, 0, sizeof f);
+    body = server_hello(0x009F, 0);
+    rec = handshake_record(TLS_HS_SERVER_HELLO, &body);
+    tls_reader_init(&r, false);
+    tls_reader_record(&r, &other, &alloc, rec.b, rec.n, &f);
+    CHECK(!f.server_hello && !other.suite_known);
+}
+
+static void dh_exchange(size_t p_len, size_t ys_len, unsigned ys_first, size_t yc_len, unsigned yc_first,
+                        struct tls_findings *sf, struct tls_findings *cf, struct tls_context *ctx)
+{
+    struct tls_reader srv, cli;
+    tls_reader_init(&srv, true);
+    tls_reader_init(&cli, false);
+    memset(ctx, 0, sizeof *ctx);
+    struct buf body = server_hello(0x009F, 0);
+    struct buf rec = handshake_record(TLS_HS_SERVER_HELLO, &body);
+    tls_reader_record(&srv, ctx, &alloc, rec.b, rec.n, sf);
+    body = dh_server_key_exchange(p_len, ys_len, ys_first);
+    rec = handshake_record(TLS_HS_SERVER_KEY_EXCHANGE, &body);
+    tls_reader_record(&srv, ctx, &alloc, rec.b, rec.n, sf);
+    body = dh_client_key_exchange(yc_len, yc_first);
+    rec = handshake_record(TLS_HS_CLIENT_KEY_EXCHANGE, &body);
+    tls_reader_record(&cli, ctx, &alloc, rec.b, rec.n, cf);
+}
+
+static void test_leading_zeros(void)
+{
+    struct tls_findings sf = {0}, cf = {0};
+    struct tls_context ctx;
+    /* OpenSSL pads: same length as p, first byte 0x00 */
+    dh_exchange(256, 256, 0x00, 256, 0x00, &sf, &cf, &ctx);
+    CHECK(sf.server_key_exchange_dh && sf.p_len == 256 && sf.g_len == 1 && sf.ys_len == 256 && sf.ys_zero_byte);
+    CHECK(cf.client_key_exchange_dh && cf.yc_len == 256 && cf.yc_zero_byte);
+    CHECK(ctx.p_len == 256);
+
+    /* GnuTLS strips: one byte shorter than p, first byte not zero */
+    memset(&sf, 0, sizeof sf);
+    memset(&cf, 0, sizeof cf);
+    dh_exchange(256, 255, 0x5A, 255, 0x33, &sf, &cf, &ctx);
+    CHECK(sf.ys_len == 255 && !sf.ys_zero_byte && sf.ys_len < sf.p_len);
+    CHECK(cf.yc_len == 255 && !cf.yc_zero_byte);
+
+    /* no leading zero */
+    memset(&sf, 0, sizeof sf);
+    memset(&cf, 0, sizeof cf);
+    dh_exchange(256, 256, 0x80, 256, 0x01, &sf, &cf, &ctx);
+    CHECK(!sf.ys_zero_byte && sf.ys_len == sf.p_len && !cf.yc_zero_byte && cf.yc_len == 256);
+}
+
+static void test_message_across_records(void)
+{
+    /* a ServerKeyExchange split over three records, as some stacks send */
+    struct tls_context ctx = {0};
+    struct tls_reader r;
+    struct tls_findings f = {0};
+    tls_reader_init(&r, true);
+    struct buf body = server_hello(0x009F, 0);
+    struct buf rec = handshake_record(TLS_HS_SERVER_HELLO, &body);
+    tls_reader_record(&r, &ctx, &alloc, rec.b, rec.n, &f);
+
+    body = dh_server_key_exchange(256, 256, 0x00);
+    struct buf msg = {{0}, 0};
+    u8(&msg, TLS_HS_SERVER_KEY_EXCHANGE);
+    u24(&msg, (unsigned)body.n);
+    put(&msg, body.b, body.n);
+    size_t cuts[] = {0, 3, 200, msg.n};     /* the header itself is split too */
+    for (int i = 0; i < 3; i++) {
+        rec = record(TLS_CT_HANDSHAKE, msg.b + cuts[i], cuts[i + 1] - cuts[i]);
+        tls_reader_record(&r, &ctx, &alloc, rec.b, rec.n, &f);
+    }
+    CHECK(f.server_key_exchange_dh && f.ys_len == 256 && f.ys_zero_byte && r.body == NULL);
+}
+
+static void test_hostile(void)
+{
+    struct tls_context ctx = {0};
+    struct tls_reader r;
+    struct tls_findings f = {0};
+    tls_reader_init(&r, true);
+    /* a record that is not what its header says */
+    const uint8_t short_rec[] = {22, 3, 3, 0, 9, 1, 2};
+    tls_reader_record(&r, &ctx, &alloc, short_rec, sizeof short_rec, &f);
+    CHECK(f.malformed);
+    /* a handshake message claiming 16 MiB: skipped, not buffered */
+    memset(&f, 0, sizeof f);
+    const uint8_t huge[] = {22, 3, 3, 0, 8, TLS_HS_SERVER_KEY_EXCHANGE, 0xFF, 0xFF, 0xFF, 1, 2, 3, 4};
+    tls_reader_record(&r, &ctx, &alloc, huge, sizeof huge, &f);
+    CHECK(f.malformed && r.body == NULL);
+    /* DH lengths overrunning the message */
+    struct tls_reader r2;
+    tls_reader_init(&r2, true);
+    struct tls_context dhe = {.suite_known = true, .suite = 0x009F, .dhe = true};
+    memset(&f, 0, sizeof f);
+    struct buf body = {{0}, 0};
+    u16(&body, 0xFFFF);
+    fill(&body, 1, 10);
+    struct buf rec = handshake_record(TLS_HS_SERVER_KEY_EXCHANGE, &body);
+    tls_reader_record(&r2, &dhe, &alloc, rec.b, rec.n, &f);
+    CHECK(f.malformed && !f.server_key_exchange_dh && dhe.p_len == 0);
+    /* random bytes: no crash, and whatever is reported stays bounded */
+    srand(4557473);
+    for (int round = 0; round < 20000; round++) {
+        uint8_t junk[64];
+        size_t n = 5 + (size_t)(rand() % 59);
+        for (size_t i = 0; i < n; i++)
+            junk[i] = (uint8_t)rand();
+        junk[0] = (uint8_t)(20 + rand() % 5);
+        junk[1] = 3;
+        junk[3] = 0;
+        junk[4] = (uint8_t)(n - 5);
+        struct tls_reader rr;
+        struct tls_context cc = {.dhe = rand() % 2, .tls13 = rand() % 2};
+        struct tls_findings ff = {0};
+        tls_reader_init(&rr, rand() % 2);
+        tls_reader_record(&rr, &cc, &alloc, junk, n, &ff);
+        CHECK(ff.records <= 1);
+        if (rr.body) {
+            free(rr.body);
+            rr.body = NULL;
+        }
+    }
+}
+
+/* --- connections: phases and the close -------------------------------- */
+
+struct script {
+    struct tdstls_conn c;
+    uint32_t frame;
+};
+
+static enum tdstls_phase tcp(struct script *s, enum tdstls_side side, int syn, int fin, int rst, unsigned *flags)
+{
+    bool inferred;
+    unsigned dummy;
+    return tdstls_conn_tcp(&s->c, ++s->frame, side, syn, fin, rst, &inferred, flags ? flags : &dummy);
+}
+
+static enum tdstls_phase tls(struct script *s, enum tdstls_side side, int in_prelogin, const struct buf *records)
+{
+    struct tls_findings f = {0};
+    unsigned flags;
+    bool inferred;
+    tdstls_conn_tls(&s->c, ++s->frame, side, in_prelogin, &alloc, records->b, records->n, &f);
+    return tdstls_conn_tcp(&s->c, s->frame, side, 0, 0, 0, &inferred, &flags);
+}
+
+static enum tdstls_phase clear(struct script *s, enum tdstls_side side, uint8_t type)
+{
+    unsigned flags;
+    bool inferred;
+    tdstls_conn_clear_tds(&s->c, ++s->frame, side, type);
+    return tdstls_conn_tcp(&s->c, s->frame, side, 0, 0, 0, &inferred, &flags);
+}
+
+static struct buf cat(const struct buf *a, const struct buf *b)
+{
+    struct buf r = *a;
+    put(&r, b->b, b->n);
+    return r;
+}
+
+/* Runs a TDS 7.x DHE handshake up to the client's Finished. */
+static void tds7_until_client_finished(struct script *s, uint16_t suite, unsigned ys_first)
+{
+    const uint16_t offer[] = {suite};
+    CHECK(tcp(s, SIDE_CLIENT, 1, 0, 0, NULL) == PHASE_TCP_HANDSHAKE);
+    CHECK(tcp(s, SIDE_SERVER, 1, 0, 0, NULL) == PHASE_TCP_HANDSHAKE);
+    CHECK(tcp(s, SIDE_CLIENT, 0, 0, 0, NULL) == PHASE_TCP_HANDSHAKE);
+    CHECK(clear(s, SIDE_CLIENT, TDS_PRELOGIN) == PHASE_PRELOGIN);
+    CHECK(clear(s, SIDE_SERVER, TDS_RESPONSE) == PHASE_PRELOGIN);
+    struct buf body = client_hello(offer, 1, 0);
+    struct buf ch = handshake_record(TLS_HS_CLIENT_HELLO, &body);
+    CHECK(tls(s, SIDE_CLIENT, 1, &ch) == PHASE_TLS_HANDSHAKE);
+    body = server_hello(suite, 0);
+    struct buf flight = handshake_record(TLS_HS_SERVER_HELLO, &body);
+    if (tdstls_suite_is_dhe(suite)) {
+        body = dh_server_key_exchange(256, 256, ys_first);
+        struct buf ske = handshake_record(TLS_HS_SERVER_KEY_EXCHANGE, &body);
+        flight = cat(&flight, &ske);
+    }
+    CHECK(tls(s, SIDE_SERVER, 1, &flight) == PHASE_TLS_HANDSHAKE);
+    body = dh_client_key_exchange(256, 0x11);
+    struct buf cke = handshake_record(TLS_HS_CLIENT_KEY_EXCHANGE, &body);
+    const uint8_t one = 1, enc[40] = {0};
+    struct buf ccs = record(TLS_CT_CHANGE_CIPHER_SPEC, &one, 1);
+    struct buf fin = record(TLS_CT_HANDSHAKE, enc, sizeof enc);
+    struct buf client_flight = cat(&cke, &ccs);
+    client_flight = cat(&client_flight, &fin);
+    CHECK(tls(s, SIDE_CLIENT, 1, &client_flight) == PHASE_TLS_HANDSHAKE);
+}
+
+static void test_normal_tds7(void)
+{
+    struct script s;
+    memset(&s, 0, sizeof s);
+    tdstls_conn_init(&s.c);
+    tds7_until_client_finished(&s, 0x009F, 0x80);
+    const uint8_t one = 1, enc[40] = {0};
+    struct buf srv_fin = record(TLS_CT_CHANGE_CIPHER_SPEC, &one, 1);
+    struct buf f2 = record(TLS_CT_HANDSHAKE, enc, sizeof enc);
+    srv_fin = cat(&srv_fin, &f2);
+    CHECK(tls(&s, SIDE_SERVER, 1, &srv_fin) == PHASE_TLS_HANDSHAKE);
+    CHECK(s.c.handshake_done);
+    struct buf app = record(TLS_CT_APPLICATION_DATA, enc, sizeof enc);
+    CHECK(tls(&s, SIDE_CLIENT, 0, &app) == PHASE_LOGIN);
+    CHECK(tcp(&s, SIDE_SERVER, 0, 0, 0, NULL) == PHASE_LOGIN);          /* bare ACK */
+    CHECK(tls(&s, SIDE_SERVER, 0, &app) == PHASE_LOGIN_RESPONSE);
+    CHECK(tls(&s, SIDE_CLIENT, 0, &app) == PHASE_COMMANDS);
+    CHECK(tls(&s, SIDE_SERVER, 0, &app) == PHASE_COMMANDS);
+    unsigned flags;
+    CHECK(tcp(&s, SIDE_CLIENT, 0, 1, 0, &flags) == PHASE_CLOSE);
+    CHECK(flags == CLOSE_FIRST);
+    CHECK(tcp(&s, SIDE_SERVER, 0, 1, 0, &flags) == PHASE_CLOSE && flags == 0);
+    CHECK(tcp(&s, SIDE_CLIENT, 0, 0, 0, NULL) == PHASE_CLOSE);
+    char diag[512];
+    tdstls_conn_diagnosis(&s.c, "x", diag, sizeof diag);
+    CHECK(diag[0] == '\0');
+    CHECK(!s.c.ys_leading_zero && !s.c.yc_leading_zero);
+}
+
+static void test_kb4557473(void)
+{
+    struct script s;
+    memset(&s, 0, sizeof s);
+    tdstls_conn_init(&s.c);
+    tds7_until_client_finished(&s, 0x009F, 0x00);
+    CHECK(s.c.ys_leading_zero && s.c.tls.dhe);
+    unsigned flags;
+    CHECK(tcp(&s, SIDE_SERVER, 0, 0, 1, &flags) == PHASE_CLOSE);
+    CHECK(flags == (CLOSE_FIRST | CLOSE_BY_SERVER | CLOSE_RESET | CLOSE_SERVER_RESET | CLOSE_KB4557473));
+    CHECK(s.c.phase_at_close == PHASE_TLS_HANDSHAKE);
+    char diag[768];
+    tdstls_conn_diagnosis(&s.c, "TLS_DHE_RSA_WITH_AES_256_GCM_SHA384", diag, sizeof diag);
+    CHECK(strstr(diag, "KB 4557473") && strstr(diag, "TLS_DHE_RSA_WITH_AES_256_GCM_SHA384") &&
+          strstr(diag, "disable the TLS_DHE"));
+
+    /* DHE, handshake complete, server closes after login: not KB 4557473 */
+    memset(&s, 0, sizeof s);
+    tdstls_conn_init(&s.c);
+    tds7_until_client_finished(&s, 0x009F, 0x00);
+    const uint8_t one = 1, enc[40] = {0};
+    struct buf srv_fin = record(TLS_CT_CHANGE_CIPHER_SPEC, &one, 1);
+    struct buf f2 = record(TLS_CT_HANDSHAKE, enc, sizeof enc);
+    srv_fin = cat(&srv_fin, &f2);
+    tls(&s, SIDE_SERVER, 1, &srv_fin);
+    struct buf app = record(TLS_CT_APPLICATION_DATA, enc, sizeof enc);
+    tls(&s, SIDE_CLIENT, 0, &app);
+    tls(&s, SIDE_SERVER, 0, &app);
+    tls(&s, SIDE_CLIENT, 0, &app);
+    CHECK(tcp(&s, SIDE_SERVER, 0, 1, 0, &flags) == PHASE_CLOSE);
+    CHECK(flags == (CLOSE_FIRST | CLOSE_BY_SERVER));
+    tdstls_conn_diagnosis(&s.c, "TLS_DHE_RSA_WITH_AES_256_GCM_SHA384", diag, sizeof diag);
+    CHECK(!strstr(diag, "KB 4557473") && strstr(diag, "after login"));
+
+    /* the same abort with ECDHE is a server close, not KB 4557473 */
+    memset(&s, 0, sizeof s);
+    tdstls_conn_init(&s.c);
+    tds7_until_client_finished(&s, 0xC030, 0);
+    CHECK(tcp(&s, SIDE_SERVER, 0, 1, 0, &flags) == PHASE_CLOSE);
+    CHECK(flags == (CLOSE_FIRST | CLOSE_BY_SERVER));
+    tdstls_conn_diagnosis(&s.c, "TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384", diag, sizeof diag);
+    CHECK(!strstr(diag, "KB 4557473") && strstr(diag, "during the TLS handshake"));
+}
+
+static void test_failures_before_tls(void)
+{
+    struct script s;
+    unsigned flags;
+    char diag[768];
+    /* FIN before the PRELOGIN response */
+    memset(&s, 0, sizeof s);
+    tdstls_conn_init(&s.c);
+    tcp(&s, SIDE_CLIENT, 1, 0, 0, NULL);
+    tcp(&s, SIDE_SERVER, 1, 0, 0, NULL);
+    CHECK(clear(&s, SIDE_CLIENT, TDS_PRELOGIN) == PHASE_PRELOGIN);
+    CHECK(tcp(&s, SIDE_SERVER, 0, 1, 0, &flags) == PHASE_CLOSE && (flags & CLOSE_BY_SERVER));
+    tdstls_conn_diagnosis(&s.c, NULL, diag, sizeof diag);
+    CHECK(strstr(diag, "before answering PRELOGIN") != NULL);
+
+    /* FIN right after the ClientHello: no common version or suite */
+    memset(&s, 0, sizeof s);
+    tdstls_conn_init(&s.c);
+    tcp(&s, SIDE_CLIENT, 1, 0, 0, NULL);
+    clear(&s, SIDE_CLIENT, TDS_PRELOGIN);
+    clear(&s, SIDE_SERVER, TDS_RESPONSE);
+    const uint16_t offer[] = {0x009F};
+    struct buf body = client_hello(offer, 1, 0);
+    struct buf ch = handshake_record(TLS_HS_CLIENT_HELLO, &body);
+    tls(&s, SIDE_CLIENT, 1, &ch);
+    CHECK(s.c.dhe_offered);
+    CHECK(tcp(&s, SIDE_SERVER, 0, 1, 0, &flags) == PHASE_CLOSE && !(flags & CLOSE_KB4557473));
+    tdstls_conn_diagnosis(&s.c, NULL, diag, sizeof diag);
+    CHECK(strstr(diag, "no TLS version or cipher suite in common") != NULL);
+}
+
+static void test_tds8_and_midstream(void)
+{
+    struct script s;
+    memset(&s, 0, sizeof s);
+    tdstls_conn_init(&s.c);
+    tcp(&s, SIDE_CLIENT, 1, 0, 0, NULL);
+    tcp(&s, SIDE_SERVER, 1, 0, 0, NULL);
+    tcp(&s, SIDE_CLIENT, 0, 0, 0, NULL);
+    const uint16_t offer[] = {0x1302};
+    struct buf body = client_hello(offer, 1, 1);
+    struct buf ch = handshake_record(TLS_HS_CLIENT_HELLO, &body);
+    CHECK(tls(&s, SIDE_CLIENT, 0, &ch) == PHASE_TLS_HANDSHAKE && s.c.tls_first);
+    body = server_hello(0x1302, 0x0304);
+    struct buf sh = handshake_record(TLS_HS_SERVER_HELLO, &body);
+    const uint8_t enc[40] = {0};
+    struct buf app = record(TLS_CT_APPLICATION_DATA, enc, sizeof enc);
+    struct buf flight = cat(&sh, &app);
+    CHECK(tls(&s, SIDE_SERVER, 0, &flight) == PHASE_TLS_HANDSHAKE);
+    /* the client's Finished and its PRELOGIN in one segment: the frame is
+     * TLS handshake, and the server's answer is the PRELOGIN response */
+    struct buf both = cat(&app, &app);
+    CHECK(tls(&s, SIDE_CLIENT, 0, &both) == PHASE_TLS_HANDSHAKE && s.c.handshake_done);
+    CHECK(tls(&s, SIDE_SERVER, 0, &app) == PHASE_PRELOGIN);
+    CHECK(tls(&s, SIDE_CLIENT, 0, &app) == PHASE_LOGIN);
+    CHECK(tls(&s, SIDE_SERVER, 0, &app) == PHASE_LOGIN_RESPONSE);
+    CHECK(tls(&s, SIDE_CLIENT, 0, &app) == PHASE_COMMANDS);
+    CHECK(!s.c.tls.dhe);
+
+    /* a capture that starts mid-connection stays unknown on encrypted data */
+    memset(&s, 0, sizeof s);
+    tdstls_conn_init(&s.c);
+    CHECK(tls(&s, SIDE_CLIENT, 0, &app) == PHASE_UNKNOWN);
+    CHECK(clear(&s, SIDE_CLIENT, TDS_SQL_BATCH) == PHASE_COMMANDS);
+}
+
+int main(void)
+{
+    test_record_header();
+    test_dhe_suites();
+    test_client_hello();
+    test_server_hello();
+    test_leading_zeros();
+    test_message_across_records();
+    test_hostile();
+    test_normal_tds7();
+    test_kb4557473();
+    test_failures_before_tls();
+    test_tds8_and_midstream();
+    printf("%d checks, %d failed\n", checks, failures);
+    return failures ? 1 : 0;
+}

@@ -1,0 +1,406 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: GPL-2.0-or-later
+"""tshark over test-captures/ with the tdstls plugin of this build.
+
+usage: tshark_tests.py --plugin BUILD/plugins/4.0/epan/tdstls.so --captures DIR GROUP
+
+Expectations come from test-captures/ground-truth.jsonl (what the lab server
+itself saw and did on each connection), from stock tshark run on the same
+file without the plugin, and, for phases, from the sequences in PHASES below,
+each checked by hand against the capture.
+
+Wireshark ignores plugin folders when run as root, so as root tshark runs
+as the unprivileged user nobody over a world-readable copy of plugin and
+captures.
+"""
+import argparse
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+
+DHE_NAME = re.compile(r"^TLS_(DHE_(RSA|DSS|PSK)|DH_anon|PSK_DHE)_")
+FIELDS = ["frame.number", "tcp.flags.str", "tdstls.phase", "tdstls.phase.inferred", "tdstls.cipher_suite",
+          "tdstls.dhe", "tdstls.dhe_offered", "tdstls.dh.p_len", "tdstls.dh.ys_len", "tdstls.dh.yc_len",
+          "tdstls.dh.ys_leading_zero", "tdstls.dh.yc_leading_zero", "tdstls.close.initiator",
+          "tdstls.close.kind", "tdstls.close.abnormal", "tdstls.close.phase", "tdstls.diagnosis", "tdstls.alert",
+          "tdstls.evidence_frame", "tls.handshake.type", "_ws.malformed", "_ws.expert.message"]
+
+# Phase of every frame, checked by hand against each capture (tshark -V):
+# 1 TCP handshake, 2 pre-login, 3 TLS handshake, 4 login, 5 login response,
+# 6 commands, 7 close. Bare ACKs take the phase of the moment.
+PHASES = {
+    # SYN SYN/ACK ACK | PRELOGIN ACK response ACK | ClientHello ServerHello.. CKE/CCS/Fin NST/CCS/Fin |
+    # LOGIN7 login response | batch, response | FIN FIN ACK
+    "tsql-dhe-tls12.pcapng": "111 2222 3333 45 66 777",
+    # login-only encryption: LOGIN7 encrypted, the rest in clear TDS
+    "tsql-encrypt-off.pcapng": "111 2222 3333 45 66 777",
+    # no TLS at all
+    "tsql-encrypt-notsup.pcapng": "111 2222 45 66 777",
+    # TDS 8: TLS first, PRELOGIN inside it, then login
+    # ClientHello ACK server-flight ACK, client CCS+Finished+PRELOGIN (either phase fits: 3) |
+    # session tickets, PRELOGIN response, ACK | LOGIN7 | login response | SET batch..., SELECT 1 | close
+    "tedious-tds8-strict.pcapng": "111 33333 222 4 5 6666 777",
+    "tsql-fail-fin-before-prelogin-response.pcapng": "111 22 777",
+    "tsql-fail-fin-after-client-hello.pcapng": "111 2222 3 777",
+    "pytds-fail-alert.pcapng": "111 2222 33 777",               # ClientHello, server's fatal alert
+    "tsql-dhe-kb4557473-fin.pcapng": "111 2222 333 777",        # CH, server flight, CKE/CCS/Finished; FIN
+    "pytds-dhe-kb4557473-rst.pcapng": "111 2222 333 7",         # same, then the server's RST
+}
+
+# Captures on ports tdstls does not claim by default, and the Decode As they need.
+DECODE_AS = {"crafted-dhe-ys-short-port51433.pcap": ["-d", "tcp.port==51433,tdstls"]}
+
+CLOSE_BY_FAILURE = {   # lab server failure mode -> (initiator, kind, phase at close)
+    "none": ("client", "0", "6"),
+    "fin-before-prelogin-response": ("server", "0", "2"),
+    "fin-after-client-hello": ("server", "0", "3"),
+    "alert-after-client-hello": ("server", "0", "3"),
+    "fin-after-client-finished": ("server", "0", "3"),
+    "rst-after-client-finished": ("server", "1", "3"),
+}
+
+
+class Sandbox:
+    def __init__(self, plugin, captures):
+        self.dir = tempfile.mkdtemp(prefix="tdstls-test-")
+        os.chmod(self.dir, 0o755)
+        version_dir = os.path.basename(os.path.dirname(os.path.dirname(plugin)))   # e.g. 4.0
+        self.plugins = os.path.join(self.dir, "plugins")
+        os.makedirs(os.path.join(self.plugins, version_dir, "epan"))
+        shutil.copy(plugin, os.path.join(self.plugins, version_dir, "epan"))
+        self.empty_plugins = os.path.join(self.dir, "no-plugins")
+        os.makedirs(self.empty_plugins)
+        self.captures = os.path.join(self.dir, "captures")
+        shutil.copytree(captures, self.captures)
+        for root, dirs, files in os.walk(self.dir):
+            for name in dirs + files:
+                os.chmod(os.path.join(root, name), 0o755)
+
+    def tshark(self, args, plugin=True):
+        env = dict(os.environ, HOME=self.dir, WIRESHARK_PLUGIN_DIR=self.plugins if plugin else self.empty_plugins)
+        cmd = ["tshark"] + args
+        if os.geteuid() == 0:
+            cmd = ["setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups", "env",
+                   "HOME=" + self.dir, "WIRESHARK_PLUGIN_DIR=" + env["WIRESHARK_PLUGIN_DIR"]] + cmd
+        p = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=300, cwd=self.dir)
+        if p.returncode != 0:
+            raise AssertionError("tshark %s failed (%d): %s" % (" ".join(args), p.returncode, p.stderr[-2000:]))
+        if "Dissector bug" in p.stderr:
+            raise AssertionError("dissector bug in tshark %s: %s" % (" ".join(args), p.stderr[-2000:]))
+        return p.stdout
+
+    def frames(self, capture, extra=(), plugin=True, fields=FIELDS):
+        args = ["-r", os.path.join(self.captures, capture), "-T", "fields", "-E", "occurrence=a",
+                "-E", "aggregator=|"] + list(extra)
+        for f in fields:
+            args += ["-e", f]
+        rows = []
+        for line in self.tshark(args, plugin).splitlines():
+            rows.append(dict(zip(fields, line.split("\t"))))
+        return rows
+
+
+class Checker:
+    def __init__(self):
+        self.passed = self.failed = 0
+
+    def check(self, ok, what):
+        if ok:
+            self.passed += 1
+        else:
+            self.failed += 1
+            print("FAIL:", what)
+
+
+def load_truth(captures):
+    truth = {}
+    with open(os.path.join(captures, "ground-truth.jsonl")) as f:
+        for line in f:
+            c = json.loads(line)
+            truth[c["file"]] = c
+    return truth
+
+
+def dhe_suites(box):
+    """Suite ids Wireshark names TLS_DHE_*: the expectation, independent of the C table."""
+    ids = set()
+    for line in box.tshark(["-G", "values"], plugin=False).splitlines():
+        cols = line.split("\t")
+        if len(cols) >= 4 and cols[0] == "V" and cols[1] == "tls.handshake.ciphersuite" and DHE_NAME.match(cols[3]):
+            ids.add(int(cols[2]))
+    return ids
+
+
+def captures_of(box):
+    return sorted(f for f in os.listdir(box.captures) if f.endswith((".pcap", ".pcapng")))
+
+
+def truthy(v):
+    return v in ("1", "True", "true")
+
+
+# --- groups ---------------------------------------------------------------
+
+def group_loads(box, truth, ck):
+    ck.check("tdstls.so" in box.tshark(["-G", "plugins"]), "tshark -G plugins lists tdstls.so")
+    fields = box.tshark(["-G", "fields"])
+    for name in ["tdstls.phase", "tdstls.cipher_suite", "tdstls.dhe", "tdstls.dh.p_len", "tdstls.dh.ys_len",
+                 "tdstls.dh.yc_len", "tdstls.dh.ys_leading_zero", "tdstls.dh.yc_leading_zero",
+                 "tdstls.close.initiator", "tdstls.close.abnormal", "tdstls.diagnosis",
+                 "tdstls.expert.dhe_negotiated", "tdstls.expert.dhe_offered", "tdstls.expert.ys_leading_zero",
+                 "tdstls.expert.yc_leading_zero", "tdstls.expert.server_closed_first",
+                 "tdstls.expert.server_reset", "tdstls.expert.client_reset", "tdstls.expert.tls_alert",
+                 "tdstls.expert.kb4557473"]:
+        ck.check(re.search(r"\t%s\t" % re.escape(name), fields) is not None, "tshark -G fields has " + name)
+    ck.check("TDS TLS handshake analysis\tTDSTLS\ttdstls" in box.tshark(["-G", "protocols"]),
+             "protocol registered as 'TDS TLS handshake analysis' / tdstls")
+    # decode-as range preferences are not listed by -G defaultprefs; tshark
+    # refuses unknown ones, so setting it proves it exists
+    box.tshark(["-o", "tdstls.tcp.port:1433,11433", "-r", os.path.join(box.captures, "crafted-dhe-ys-short.pcap")])
+    ck.check(True, "port range preference tdstls.tcp.port accepted")
+    ck.check("tdstls.so" not in box.tshark(["-G", "plugins"], plugin=False), "stock run has no plugin")
+
+
+def group_corpus_fields(box, truth, ck):
+    dhe = dhe_suites(box)
+    ck.check(0x009F in dhe and 0xC030 not in dhe, "DHE suite list from tshark -G values is sane")
+    totals = {"ys": [0, 0], "yc": [0, 0], "dhe": [0, 0]}    # [expected, flagged]
+    for name, t in sorted(truth.items()):
+        rows = box.frames(name)
+        where = lambda field: [r for r in rows if r.get(field)]   # noqa: E731
+        suite = int(t["suite"], 16) if "suite" in t else None
+        tls13 = suite is not None and suite >> 8 == 0x13
+        hellos = where("tdstls.cipher_suite")
+        if suite is None:
+            ck.check(not hellos, "%s: no ServerHello, no cipher suite field" % name)
+        else:
+            ck.check(len(hellos) == 1 and int(hellos[0]["tdstls.cipher_suite"], 16) == suite,
+                     "%s: tdstls.cipher_suite is %s on one frame" % (name, t["suite"]))
+            expect_dhe = suite in dhe and not tls13
+            ck.check(len(hellos) == 1 and truthy(hellos[0]["tdstls.dhe"]) == expect_dhe,
+                     "%s: tdstls.dhe == %s" % (name, expect_dhe))
+            totals["dhe"][0] += expect_dhe
+        totals["dhe"][1] += sum(truthy(r["tdstls.dhe"]) for r in rows)
+        for side, other in (("ys", "ys"), ("yc", "yc")):
+            flagged = where("tdstls.dh.%s_leading_zero" % side)
+            values = where("tdstls.dh.%s_len" % side)
+            if "%s_len" % side not in t:
+                ck.check(not flagged and not values, "%s: no DH %s, no %s fields" % (name, side, side))
+                continue
+            expect = t["%s_first" % side] == 0 or t["%s_len" % side] < t["p_len"]
+            totals[side][0] += expect
+            totals[side][1] += len(flagged)
+            # the flag is present only when set
+            ck.check(len(flagged) == int(expect) and all(truthy(r["tdstls.dh.%s_leading_zero" % side])
+                                                           for r in flagged),
+                     "%s: tdstls.dh.%s_leading_zero on %d frame(s), truth %s (first byte %s, len %s, p %s)"
+                     % (name, side, len(flagged), expect, t["%s_first" % side], t["%s_len" % side], t["p_len"]))
+            ck.check(len(values) == 1 and int(values[0]["tdstls.dh.%s_len" % side]) == t["%s_len" % side],
+                     "%s: tdstls.dh.%s_len == %s" % (name, side, t["%s_len" % side]))
+        ske = where("tdstls.dh.p_len")
+        if "p_len" in t:
+            ck.check(len(ske) == 1 and int(ske[0]["tdstls.dh.p_len"]) == t["p_len"], "%s: p_len" % name)
+        # -Y filters find the same frames
+        for side in ("ys", "yc"):
+            if "%s_len" % side in t:
+                expect = t["%s_first" % side] == 0 or t["%s_len" % side] < t["p_len"]
+                got = box.frames(name, ["-Y", "tdstls.dh.%s_leading_zero" % side], fields=["frame.number"])
+                ck.check(len(got) == int(expect), "%s: -Y tdstls.dh.%s_leading_zero finds %d frame(s)"
+                         % (name, side, int(expect)))
+    for key, (expected, flagged) in totals.items():
+        ck.check(expected == flagged, "corpus: %s flagged on %d frames, truth says %d" % (key, flagged, expected))
+    for side in ("ys", "yc"):
+        padded = [n for n, t in truth.items() if t.get("%s_first" % side) == 0]
+        stripped = [n for n, t in truth.items() if "%s_len" % side in t and t["%s_len" % side] < t["p_len"]]
+        ck.check(padded and stripped, "corpus holds %s with a leading zero both padded (%s) and stripped (%s)"
+                 % (side, ", ".join(padded), ", ".join(stripped)))
+
+
+def group_phases(box, truth, ck):
+    for name, expected in PHASES.items():
+        want = expected.replace(" ", "")
+        got = "".join(r["tdstls.phase"] or "-" for r in box.frames(name))
+        ck.check(got == want, "%s: phases %s, expected %s" % (name, got, want))
+    # every frame of every capture has a phase, and phase 7 only from the first FIN/RST on
+    for name in captures_of(box):
+        rows = box.frames(name, DECODE_AS.get(name, []))
+        ck.check(all(r["tdstls.phase"] for r in rows), "%s: every frame has tdstls.phase" % name)
+        first_close = next((i for i, r in enumerate(rows) if re.search(r"[FR]", r["tcp.flags.str"][-4:])), None)
+        ok = all((r["tdstls.phase"] == "7") == (first_close is not None and i >= first_close)
+                 for i, r in enumerate(rows))
+        ck.check(ok, "%s: phase 7 exactly from the first FIN/RST" % name)
+        ck.check(all(r["tdstls.phase"] == "1" for r in rows[:2]), "%s: SYN and SYN/ACK are phase 1" % name)
+    inferred = box.frames("tsql-dhe-tls12.pcapng")
+    ck.check([r["tdstls.phase.inferred"] for r in inferred if r["tdstls.phase"] in "456"].count("1") >= 3,
+             "encrypted login/commands frames say the phase was inferred")
+    clear = box.frames("tsql-encrypt-notsup.pcapng")
+    ck.check(not any(r["tdstls.phase.inferred"] for r in clear if r["tdstls.phase"] in "456"),
+             "clear TDS phases are not marked inferred")
+
+
+def group_close(box, truth, ck):
+    dhe = dhe_suites(box)
+    kb_total = 0
+    for name, t in sorted(truth.items()):
+        rows = box.frames(name)
+        closes = [r for r in rows if r["tdstls.close.initiator"]]
+        initiator, kind, phase = CLOSE_BY_FAILURE[t["fail"]]
+        ck.check(len(closes) == 1, "%s: one frame carries the close analysis" % name)
+        if len(closes) != 1:
+            continue
+        c = closes[0]
+        ck.check((c["tdstls.close.initiator"], c["tdstls.close.kind"], c["tdstls.close.phase"])
+                 == (initiator, kind, phase), "%s: close %s/%s in phase %s, expected %s/%s in %s"
+                 % (name, c["tdstls.close.initiator"], c["tdstls.close.kind"], c["tdstls.close.phase"],
+                    initiator, kind, phase))
+        ck.check(truthy(c["tdstls.close.abnormal"]) == (initiator == "server"), "%s: close.abnormal" % name)
+        ck.check(bool(c["tdstls.diagnosis"]) == (initiator == "server"), "%s: diagnosis only on server close"
+                 % name)
+        suite = int(t["suite"], 16) if "suite" in t else None
+        expect_kb = t["fail"] in ("fin-after-client-finished", "rst-after-client-finished") and suite in dhe
+        kb_total += expect_kb
+        ck.check(("KB 4557473" in c["tdstls.diagnosis"]) == expect_kb, "%s: KB 4557473 diagnosis == %s"
+                 % (name, expect_kb))
+        if expect_kb:
+            evidence = c["tdstls.evidence_frame"].split("|")
+            ck.check(len(evidence) == 3, "%s: KB diagnosis names ServerHello, CKE and Finished frames" % name)
+        if t["fail"] == "alert-after-client-hello":
+            ck.check("alert 70" in c["tdstls.diagnosis"], "%s: diagnosis names the alert" % name)
+            ck.check(any(r["tdstls.alert"] == "70" for r in rows), "%s: tdstls.alert == 70" % name)
+        if t["fail"] == "fin-after-client-hello":
+            ck.check("no TLS version or cipher suite in common" in c["tdstls.diagnosis"],
+                     "%s: diagnosis says negotiation failed" % name)
+    kb = sum(len(box.frames(n, ["-Y", "tdstls.expert.kb4557473"], fields=["frame.number"]))
+             for n in captures_of(box))
+    ck.check(kb == kb_total and kb >= 2, "corpus: -Y tdstls.expert.kb4557473 finds %d frames, truth %d"
+             % (kb, kb_total))
+
+
+def expert_rows(box, capture, plugin=True):
+    """(severity, protocol, summary) rows of tshark -z expert."""
+    out = box.tshark(["-q", "-r", os.path.join(box.captures, capture), "-z", "expert"], plugin)
+    rows, severity = [], None
+    for line in out.splitlines():
+        m = re.match(r"^(Errors|Warns|Notes|Chats|Comments) \(\d+\)", line)
+        if m:
+            severity = m.group(1)
+            continue
+        m = re.match(r"^\s+(\d+)\s+(\S+)\s+(\S+)\s+(.*)$", line)
+        if m and severity:
+            rows.append((severity, m.group(3), m.group(4)))
+    return rows
+
+
+def group_expert(box, truth, ck):
+    dhe = dhe_suites(box)
+    for name, t in sorted(truth.items()):
+        rows = [r for r in expert_rows(box, name) if r[1] == "TDSTLS"]
+        suite = int(t["suite"], 16) if "suite" in t else None
+        want_dhe = suite in dhe
+        ck.check(any(s == "Warns" and "negotiated" in m for s, _, m in rows) == want_dhe,
+                 "%s: -z expert warns of a negotiated DHE suite == %s" % (name, want_dhe))
+        server_first = t["fail"] != "none"
+        ck.check(any(s == "Errors" and m.startswith("Server") and "first" in m for s, _, m in rows) == server_first,
+                 "%s: -z expert error 'Server ... first' == %s" % (name, server_first))
+        ck.check(any(s == "Errors" and "reset the connection" in m for s, _, m in rows)
+                 == (t["fail"] == "rst-after-client-finished"), "%s: server reset error" % name)
+        lz = ("ys_len" in t and (t["ys_first"] == 0 or t["ys_len"] < t["p_len"])) or \
+             ("yc_len" in t and (t["yc_first"] == 0 or t["yc_len"] < t["p_len"]))
+        ck.check(any(s == "Warns" and re.match(r"dh_Y[sc] has a leading zero", m) for s, _, m in rows) == lz,
+                 "%s: leading-zero warning == %s" % (name, lz))
+        ck.check(any(s == "Errors" and "Fatal TLS alert" in m for s, _, m in rows)
+                 == (t["fail"] == "alert-after-client-hello"), "%s: fatal alert error" % name)
+
+
+def group_stock_parity(box, truth, ck):
+    for name in captures_of(box):
+        stock = box.frames(name, plugin=False, fields=["frame.number", "_ws.malformed", "tls.handshake.type"])
+        ours = box.frames(name, fields=["frame.number", "_ws.malformed", "tls.handshake.type"])
+        stock_bad = sum(bool(r["_ws.malformed"]) for r in stock)
+        our_bad = sum(bool(r["_ws.malformed"]) for r in ours)
+        ck.check(our_bad <= stock_bad and (stock_bad or not our_bad),
+                 "%s: malformed frames with plugin %d, stock %d" % (name, our_bad, stock_bad))
+        ck.check(len(stock) == len(ours), "%s: same frame count" % name)
+        hs = lambda rows: sum(len(r["tls.handshake.type"].split("|")) for r in rows if r["tls.handshake.type"])  # noqa
+        ck.check(hs(ours) >= hs(stock), "%s: TLS handshake messages decoded: plugin %d >= stock %d"
+                 % (name, hs(ours), hs(stock)))
+        t = truth.get(name)
+        if t and "suite" in t:
+            ck.check(any("2" in r["tls.handshake.type"].split("|") for r in ours),
+                     "%s: the TLS dissector shows the ServerHello (tls.handshake.type == 2)" % name)
+    # where stock loses the server flight, tdstls recovers it
+    gained = [n for n in captures_of(box)
+              if not any("2" in r["tls.handshake.type"].split("|")
+                         for r in box.frames(n, plugin=False, fields=["tls.handshake.type"]))
+              and any("2" in r["tls.handshake.type"].split("|")
+                      for r in box.frames(n, fields=["tls.handshake.type"]))]
+    ck.check(len(gained) >= 3, "ServerHello decoded by tdstls but not by stock in %d captures: %s"
+             % (len(gained), ", ".join(gained)))
+
+
+def group_two_pass(box, truth, ck):
+    keep = [f for f in FIELDS if f not in ("_ws.expert.message",)]
+    for name in captures_of(box):
+        one = box.frames(name, fields=keep)
+        two = box.frames(name, ["-2"], fields=keep)
+        ck.check(one == two, "%s: -2 gives the same fields as one pass" % name)
+        filtered = box.frames(name, ["-2", "-Y", "tdstls.phase == 3"], fields=["frame.number"])
+        ck.check(len(filtered) == sum(r["tdstls.phase"] == "3" for r in one),
+                 "%s: -2 -Y tdstls.phase == 3 matches the frames of phase 3" % name)
+
+
+def group_decode_as(box, truth, ck):
+    keep = ["frame.number", "tdstls.phase", "tdstls.cipher_suite", "tdstls.dhe", "tdstls.dh.ys_leading_zero",
+            "tdstls.close.initiator", "tls.handshake.type"]
+    on_1433 = box.frames("crafted-dhe-ys-short.pcap", fields=keep)
+    other = "crafted-dhe-ys-short-port51433.pcap"
+    plain = box.frames(other, fields=keep)
+    ck.check(not any(r["tdstls.phase"] for r in plain), "TCP 51433: no tdstls until Decode As")
+    decoded = box.frames(other, ["-d", "tcp.port==51433,tdstls"], fields=keep)
+    ck.check(decoded == on_1433, "Decode As tcp.port==51433,tdstls gives what 1433 gives")
+    ck.check(any(r["tdstls.dh.ys_leading_zero"] for r in decoded), "Decode As: the short Ys is flagged")
+    back = box.frames("crafted-dhe-ys-short.pcap", ["-d", "tcp.port==1433,tds"], fields=keep)
+    ck.check(not any(r["tdstls.cipher_suite"] for r in back), "Decode As tds on 1433 switches tdstls off")
+
+
+def group_keylog(box, truth, ck):
+    # tds.type prints in decimal: 16 is LOGIN7
+    for name, keys, tds_type in (("tsql-dhe-tls12.pcapng", "tsql-dhe-tls12.keys", "16"),
+                                 ("tedious-tds8-strict.pcapng", "tedious-tds8-strict.keys", "16")):
+        keylog = os.path.join(box.captures, keys)
+        without = box.frames(name, fields=["frame.number", "tds.type"])
+        rows = box.frames(name, ["-o", "tls.keylog_file:" + keylog], fields=["frame.number", "tds.type"])
+        types = "|".join(r["tds.type"] for r in rows if r["tds.type"])
+        plain = "|".join(r["tds.type"] for r in without if r["tds.type"])
+        ck.check(tds_type not in plain.split("|"), "%s: without the keylog no LOGIN7 shows (%s)" % (name, plain))
+        ck.check(tds_type in types.split("|"), "%s: with the keylog, the decrypted LOGIN7 (tds.type %s) shows; "
+                 "types seen %s" % (name, tds_type, types))
+
+
+GROUPS = {name[len("group_"):]: fn for name, fn in globals().items() if name.startswith("group_")}
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--plugin", required=True)
+    ap.add_argument("--captures", required=True)
+    ap.add_argument("group", choices=sorted(GROUPS))
+    args = ap.parse_args()
+    box = Sandbox(os.path.abspath(args.plugin), os.path.abspath(args.captures))
+    ck = Checker()
+    try:
+        GROUPS[args.group](box, load_truth(box.captures), ck)
+    except AssertionError as e:
+        ck.check(False, str(e))
+    finally:
+        shutil.rmtree(box.dir, ignore_errors=True)
+    print("%s: %d passed, %d failed" % (args.group, ck.passed, ck.failed))
+    sys.exit(1 if ck.failed else 0)
+
+
+if __name__ == "__main__":
+    main()
