@@ -363,6 +363,8 @@ def group_decode_as(box, truth, ck):
     decoded = box.frames(other, ["-d", "tcp.port==51433,tdstls"], fields=keep)
     ck.check(decoded == on_1433, "Decode As tcp.port==51433,tdstls gives what 1433 gives")
     ck.check(any(r["tdstls.dh.ys_leading_zero"] for r in decoded), "Decode As: the short Ys is flagged")
+    by_pref = box.frames(other, ["-o", "tdstls.tcp.port:1433,51433"], fields=keep)
+    ck.check(by_pref == on_1433, "preference tdstls.tcp.port:1433,51433 analyses port 51433")
     back = box.frames("crafted-dhe-ys-short.pcap", ["-d", "tcp.port==1433,tds"], fields=keep)
     ck.check(not any(r["tdstls.cipher_suite"] for r in back), "Decode As tds on 1433 switches tdstls off")
 
