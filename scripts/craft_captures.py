@@ -14,6 +14,13 @@ random bytes: Wireshark cannot decrypt them and does not need to.
 
 crafted-dhe-ys-short-port51433.pcap: the same bytes with the server on TCP
 51433, where nothing decodes TDS until the user says Decode As ... tdstls.
+
+crafted-hostile-lengths.pcap: eight connections, each with one absurd length
+(TDS, TLS record, handshake message, DH p and Ys, suite list) after a normal
+PRELOGIN exchange. They must show as malformed or expert info, never crash.
+
+crafted-retransmit-reorder.pcap: the crafted DHE login with the server's
+flight retransmitted and two client segments swapped.
 """
 import json
 import os
@@ -44,10 +51,11 @@ def csum(data):
 class TcpConversation:
     """Ethernet/IPv4/TCP frames of one connection with consistent numbering."""
 
-    def __init__(self, server_port):
-        global SERVER
+    def __init__(self, server_port, client_port=50123, t0=1_700_000_000.0):
+        global SERVER, CLIENT
         SERVER = ("127.0.0.1", server_port)
-        self.frames, self.t = [], 1_700_000_000.0
+        CLIENT = ("127.0.0.1", client_port)
+        self.frames, self.t = [], t0
         self.seq = {CLIENT: 1000, SERVER: 5000}
 
     def _frame(self, src, dst, flags, payload=b""):
@@ -82,10 +90,14 @@ class TcpConversation:
         self._frame(first, other, 0x10)
 
     def write(self, path):
-        with open(path, "wb") as f:
-            f.write(struct.pack("<IHHiIII", 0xA1B2C3D4, 2, 4, 0, 0, 65535, 1))
-            for t, data in self.frames:
-                f.write(struct.pack("<IIII", int(t), int((t % 1) * 1e6), len(data), len(data)) + data)
+        write_pcap(path, self.frames)
+
+
+def write_pcap(path, frames):
+    with open(path, "wb") as f:
+        f.write(struct.pack("<IHHiIII", 0xA1B2C3D4, 2, 4, 0, 0, 65535, 1))
+        for t, data in frames:
+            f.write(struct.pack("<IIII", int(t), int((t % 1) * 1e6), len(data), len(data)) + data)
 
 
 def tds(ptype, payload, packet_id=1):
@@ -142,6 +154,66 @@ def crafted_dhe_ys_short(path, rng, server_port=1433):
     c.write(path)
 
 
+def crafted_hostile_lengths(path, rng):
+    """One connection per absurd length, each after a normal PRELOGIN
+    exchange; "c" marks what the client sends, "s" the server."""
+    rb = lambda n: bytes(rng.getrandbits(8) for _ in range(n))  # noqa: E731
+    hello_ok = struct.pack(">H", 0x0303) + rb(32) + b"\x00" + vec16(struct.pack(">H", 0x009F)) + b"\x01\x00"
+    server_hello = record(22, handshake(2, struct.pack(">H", 0x0303) + rb(32) + b"\x00"
+                                        + struct.pack(">HB", 0x009F, 0)))
+    odd_suites = struct.pack(">H", 0x0303) + rb(32) + b"\x00" + b"\x00\x03\x00\x9f\x00" + b"\x01\x00"
+    cases = [
+        # TDS header length 3: below its own header
+        [("c", struct.pack(">BBHHBB", 0x12, 1, 3, 0, 1, 0) + rb(40))],
+        # a TLS record announcing 18000 bytes, 100 delivered, then the end
+        [("c", tds(0x12, struct.pack(">BHH", 22, 0x0303, 18000) + rb(100)))],
+        # a ClientHello whose handshake length is 2^24 - 1
+        [("c", tds(0x12, record(22, b"\x01\xff\xff\xff" + rb(60))))],
+        # ServerKeyExchange whose p length (0xFFFF) runs past the message
+        [("c", tds(0x12, record(22, handshake(1, hello_ok)))),
+         ("s", tds(0x12, server_hello + record(22, handshake(12, b"\xff\xff" + rb(30)))))],
+        # ServerKeyExchange with an empty dh_Ys
+        [("c", tds(0x12, record(22, handshake(1, hello_ok)))),
+         ("s", tds(0x12, server_hello + record(22, handshake(12, vec16(FFDHE2048_P) + vec16(b"\x02") + vec16(b"")))))],
+        # a ClientHello whose suite list has an odd length
+        [("c", tds(0x12, record(22, handshake(1, odd_suites))))],
+        # an empty handshake record, a heartbeat record, a ClientKeyExchange before any hello
+        [("c", tds(0x12, record(22, b"") + record(24, rb(20)) + record(22, handshake(16, vec16(rb(256))))))],
+        # TDS length 0xFFFF with far less behind it: never completes
+        [("c", struct.pack(">BBHHBB", 0x12, 1, 0xFFFF, 0, 1, 0) + rb(200))],
+    ]
+    frames = []
+    for n, steps in enumerate(cases):
+        c = TcpConversation(1433, 50200 + n, 1_700_000_000.0 + n)
+        c.handshake()
+        c.send(CLIENT, tds(0x12, prelogin(1)))
+        c.send(SERVER, tds(0x04, prelogin(3)))
+        for who, data in steps:
+            c.send(CLIENT if who == "c" else SERVER, data)
+        c.close(CLIENT)
+        frames += c.frames
+    write_pcap(path, frames)
+
+
+def crafted_retransmit_reorder(path, rng):
+    """The crafted DHE login with its server flight sent twice (a
+    retransmission) and two client segments swapped (out of order)."""
+    crafted_dhe_ys_short(path, rng)
+    data = open(path, "rb").read()
+    header, body, frames = data[:24], data[24:], []
+    while body:
+        incl = struct.unpack("<I", body[8:12])[0]
+        frames.append(body[:16 + incl])
+        body = body[16 + incl:]
+    big = max(range(len(frames)), key=lambda i: len(frames[i]))        # the server flight
+    frames.insert(big + 1, frames[big])                                 # retransmitted
+    data_frames = [i for i, f in enumerate(frames) if len(f) > 16 + 54 and i > big + 2]
+    a, b = data_frames[0], data_frames[2]
+    frames[a], frames[b] = frames[b], frames[a]                         # out of order
+    with open(path, "wb") as f:
+        f.write(header + b"".join(frames))
+
+
 def main():
     out = sys.argv[1] if len(sys.argv) > 1 else os.path.join(os.path.dirname(__file__), "..", "test-captures")
     rng = random.Random(4557473)   # fixed seed: the same bytes every run
@@ -149,6 +221,8 @@ def main():
     truth = {"file": "crafted-dhe-ys-short.pcap", "client_port": CLIENT[1], "fail": "none", "encryption": 3,
              "suite": "0x009f", "p_len": len(FFDHE2048_P), "ys_len": len(FFDHE2048_P) - 1, "ys_first": 0x5A,
              "yc_len": len(FFDHE2048_P), "yc_first": 0x9C}
+    crafted_hostile_lengths(os.path.join(out, "crafted-hostile-lengths.pcap"), random.Random(1))
+    crafted_retransmit_reorder(os.path.join(out, "crafted-retransmit-reorder.pcap"), random.Random(4557473))
     # The same login on a port no dissector knows, for Decode As.
     crafted_dhe_ys_short(os.path.join(out, "crafted-dhe-ys-short-port51433.pcap"), random.Random(4557473), 51433)
     with open(os.path.join(out, "ground-truth.jsonl"), "a") as f:
