@@ -15,6 +15,7 @@
 #include <epan/packet.h>
 #include <epan/expert.h>
 #include <epan/prefs.h>
+#include <epan/tap.h>
 #include <epan/proto.h>
 
 #include "packet-tdstls.h"
@@ -46,6 +47,10 @@ int hf_tdstls_finished = -1, hf_tdstls_alert_desc = -1;
 int hf_tdstls_close_initiator = -1, hf_tdstls_close_kind = -1, hf_tdstls_close_abnormal = -1,
     hf_tdstls_close_phase = -1;
 int hf_tdstls_diagnosis = -1, hf_tdstls_evidence_frame = -1;
+int hf_tdstls_phase_since_syn = -1, hf_tdstls_phase_since_previous = -1, hf_tdstls_login_time = -1;
+int tdstls_tap = -1;
+/* SQL Server allows the login exchange about a second by default. */
+guint tdstls_login_budget_ms = 1000;
 int hf_tds_type = -1, hf_tds_status = -1, hf_tds_length = -1, hf_tds_channel = -1, hf_tds_packet_number = -1,
     hf_tds_window = -1;
 
@@ -54,7 +59,8 @@ gint ett_tdstls = -1, ett_tdstls_dh = -1, ett_tdstls_close = -1, ett_tds_header 
 expert_field ei_tdstls_dhe_negotiated = EI_INIT, ei_tdstls_dhe_offered = EI_INIT, ei_tdstls_ys_leading_zero = EI_INIT,
              ei_tdstls_yc_leading_zero = EI_INIT, ei_tdstls_server_closed_first = EI_INIT,
              ei_tdstls_server_reset = EI_INIT, ei_tdstls_client_reset = EI_INIT, ei_tdstls_tls_alert = EI_INIT,
-             ei_tdstls_kb4557473 = EI_INIT, ei_tdstls_malformed = EI_INIT, ei_tdstls_phase_inferred = EI_INIT;
+             ei_tdstls_kb4557473 = EI_INIT, ei_tdstls_malformed = EI_INIT, ei_tdstls_phase_inferred = EI_INIT,
+             ei_tdstls_login_slow = EI_INIT;
 
 static const value_string phase_vals[] = {
     {PHASE_UNKNOWN, "Unknown (connection start not in capture)"},
@@ -92,6 +98,16 @@ static void proto_register_tdstls(void)
         {&hf_tdstls_phase_inferred, {"Phase inferred", "tdstls.phase.inferred", FT_BOOLEAN, BASE_NONE, NULL, 0,
                                      "Told from the order and direction of encrypted records, not from TDS types",
                                      HFILL}},
+        {&hf_tdstls_phase_since_syn, {"Phase starts after SYN", "tdstls.phase.since_syn", FT_RELATIVE_TIME,
+                                      BASE_NONE, NULL, 0,
+                                      "On the first frame of a phase: time since the connection's first frame",
+                                      HFILL}},
+        {&hf_tdstls_phase_since_previous, {"Previous phase took", "tdstls.phase.since_previous", FT_RELATIVE_TIME,
+                                           BASE_NONE, NULL, 0,
+                                           "On the first frame of a phase: time since the previous phase began",
+                                           HFILL}},
+        {&hf_tdstls_login_time, {"Login exchange took", "tdstls.login_time", FT_RELATIVE_TIME, BASE_NONE, NULL, 0,
+                                 "From the first pre-login or TLS frame to the first login response frame", HFILL}},
         {&hf_tdstls_carrier, {"TLS carried in", "tdstls.carrier", FT_UINT8, BASE_HEX, VALS(carrier_vals), 0, NULL,
                               HFILL}},
         {&hf_tdstls_tls_bytes, {"TLS bytes completed here", "tdstls.tls_bytes", FT_UINT32, BASE_DEC, NULL, 0,
@@ -156,6 +172,8 @@ static void proto_register_tdstls(void)
                                 "TLS_DHE leading-zero mismatch (KB 4557473)", EXPFILL}},
         {&ei_tdstls_malformed, {"tdstls.expert.malformed", PI_MALFORMED, PI_ERROR,
                                 "Malformed TLS inside TDS", EXPFILL}},
+        {&ei_tdstls_login_slow, {"tdstls.expert.login_slow", PI_SEQUENCE, PI_WARN,
+                                 "Login exchange slower than the login budget", EXPFILL}},
         {&ei_tdstls_phase_inferred, {"tdstls.expert.phase_inferred", PI_SEQUENCE, PI_CHAT,
                                      "Phase inferred from order and direction (encrypted)", EXPFILL}},
     };
@@ -165,7 +183,13 @@ static void proto_register_tdstls(void)
     proto_register_subtree_array(ett, array_length(ett));
     expert_register_field_array(expert_register_protocol(proto_tdstls), ei, array_length(ei));
     /* The port range preference (tdstls.tcp.port) comes with the handoff. */
-    prefs_register_protocol(proto_tdstls, NULL);
+    module_t *module = prefs_register_protocol(proto_tdstls, NULL);
+    prefs_register_uint_preference(module, "login_budget_ms", "Login time budget (ms)",
+                                   "Warn when pre-login to login response takes longer than this "
+                                   "(SQL Server allows about 1000 ms by default)",
+                                   10, &tdstls_login_budget_ms);
+    tdstls_tap = register_tap("tdstls");
+    tdstls_register_stat();
 
     tdstls_handle = register_dissector("tdstls", dissect_tdstls, proto_tdstls);
     tdstls_post_handle = create_dissector_handle(dissect_tdstls_post, proto_tdstls);

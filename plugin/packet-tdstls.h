@@ -21,6 +21,11 @@ struct tdstls_conv {
     guint8 *pending[2];
     guint32 pending_len[2];
     nstime_t first_time;
+    guint32 index;                          /* TCP's stream number (tcp.stream) */
+    /* where each phase started: bounded, 8 phases */
+    guint32 phase_first_frame[PHASE_CLOSE + 1];
+    nstime_t phase_first_time[PHASE_CLOSE + 1];
+    enum tdstls_phase last_phase_before_close;
 };
 
 /* Per frame, key TDSTLS_KEY_FRAME: phase and close flags packed in a pointer,
@@ -45,6 +50,9 @@ extern int hf_tdstls_dh_ys_leading_zero, hf_tdstls_dh_yc_leading_zero;
 extern int hf_tdstls_finished, hf_tdstls_alert_desc;
 extern int hf_tdstls_close_initiator, hf_tdstls_close_kind, hf_tdstls_close_abnormal, hf_tdstls_close_phase;
 extern int hf_tdstls_diagnosis, hf_tdstls_evidence_frame;
+extern int hf_tdstls_phase_since_syn, hf_tdstls_phase_since_previous, hf_tdstls_login_time;
+extern int tdstls_tap;
+extern guint tdstls_login_budget_ms;
 /* stock TDS header fields, so tds.* filters keep matching TLS-carrying packets */
 extern int hf_tds_type, hf_tds_status, hf_tds_length, hf_tds_channel, hf_tds_packet_number, hf_tds_window;
 extern int proto_tds;
@@ -53,7 +61,7 @@ extern gint ett_tdstls, ett_tdstls_dh, ett_tdstls_close, ett_tds_header;
 
 extern expert_field ei_tdstls_dhe_negotiated, ei_tdstls_dhe_offered, ei_tdstls_ys_leading_zero,
     ei_tdstls_yc_leading_zero, ei_tdstls_server_closed_first, ei_tdstls_server_reset, ei_tdstls_client_reset,
-    ei_tdstls_tls_alert, ei_tdstls_kb4557473, ei_tdstls_malformed, ei_tdstls_phase_inferred;
+    ei_tdstls_tls_alert, ei_tdstls_kb4557473, ei_tdstls_malformed, ei_tdstls_phase_inferred, ei_tdstls_login_slow;
 
 /* tdstls-conv.c */
 /* dst_is_server_hint: 1 or 0 when the caller knows, -1 to go by our ports. */
@@ -65,6 +73,9 @@ extern const struct tls_allocator tdstls_wmem_allocator;
 
 /* tdstls-dissect.c */
 int dissect_tdstls(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *data);
+
+/* tdstls-stat.c */
+void tdstls_register_stat(void);
 
 /* tdstls-close.c */
 int dissect_tdstls_post(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *data);

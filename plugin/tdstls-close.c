@@ -10,6 +10,7 @@
 #include <epan/expert.h>
 #include <epan/packet.h>
 #include <epan/proto_data.h>
+#include <epan/tap.h>
 
 #include "packet-tdstls.h"
 
@@ -99,6 +100,53 @@ resets:
         expert_add_info(pinfo, proto_tree_get_parent(t), &ei_tdstls_client_reset);
 }
 
+/* On the first frame of a phase: when it started, how long the one before
+ * took, and at the login response whether login kept within the budget. */
+static void show_phase_timing(tvbuff_t *tvb, packet_info *pinfo, proto_tree *t, const struct tdstls_conv *conv,
+                              enum tdstls_phase phase)
+{
+    nstime_t delta;
+    nstime_delta(&delta, &pinfo->abs_ts, &conv->first_time);
+    proto_item_set_generated(proto_tree_add_time(t, hf_tdstls_phase_since_syn, tvb, 0, 0, &delta));
+    /* the phase begun most recently before this one (TDS 8 runs 3 before 2) */
+    guint32 prev_frame = 0;
+    enum tdstls_phase prev = PHASE_UNKNOWN;
+    for (int p = PHASE_UNKNOWN; p <= PHASE_CLOSE; p++) {
+        guint32 f = conv->phase_first_frame[p];
+        if (p != (int)phase && f && f < pinfo->num && f > prev_frame) {
+            prev_frame = f;
+            prev = (enum tdstls_phase)p;
+        }
+    }
+    if (prev_frame) {
+        nstime_delta(&delta, &pinfo->abs_ts, &conv->phase_first_time[prev]);
+        proto_item *it = proto_tree_add_time(t, hf_tdstls_phase_since_previous, tvb, 0, 0, &delta);
+        proto_item_set_generated(it);
+        proto_item_append_text(it, " (%s)", tdstls_phase_name(prev));
+    }
+    if (phase != PHASE_LOGIN_RESPONSE)
+        return;
+    /* login exchange: from pre-login (or, in TDS 8, the TLS handshake before it) */
+    const nstime_t *start = NULL;
+    guint32 start_frame = 0;
+    for (int p = PHASE_PRELOGIN; p <= PHASE_TLS_HANDSHAKE; p++)
+        if (conv->phase_first_frame[p] && (!start_frame || conv->phase_first_frame[p] < start_frame)) {
+            start_frame = conv->phase_first_frame[p];
+            start = &conv->phase_first_time[p];
+        }
+    if (!start)
+        return;
+    nstime_delta(&delta, &pinfo->abs_ts, start);
+    proto_item *it = proto_tree_add_time(t, hf_tdstls_login_time, tvb, 0, 0, &delta);
+    proto_item_set_generated(it);
+    double ms = nstime_to_msec(&delta);
+    if (ms > tdstls_login_budget_ms)
+        expert_add_info_format(pinfo, it, &ei_tdstls_login_slow,
+                               "Login exchange took %.0f ms (frames %u to %u), over the %u ms budget "
+                               "(preference tdstls.login_budget_ms): expect login timeouts",
+                               ms, start_frame, pinfo->num, tdstls_login_budget_ms);
+}
+
 int dissect_tdstls_post(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *data _U_)
 {
     if (pinfo->ptype != PT_TCP)
@@ -125,6 +173,12 @@ int dissect_tdstls_post(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, voi
                                                   (flags & TCP_FLAG_RST) != 0, &inferred, &close_flags);
         stored = FRAME_PACK(phase, inferred, close_flags);
         p_add_proto_data(wmem_file_scope(), pinfo, proto_tdstls, TDSTLS_KEY_FRAME, stored);
+        if (!conv->phase_first_frame[phase]) {
+            conv->phase_first_frame[phase] = pinfo->num;
+            conv->phase_first_time[phase] = pinfo->abs_ts;
+        }
+        if (phase != PHASE_CLOSE && phase > conv->last_phase_before_close)
+            conv->last_phase_before_close = phase;
     }
     if (!conv)
         conv = tdstls_conv_get(pinfo, FALSE, -1);
@@ -143,7 +197,10 @@ int dissect_tdstls_post(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, voi
         proto_item_set_generated(it);
         proto_item_append_text(it, " (from the order and direction of encrypted records; no keylog)");
     }
+    if (conv->phase_first_frame[phase] == pinfo->num)
+        show_phase_timing(tvb, pinfo, t, conv, phase);
     if (FRAME_CLOSE_FLAGS(stored))
         show_close(tvb, pinfo, t, conv, FRAME_CLOSE_FLAGS(stored));
+    tap_queue_packet(tdstls_tap, pinfo, conv);
     return 0;
 }

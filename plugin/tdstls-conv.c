@@ -7,6 +7,7 @@
 #include <wireshark.h>
 #include <epan/conversation.h>
 #include <epan/packet.h>
+#include <epan/dissectors/packet-tcp.h>
 
 #include "packet-tdstls.h"
 
@@ -47,6 +48,9 @@ struct tdstls_conv *tdstls_conv_get(packet_info *pinfo, gboolean create, int dst
     copy_address_wmem(wmem_file_scope(), &c->server_addr, dst_is_server ? &pinfo->dst : &pinfo->src);
     c->server_port = dst_is_server ? pinfo->destport : pinfo->srcport;
     c->first_time = pinfo->abs_ts;
+    /* TCP's stream number, so the summary's rows match tcp.stream filters */
+    struct tcp_analysis *tcpd = get_tcp_conversation_data(conv, pinfo);
+    c->index = tcpd ? tcpd->stream : 0;
     conversation_add_proto_data(conv, proto_tdstls, c);
     return c;
 }

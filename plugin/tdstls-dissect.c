@@ -301,6 +301,11 @@ static int dissect_pdu(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void
     }
 
     /* Any other TDS packet: the stock dissector, and its type for the phase. */
+    if (!visited && len > TDS_HEADER_LEN && conv->core.phase <= PHASE_PRELOGIN &&
+        ((side == SIDE_CLIENT && type == TDS_PRELOGIN) || (side == SIDE_SERVER && type == TDS_RESPONSE))) {
+        const guint8 *payload = tvb_get_ptr(tvb, TDS_HEADER_LEN, len - TDS_HEADER_LEN);
+        tdstls_conn_prelogin(&conv->core, side, payload, len - TDS_HEADER_LEN);
+    }
     if (!visited) {
         if (len >= TDS_HEADER_LEN && type != TDS_SMP)
             tdstls_conn_clear_tds(&conv->core, pinfo->num, side, type);

@@ -3,7 +3,8 @@
 # Debian 12 packages needed to build tdstls and run its tests. Uses sudo when
 # not root; does nothing when everything is already there.
 set -euo pipefail
-packages=(tshark wireshark-dev libwireshark-dev cmake gcc make pkg-config python3 util-linux)
+packages=(tshark wireshark-dev libwireshark-dev cmake gcc make pkg-config python3 util-linux
+          clang libclang-rt-14-dev valgrind)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing+=("$p")

@@ -10,6 +10,7 @@
 
 #include "connection.h"
 #include "dhe_suites.h"
+#include "tds_prelogin.h"
 #include "tls_reader.h"
 
 static int failures, checks;
@@ -548,8 +549,31 @@ static void test_tds8_and_midstream(void)
     CHECK(clear(&s, SIDE_CLIENT, TDS_SQL_BATCH) == PHASE_COMMANDS);
 }
 
+static void test_prelogin(void)
+{
+    /* VERSION (6 bytes), ENCRYPTION = 3, terminator: as SQL Server answers */
+    const uint8_t answer[] = {0x00, 0x00, 0x0B, 0x00, 0x06, 0x01, 0x00, 0x11, 0x00, 0x01, 0xFF,
+                              16, 0, 0x10, 0, 0, 0, 0x03};
+    uint8_t enc = 0xFF;
+    CHECK(tds_prelogin_encryption(answer, sizeof answer, &enc) && enc == TDS_ENCRYPT_REQ);
+    /* ENCRYPTION pointing past the payload */
+    const uint8_t bad[] = {0x01, 0x7F, 0xFF, 0x00, 0x01, 0xFF};
+    CHECK(!tds_prelogin_encryption(bad, sizeof bad, &enc));
+    /* an option header cut short, and no ENCRYPTION at all */
+    CHECK(!tds_prelogin_encryption(answer, 3, &enc));
+    const uint8_t none[] = {0x00, 0x00, 0x06, 0x00, 0x00, 0xFF};
+    CHECK(!tds_prelogin_encryption(none, sizeof none, &enc));
+    struct tdstls_conn c;
+    tdstls_conn_init(&c);
+    CHECK(c.encryption_answered == TDS_ENCRYPT_UNKNOWN);
+    tdstls_conn_prelogin(&c, SIDE_SERVER, answer, sizeof answer);
+    CHECK(c.encryption_answered == TDS_ENCRYPT_REQ && c.encryption_requested == TDS_ENCRYPT_UNKNOWN);
+    CHECK(strcmp(tds_encryption_name(TDS_ENCRYPT_OFF), "off (login only)") == 0);
+}
+
 int main(void)
 {
+    test_prelogin();
     test_record_header();
     test_dhe_suites();
     test_client_hello();

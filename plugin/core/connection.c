@@ -4,6 +4,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "tds_prelogin.h"
+
 /* After the TLS handshake the exchange alternates; without a keylog, order
  * and direction tell the phases. TDS 7.x: login, login response, commands.
  * TDS 8 puts PRELOGIN inside TLS, so its pair comes first. The last step
@@ -34,6 +36,18 @@ void tdstls_conn_init(struct tdstls_conn *c)
     memset(c, 0, sizeof *c);
     tls_reader_init(&c->reader[SIDE_CLIENT], false);
     tls_reader_init(&c->reader[SIDE_SERVER], true);
+    c->encryption_requested = c->encryption_answered = TDS_ENCRYPT_UNKNOWN;
+}
+
+void tdstls_conn_prelogin(struct tdstls_conn *c, enum tdstls_side side, const uint8_t *payload, size_t len)
+{
+    uint8_t enc;
+    if (!tds_prelogin_encryption(payload, len, &enc))
+        return;
+    if (side == SIDE_CLIENT)
+        c->encryption_requested = enc;
+    else
+        c->encryption_answered = enc;
 }
 
 /* Start of a data event: a new frame resets what we know of the frame. */
@@ -78,8 +92,10 @@ static void note_findings(struct tdstls_conn *c, uint32_t frame, enum tdstls_sid
         c->frame_client_hello = frame;
         c->dhe_offered = f->offers_dhe;
     }
-    if (f->server_hello && !c->frame_server_hello)
+    if (f->server_hello && !c->frame_server_hello) {
         c->frame_server_hello = frame;
+        c->tls_version = f->version;
+    }
     if (f->server_key_exchange_dh && !c->frame_server_key_exchange) {
         c->frame_server_key_exchange = frame;
         c->ys_len = f->ys_len;

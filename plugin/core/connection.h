@@ -65,6 +65,7 @@ struct tdstls_conn {
     bool alert_seen, alert_from_server;
     uint8_t alert_level, alert_description;
     bool server_finished;
+    uint16_t tls_version;               /* negotiated, from the ServerHello */
 
     /* frames that hold the evidence, 0 = not seen */
     uint32_t frame_client_hello, frame_server_hello, frame_server_key_exchange;
@@ -85,6 +86,8 @@ struct tdstls_conn {
     bool close_reset;
     enum tdstls_phase phase_at_close;
     bool kb4557473;
+
+    uint8_t encryption_requested, encryption_answered;  /* PRELOGIN ENCRYPTION, 0xFF unknown */
 };
 
 void tdstls_conn_init(struct tdstls_conn *c);
@@ -95,6 +98,8 @@ void tdstls_conn_tls(struct tdstls_conn *c, uint32_t frame, enum tdstls_side sid
 void tdstls_conn_clear_tds(struct tdstls_conn *c, uint32_t frame, enum tdstls_side side, uint8_t tds_type);
 /* Data we cannot tell anything from (e.g. a TDS packet continued). */
 void tdstls_conn_other_data(struct tdstls_conn *c, uint32_t frame, enum tdstls_side side);
+/* A clear PRELOGIN payload (after the TDS header), either side. */
+void tdstls_conn_prelogin(struct tdstls_conn *c, enum tdstls_side side, const uint8_t *payload, size_t len);
 
 /* Every frame of the connection, after its data events: the TCP flags.
  * Returns the frame's phase; *close_flags gets enum tdstls_close_flag bits. */
