@@ -80,6 +80,16 @@ class Sandbox:
             for name in dirs + files:
                 os.chmod(os.path.join(root, name), 0o755)
 
+    def wrapper(self):
+        """A tshark command with this build's plugin, for scripts that take TSHARK."""
+        path = os.path.join(self.dir, "tshark-with-plugin")
+        with open(path, "w") as f:
+            f.write("#!/bin/sh\n")
+            prefix = "setpriv --reuid=nobody --regid=nogroup --clear-groups " if os.geteuid() == 0 else ""
+            f.write('exec %senv HOME=%s WIRESHARK_PLUGIN_DIR=%s tshark "$@"\n' % (prefix, self.dir, self.plugins))
+        os.chmod(path, 0o755)
+        return path
+
     def tshark(self, args, plugin=True):
         env = dict(os.environ, HOME=self.dir, WIRESHARK_PLUGIN_DIR=self.plugins if plugin else self.empty_plugins)
         cmd = ["tshark"] + args
@@ -404,6 +414,91 @@ def group_hostile(box, truth, ck):
     ck.check(sum(bool(r["tdstls.dh.ys_leading_zero"]) for r in rows) == 1, "%s: the short Ys flagged once" % name)
     ck.check(all(r["tdstls.phase"] for r in rows), "%s: every frame keeps a phase" % name)
     ck.check(rows[-1]["tdstls.phase"] == "7", "%s: still ends in Close" % name)
+
+
+def group_summary(box, truth, ck):
+    scripts = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "scripts")
+    report = os.path.join(scripts, "tdstls_report.py")
+    env = dict(os.environ, TSHARK=box.wrapper())
+    dhe = dhe_suites(box)
+    # one row per connection, against the lab server's account
+    out = subprocess.run([sys.executable, report, "--format", "json", box.captures], env=env, capture_output=True,
+                         text=True, check=True)
+    rows = {r["file"]: r for r in json.loads(out.stdout)}
+    for name, t in sorted(truth.items()):
+        r = rows.get(name)
+        ck.check(r is not None, "%s: a summary row" % name)
+        if not r:
+            continue
+        initiator, kind, phase = CLOSE_BY_FAILURE[t["fail"]]
+        ck.check(r["closed_by"] == "%s %s" % (initiator, "RST" if kind == "1" else "FIN"),
+                 "%s: closed_by %s" % (name, r["closed_by"]))
+        suite = int(t["suite"], 16) if "suite" in t else None
+        ck.check(r["dhe"] == ("" if suite is None else "yes" if suite in dhe and suite >> 8 != 0x13 else "no"),
+                 "%s: dhe %s" % (name, r["dhe"]))
+        if "ys_len" in t:
+            want = "yes" if t["ys_first"] == 0 or t["ys_len"] < t["p_len"] else "no"
+            ck.check(r["ys_zero"] == want, "%s: ys_zero %s, truth %s" % (name, r["ys_zero"], want))
+            want = "yes" if t["yc_first"] == 0 or t["yc_len"] < t["p_len"] else "no"
+            ck.check(r["yc_zero"] == want, "%s: yc_zero %s, truth %s" % (name, r["yc_zero"], want))
+        want_enc = {0: "off (login only)", 1: "on", 2: "not supported", 3: "required"}.get(t.get("encryption"))
+        if name.startswith("tedious-tds8"):
+            ck.check((r["tds"], r["encryption"], r["tls"]) == ("8.0", "strict", "TLS 1.3"), "%s: TDS 8" % name)
+        elif want_enc:
+            ck.check((r["tds"], r["encryption"]) == ("7.x", want_enc), "%s: encryption %s, truth %s"
+                     % (name, r["encryption"], want_enc))
+        ck.check(r["last_phase"].split()[0] == ("6" if t["fail"] == "none" else phase),
+                 "%s: last phase %s" % (name, r["last_phase"]))
+        ck.check(("KB 4557473" in r["diagnosis"]) == (t["fail"].endswith("after-client-finished") and suite in dhe),
+                 "%s: diagnosis %r" % (name, r["diagnosis"]))
+    # the capture-level DHE statistic on 600 connections, 3 of them aborted (built here)
+    bulk = os.path.join(box.dir, "bulk600.pcap")
+    cap = lambda n: os.path.join(box.captures, n)   # noqa: E731
+    subprocess.run([sys.executable, os.path.join(scripts, "make_bulk.py"), bulk,
+                    cap("tsql-dhe-tls12.pcapng") + ":300", cap("pytds-dhe-kb4557473-rst.pcapng") + ":2",
+                    cap("jtds-dhe-tls12.pcapng") + ":297", cap("tsql-dhe-kb4557473-fin.pcapng") + ":1",
+                    cap("pytds-ecdhe-tls12.pcapng") + ":50"], check=True, capture_output=True)
+    os.chmod(bulk, 0o644)
+    dhe_out = box.tshark(["-q", "-r", bulk, "-z", "tdstls,dhe"])
+    ck.check("600 |3 |0 |3 of 600 DHE handshakes aborted after the client's Finished; consistent with a "
+             "leading-zero mismatch between patched and unpatched peers" in dhe_out,
+             "-z tdstls,dhe on the bulk capture: 3 of 600 (%s)" % dhe_out.strip().splitlines()[-2:])
+    csv_out = subprocess.run([sys.executable, report, bulk], env=env, capture_output=True, text=True, check=True)
+    lines = csv_out.stdout.splitlines()
+    ck.check(lines[0] == "file,stream,client,server,tds,encryption,tls,cipher_suite,dhe,ys_zero,yc_zero,"
+             "last_phase,closed_by,phase_durations_ms,diagnosis", "CSV columns: %s" % lines[0])
+    ck.check(len(lines) == 651, "CSV: one row per connection (650), got %d" % (len(lines) - 1))
+    ck.check(sum("KB 4557473" in line for line in lines) == 3, "CSV: 3 rows diagnosed KB 4557473")
+    ck.check(len({line.split(",")[2] for line in lines[1:]}) == 650, "CSV: 650 distinct clients")
+    ck.check("3 of 600 DHE handshakes aborted" in csv_out.stderr, "report prints the capture-level DHE line")
+    # per-frame labels
+    name = "tsql-dhe-tls12.pcapng"
+    labels = subprocess.run([sys.executable, report, "--frames", "--format", "json", cap(name)], env=env,
+                            capture_output=True, text=True, check=True)
+    got = "".join(r["phase"] for r in json.loads(labels.stdout))
+    ck.check(got == PHASES[name].replace(" ", ""), "--frames labels %s" % got)
+    # packet comments that stock Wireshark shows
+    annotated = os.path.join(box.dir, "annotated.pcapng")
+    subprocess.run(["bash", os.path.join(scripts, "annotate_phases.sh"), cap("tsql-dhe-kb4557473-fin.pcapng"),
+                    annotated], env=env, check=True, capture_output=True)
+    os.chmod(annotated, 0o644)
+    comments = [r["frame.comment"] for r in box.frames("../annotated.pcapng", plugin=False,
+                                                       fields=["frame.number", "frame.comment"])]
+    want = [p for p in PHASES["tsql-dhe-kb4557473-fin.pcapng"].replace(" ", "")]
+    ck.check([c.split(":")[0] for c in comments] == ["tdstls phase " + p for p in want],
+             "annotated comments follow the phases: %s" % comments[:4])
+    ck.check(sum("KB 4557473" in c for c in comments) == 1, "the diagnosis comment is on the server's FIN")
+    # timing: the login exchange, and the budget preference
+    rows = box.frames(name, fields=["frame.number", "tdstls.phase", "tdstls.login_time", "tdstls.phase.since_syn",
+                                    "_ws.expert.message"])
+    timed = [r for r in rows if r["tdstls.login_time"]]
+    ck.check(len(timed) == 1 and timed[0]["tdstls.phase"] == "5", "login time on the first login-response frame")
+    ck.check(sum(bool(r["tdstls.phase.since_syn"]) for r in rows) == len(set(PHASES[name].replace(" ", ""))),
+             "phase start time on the first frame of each phase")
+    ck.check(not any("over the" in r["_ws.expert.message"] for r in rows), "default budget: no slow-login warning")
+    slow = box.frames(name, ["-o", "tdstls.login_budget_ms:1"], fields=["_ws.expert.message"])
+    ck.check(sum("over the 1 ms budget" in r["_ws.expert.message"] for r in slow) == 1,
+             "tdstls.login_budget_ms:1 warns once")
 
 
 GROUPS = {name[len("group_"):]: fn for name, fn in globals().items() if name.startswith("group_")}

@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+# Writes each frame's tdstls phase (and the diagnosis, on the frame that has
+# one) into a pcapng copy as packet comments, so a class can open it in any
+# Wireshark, even without the plugin.
+# usage: scripts/annotate_phases.sh IN OUT.pcapng     (TSHARK: tshark with the plugin; default tshark)
+set -euo pipefail
+in=$1; out=$2
+tshark_cmd=${TSHARK:-tshark}
+work=$(mktemp -d); trap 'rm -rf "$work"' EXIT
+# shellcheck disable=SC2086
+$tshark_cmd -r "$in" -T fields -E "separator=|" -e frame.number -e tdstls.phase -e tdstls.phase.name \
+  -e tdstls.phase.inferred -e tdstls.diagnosis > "$work/phases.tsv"
+# editcap -a FRAME:COMMENT, in chunks that keep the command line short
+cp "$in" "$work/cur"
+chunk=()
+flush() {
+  [ ${#chunk[@]} -eq 0 ] && return
+  editcap -F pcapng "${chunk[@]}" "$work/cur" "$work/next" && mv "$work/next" "$work/cur"
+  chunk=()
+}
+# "|" not a tab: read folds runs of tabs, and empty fields would shift
+while IFS="|" read -r frame phase name inferred diagnosis; do
+  [ -n "$phase" ] || continue
+  comment="tdstls phase $phase: $name"
+  [ "$inferred" = 1 ] || [ "$inferred" = True ] && comment+=" (inferred)"
+  # one comment per frame: editcap keeps only the last -a given for a frame
+  [ -n "$diagnosis" ] && comment+="; diagnosis: $diagnosis"
+  chunk+=(-a "$frame:$comment")
+  [ ${#chunk[@]} -ge 4000 ] && flush
+done < "$work/phases.tsv"
+flush
+editcap -F pcapng "$work/cur" "$out"
+echo "$out: $(grep -c . "$work/phases.tsv") frames, phases written as packet comments"
