@@ -37,8 +37,6 @@ struct pdu_record {
 
 struct pdu_context {
     struct tdstls_conv *conv;
-    tvbuff_t *top;            /* the tvb handed to tcp_dissect_pdus */
-    guint32 seq;              /* TCP sequence number of top's first byte */
 };
 
 static gboolean looks_like_tls(tvbuff_t *tvb, int offset)
@@ -67,11 +65,19 @@ static guint get_pdu_len(packet_info *pinfo _U_, tvbuff_t *tvb, int offset, void
     return len >= TDS_HEADER_LEN ? len : remaining;
 }
 
-/* Per-PDU key: the PDU's TCP sequence number, the same on every pass. */
-static guint32 pdu_key(const struct pdu_context *ctx, tvbuff_t *pdu)
+/* Per-PDU key: the PDU's place among the PDUs of this frame's dissection.
+ * Not the TCP sequence number: relative sequence numbers can change between
+ * passes (port reuse), and the second pass must hand TLS exactly the records
+ * of the first. The counter lives in packet scope, so every dissection of
+ * the frame (each pass, each GUI click) counts from the start. */
+static guint32 next_pdu_key(packet_info *pinfo)
 {
-    gint off = tvb_raw_offset(pdu) - tvb_raw_offset(ctx->top);
-    return 1u + ((ctx->seq + (guint32)off) & 0x7FFFFFFFu);
+    guint32 *count = (guint32 *)p_get_proto_data(pinfo->pool, pinfo, proto_tdstls, 0);
+    if (!count) {
+        count = wmem_new0(pinfo->pool, guint32);
+        p_add_proto_data(pinfo->pool, pinfo, proto_tdstls, 0, count);
+    }
+    return 1u + (*count)++;
 }
 
 static void add_tds_header(tvbuff_t *tvb, proto_tree *tree)
@@ -248,7 +254,7 @@ static int dissect_pdu(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void
     struct pdu_context *ctx = (struct pdu_context *)data;
     struct tdstls_conv *conv = ctx->conv;
     enum tdstls_side side = tdstls_side_of(conv, pinfo);
-    guint32 key = pdu_key(ctx, tvb);
+    guint32 key = next_pdu_key(pinfo);
     guint len = tvb_captured_length(tvb);
     gboolean visited = PINFO_FD_VISITED(pinfo);
     struct pdu_record *rec = (struct pdu_record *)p_get_proto_data(wmem_file_scope(), pinfo, proto_tdstls, key);
@@ -315,13 +321,11 @@ static int dissect_pdu(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void
     return call_dissector(tds_handle, tvb, pinfo, tree);
 }
 
-int dissect_tdstls(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *data)
+int dissect_tdstls(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *data _U_)
 {
     int dst_is_server = pinfo->match_uint == pinfo->destport ? 1 : (pinfo->match_uint == pinfo->srcport ? 0 : -1);
     struct pdu_context ctx;
     ctx.conv = tdstls_conv_get(pinfo, TRUE, dst_is_server);
-    ctx.top = tvb;
-    ctx.seq = data ? ((struct tcpinfo *)data)->seq : 0;
     if (!ctx.conv)
         return 0;
     /* Several PDUs may share a frame: each appends to Info behind a fence. */

@@ -12,6 +12,7 @@ set(CMAKE_DEPENDS_DEPENDENCY_FILES
   "/work/main/plugin/tdstls-close.c" "CMakeFiles/tdstls.dir/plugin/tdstls-close.c.o" "gcc" "CMakeFiles/tdstls.dir/plugin/tdstls-close.c.o.d"
   "/work/main/plugin/tdstls-conv.c" "CMakeFiles/tdstls.dir/plugin/tdstls-conv.c.o" "gcc" "CMakeFiles/tdstls.dir/plugin/tdstls-conv.c.o.d"
   "/work/main/plugin/tdstls-dissect.c" "CMakeFiles/tdstls.dir/plugin/tdstls-dissect.c.o" "gcc" "CMakeFiles/tdstls.dir/plugin/tdstls-dissect.c.o.d"
+  "/work/main/plugin/tdstls-stat.c" "CMakeFiles/tdstls.dir/plugin/tdstls-stat.c.o" "gcc" "CMakeFiles/tdstls.dir/plugin/tdstls-stat.c.o.d"
   )
 
 # Targets to which this target links.

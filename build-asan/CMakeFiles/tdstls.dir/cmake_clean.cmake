@@ -7,6 +7,8 @@ file(REMOVE_RECURSE
   "CMakeFiles/tdstls.dir/plugin/tdstls-conv.c.o.d"
   "CMakeFiles/tdstls.dir/plugin/tdstls-dissect.c.o"
   "CMakeFiles/tdstls.dir/plugin/tdstls-dissect.c.o.d"
+  "CMakeFiles/tdstls.dir/plugin/tdstls-stat.c.o"
+  "CMakeFiles/tdstls.dir/plugin/tdstls-stat.c.o.d"
   "plugins/4.0/epan/tdstls.pdb"
   "plugins/4.0/epan/tdstls.so"
 )

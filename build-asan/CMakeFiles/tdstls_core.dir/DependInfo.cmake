@@ -10,6 +10,7 @@ set(CMAKE_DEPENDS_LANGUAGES
 set(CMAKE_DEPENDS_DEPENDENCY_FILES
   "/work/main/plugin/core/connection.c" "CMakeFiles/tdstls_core.dir/plugin/core/connection.c.o" "gcc" "CMakeFiles/tdstls_core.dir/plugin/core/connection.c.o.d"
   "/work/main/plugin/core/dhe_suites.c" "CMakeFiles/tdstls_core.dir/plugin/core/dhe_suites.c.o" "gcc" "CMakeFiles/tdstls_core.dir/plugin/core/dhe_suites.c.o.d"
+  "/work/main/plugin/core/tds_prelogin.c" "CMakeFiles/tdstls_core.dir/plugin/core/tds_prelogin.c.o" "gcc" "CMakeFiles/tdstls_core.dir/plugin/core/tds_prelogin.c.o.d"
   "/work/main/plugin/core/tls_reader.c" "CMakeFiles/tdstls_core.dir/plugin/core/tls_reader.c.o" "gcc" "CMakeFiles/tdstls_core.dir/plugin/core/tls_reader.c.o.d"
   )
 

@@ -111,11 +111,26 @@ CMakeFiles/tdstls_core.dir/plugin/core/connection.c.s: cmake_force
 	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green "Compiling C source to assembly CMakeFiles/tdstls_core.dir/plugin/core/connection.c.s"
 	/usr/bin/cc $(C_DEFINES) $(C_INCLUDES) $(C_FLAGS) -S /work/main/plugin/core/connection.c -o CMakeFiles/tdstls_core.dir/plugin/core/connection.c.s
 
+CMakeFiles/tdstls_core.dir/plugin/core/tds_prelogin.c.o: CMakeFiles/tdstls_core.dir/flags.make
+CMakeFiles/tdstls_core.dir/plugin/core/tds_prelogin.c.o: /work/main/plugin/core/tds_prelogin.c
+CMakeFiles/tdstls_core.dir/plugin/core/tds_prelogin.c.o: CMakeFiles/tdstls_core.dir/compiler_depend.ts
+	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --progress-dir=/work/main/build-asan/CMakeFiles --progress-num=$(CMAKE_PROGRESS_4) "Building C object CMakeFiles/tdstls_core.dir/plugin/core/tds_prelogin.c.o"
+	/usr/bin/cc $(C_DEFINES) $(C_INCLUDES) $(C_FLAGS) -MD -MT CMakeFiles/tdstls_core.dir/plugin/core/tds_prelogin.c.o -MF CMakeFiles/tdstls_core.dir/plugin/core/tds_prelogin.c.o.d -o CMakeFiles/tdstls_core.dir/plugin/core/tds_prelogin.c.o -c /work/main/plugin/core/tds_prelogin.c
+
+CMakeFiles/tdstls_core.dir/plugin/core/tds_prelogin.c.i: cmake_force
+	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green "Preprocessing C source to CMakeFiles/tdstls_core.dir/plugin/core/tds_prelogin.c.i"
+	/usr/bin/cc $(C_DEFINES) $(C_INCLUDES) $(C_FLAGS) -E /work/main/plugin/core/tds_prelogin.c > CMakeFiles/tdstls_core.dir/plugin/core/tds_prelogin.c.i
+
+CMakeFiles/tdstls_core.dir/plugin/core/tds_prelogin.c.s: cmake_force
+	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green "Compiling C source to assembly CMakeFiles/tdstls_core.dir/plugin/core/tds_prelogin.c.s"
+	/usr/bin/cc $(C_DEFINES) $(C_INCLUDES) $(C_FLAGS) -S /work/main/plugin/core/tds_prelogin.c -o CMakeFiles/tdstls_core.dir/plugin/core/tds_prelogin.c.s
+
 # Object files for target tdstls_core
 tdstls_core_OBJECTS = \
 "CMakeFiles/tdstls_core.dir/plugin/core/dhe_suites.c.o" \
 "CMakeFiles/tdstls_core.dir/plugin/core/tls_reader.c.o" \
-"CMakeFiles/tdstls_core.dir/plugin/core/connection.c.o"
+"CMakeFiles/tdstls_core.dir/plugin/core/connection.c.o" \
+"CMakeFiles/tdstls_core.dir/plugin/core/tds_prelogin.c.o"
 
 # External object files for target tdstls_core
 tdstls_core_EXTERNAL_OBJECTS =
@@ -123,9 +138,10 @@ tdstls_core_EXTERNAL_OBJECTS =
 libtdstls_core.a: CMakeFiles/tdstls_core.dir/plugin/core/dhe_suites.c.o
 libtdstls_core.a: CMakeFiles/tdstls_core.dir/plugin/core/tls_reader.c.o
 libtdstls_core.a: CMakeFiles/tdstls_core.dir/plugin/core/connection.c.o
+libtdstls_core.a: CMakeFiles/tdstls_core.dir/plugin/core/tds_prelogin.c.o
 libtdstls_core.a: CMakeFiles/tdstls_core.dir/build.make
 libtdstls_core.a: CMakeFiles/tdstls_core.dir/link.txt
-	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --bold --progress-dir=/work/main/build-asan/CMakeFiles --progress-num=$(CMAKE_PROGRESS_4) "Linking C static library libtdstls_core.a"
+	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --bold --progress-dir=/work/main/build-asan/CMakeFiles --progress-num=$(CMAKE_PROGRESS_5) "Linking C static library libtdstls_core.a"
 	$(CMAKE_COMMAND) -P CMakeFiles/tdstls_core.dir/cmake_clean_target.cmake
 	$(CMAKE_COMMAND) -E cmake_link_script CMakeFiles/tdstls_core.dir/link.txt --verbose=$(VERBOSE)
 

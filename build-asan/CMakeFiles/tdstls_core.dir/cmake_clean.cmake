@@ -3,6 +3,8 @@ file(REMOVE_RECURSE
   "CMakeFiles/tdstls_core.dir/plugin/core/connection.c.o.d"
   "CMakeFiles/tdstls_core.dir/plugin/core/dhe_suites.c.o"
   "CMakeFiles/tdstls_core.dir/plugin/core/dhe_suites.c.o.d"
+  "CMakeFiles/tdstls_core.dir/plugin/core/tds_prelogin.c.o"
+  "CMakeFiles/tdstls_core.dir/plugin/core/tds_prelogin.c.o.d"
   "CMakeFiles/tdstls_core.dir/plugin/core/tls_reader.c.o"
   "CMakeFiles/tdstls_core.dir/plugin/core/tls_reader.c.o.d"
   "libtdstls_core.a"

@@ -232,5 +232,6 @@ CMakeFiles/tdstls.dir/plugin/packet-tdstls.c.o: \
  /usr/include/wireshark/epan/unit_strings.h \
  /usr/include/wireshark/epan/expert.h /usr/include/wireshark/epan/proto.h \
  /usr/include/wireshark/epan/packet_info.h \
+ /usr/include/wireshark/epan/tap.h /usr/include/wireshark/epan/epan.h \
  /work/main/plugin/packet-tdstls.h /work/main/plugin/core/connection.h \
  /work/main/plugin/core/tls_reader.h

@@ -232,5 +232,6 @@ CMakeFiles/tdstls.dir/plugin/tdstls-close.c.o: \
  /usr/include/wireshark/epan/guid-utils.h \
  /usr/include/wireshark/epan/unit_strings.h \
  /usr/include/wireshark/epan/proto_data.h \
+ /usr/include/wireshark/epan/tap.h /usr/include/wireshark/epan/epan.h \
  /work/main/plugin/packet-tdstls.h /work/main/plugin/core/connection.h \
  /work/main/plugin/core/tls_reader.h

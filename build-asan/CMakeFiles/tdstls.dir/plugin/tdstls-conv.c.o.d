@@ -231,7 +231,10 @@ CMakeFiles/tdstls.dir/plugin/tdstls-conv.c.o: \
  /usr/include/wireshark/epan/column-utils.h \
  /usr/include/wireshark/epan/guid-utils.h \
  /usr/include/wireshark/epan/unit_strings.h \
- /usr/include/wireshark/epan/packet.h /work/main/plugin/packet-tdstls.h \
- /usr/include/wireshark/epan/expert.h /usr/include/wireshark/epan/proto.h \
+ /usr/include/wireshark/epan/packet.h \
+ /usr/include/wireshark/epan/dissectors/packet-tcp.h \
+ /usr/include/wireshark/epan/reassemble.h \
+ /work/main/plugin/packet-tdstls.h /usr/include/wireshark/epan/expert.h \
+ /usr/include/wireshark/epan/proto.h \
  /usr/include/wireshark/epan/packet_info.h \
  /work/main/plugin/core/connection.h /work/main/plugin/core/tls_reader.h

@@ -31,4 +31,4 @@ CMakeFiles/tdstls_core.dir/plugin/core/connection.c.o: \
  /usr/include/x86_64-linux-gnu/bits/floatn-common.h /usr/include/string.h \
  /usr/include/x86_64-linux-gnu/bits/types/locale_t.h \
  /usr/include/x86_64-linux-gnu/bits/types/__locale_t.h \
- /usr/include/strings.h
+ /usr/include/strings.h /work/main/plugin/core/tds_prelogin.h
