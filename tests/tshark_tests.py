@@ -23,7 +23,7 @@ import sys
 import tempfile
 
 DHE_NAME = re.compile(r"^TLS_(DHE_(RSA|DSS|PSK)|DH_anon|PSK_DHE)_")
-FIELDS = ["frame.number", "tcp.flags.str", "tdstls.phase", "tdstls.phase.inferred", "tdstls.cipher_suite",
+FIELDS = ["frame.number", "tcp.stream", "tcp.flags.str", "tdstls.phase", "tdstls.phase.inferred", "tdstls.cipher_suite",
           "tdstls.dhe", "tdstls.dhe_offered", "tdstls.dh.p_len", "tdstls.dh.ys_len", "tdstls.dh.yc_len",
           "tdstls.dh.ys_leading_zero", "tdstls.dh.yc_leading_zero", "tdstls.close.initiator",
           "tdstls.close.kind", "tdstls.close.abnormal", "tdstls.close.phase", "tdstls.diagnosis", "tdstls.alert",
@@ -235,15 +235,19 @@ def group_phases(box, truth, ck):
         want = expected.replace(" ", "")
         got = "".join(r["tdstls.phase"] or "-" for r in box.frames(name))
         ck.check(got == want, "%s: phases %s, expected %s" % (name, got, want))
-    # every frame of every capture has a phase, and phase 7 only from the first FIN/RST on
+    # every frame of every capture has a phase, and in each connection phase 7
+    # exactly from its first FIN/RST on
     for name in captures_of(box):
         rows = box.frames(name, DECODE_AS.get(name, []))
         ck.check(all(r["tdstls.phase"] for r in rows), "%s: every frame has tdstls.phase" % name)
-        first_close = next((i for i, r in enumerate(rows) if re.search(r"[FR]", r["tcp.flags.str"][-4:])), None)
-        ok = all((r["tdstls.phase"] == "7") == (first_close is not None and i >= first_close)
-                 for i, r in enumerate(rows))
-        ck.check(ok, "%s: phase 7 exactly from the first FIN/RST" % name)
-        ck.check(all(r["tdstls.phase"] == "1" for r in rows[:2]), "%s: SYN and SYN/ACK are phase 1" % name)
+        for stream in sorted({r["tcp.stream"] for r in rows}):
+            conn = [r for r in rows if r["tcp.stream"] == stream]
+            first_close = next((i for i, r in enumerate(conn) if re.search(r"[FR]", r["tcp.flags.str"][-4:])), None)
+            ok = all((r["tdstls.phase"] == "7") == (first_close is not None and i >= first_close)
+                     for i, r in enumerate(conn))
+            ck.check(ok, "%s stream %s: phase 7 exactly from the first FIN/RST" % (name, stream))
+            if conn[0]["tcp.flags.str"].endswith("S·") and first_close != 0:
+                ck.check(conn[0]["tdstls.phase"] == "1", "%s stream %s: the SYN is phase 1" % (name, stream))
     inferred = box.frames("tsql-dhe-tls12.pcapng")
     ck.check([r["tdstls.phase.inferred"] for r in inferred if r["tdstls.phase"] in "456"].count("1") >= 3,
              "encrypted login/commands frames say the phase was inferred")
