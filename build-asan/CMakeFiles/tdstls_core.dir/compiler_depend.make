@@ -38,11 +38,35 @@ CMakeFiles/tdstls_core.dir/plugin/core/connection.c.o: /work/main/plugin/core/co
   /usr/include/string.h \
   /usr/include/x86_64-linux-gnu/bits/types/locale_t.h \
   /usr/include/x86_64-linux-gnu/bits/types/__locale_t.h \
-  /usr/include/strings.h
+  /usr/include/strings.h \
+  /work/main/plugin/core/tds_prelogin.h
 
 CMakeFiles/tdstls_core.dir/plugin/core/dhe_suites.c.o: /work/main/plugin/core/dhe_suites.c \
   /usr/include/stdc-predef.h \
   /work/main/plugin/core/dhe_suites.h \
+  /usr/lib/gcc/x86_64-linux-gnu/12/include/stdbool.h \
+  /usr/lib/gcc/x86_64-linux-gnu/12/include/stddef.h \
+  /usr/lib/gcc/x86_64-linux-gnu/12/include/stdint.h \
+  /usr/include/stdint.h \
+  /usr/include/x86_64-linux-gnu/bits/libc-header-start.h \
+  /usr/include/features.h \
+  /usr/include/features-time64.h \
+  /usr/include/x86_64-linux-gnu/bits/wordsize.h \
+  /usr/include/x86_64-linux-gnu/bits/timesize.h \
+  /usr/include/x86_64-linux-gnu/sys/cdefs.h \
+  /usr/include/x86_64-linux-gnu/bits/long-double.h \
+  /usr/include/x86_64-linux-gnu/gnu/stubs.h \
+  /usr/include/x86_64-linux-gnu/gnu/stubs-64.h \
+  /usr/include/x86_64-linux-gnu/bits/types.h \
+  /usr/include/x86_64-linux-gnu/bits/typesizes.h \
+  /usr/include/x86_64-linux-gnu/bits/time64.h \
+  /usr/include/x86_64-linux-gnu/bits/wchar.h \
+  /usr/include/x86_64-linux-gnu/bits/stdint-intn.h \
+  /usr/include/x86_64-linux-gnu/bits/stdint-uintn.h
+
+CMakeFiles/tdstls_core.dir/plugin/core/tds_prelogin.c.o: /work/main/plugin/core/tds_prelogin.c \
+  /usr/include/stdc-predef.h \
+  /work/main/plugin/core/tds_prelogin.h \
   /usr/lib/gcc/x86_64-linux-gnu/12/include/stdbool.h \
   /usr/lib/gcc/x86_64-linux-gnu/12/include/stddef.h \
   /usr/lib/gcc/x86_64-linux-gnu/12/include/stdint.h \
@@ -92,6 +116,8 @@ CMakeFiles/tdstls_core.dir/plugin/core/tls_reader.c.o: /work/main/plugin/core/tl
   /work/main/plugin/core/dhe_suites.h
 
 
+/work/main/plugin/core/tds_prelogin.c:
+
 /work/main/plugin/core/dhe_suites.h:
 
 /work/main/plugin/core/tls_reader.c:
@@ -107,6 +133,8 @@ CMakeFiles/tdstls_core.dir/plugin/core/tls_reader.c.o: /work/main/plugin/core/tl
 /usr/include/x86_64-linux-gnu/bits/timesize.h:
 
 /usr/include/stdint.h:
+
+/work/main/plugin/core/tds_prelogin.h:
 
 /usr/include/x86_64-linux-gnu/bits/types/FILE.h:
 
