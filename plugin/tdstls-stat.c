@@ -270,11 +270,11 @@ void tdstls_register_stat(void)
 {
     static tap_param params[] = {{PARAM_FILTER, "filter", "Filter", NULL, TRUE}};
     static stat_tap_table_ui conn_ui = {
-        REGISTER_STAT_GROUP_GENERIC, "TDS TLS connections", "tdstls", "tdstls,conn", conn_init, conn_packet,
+        REGISTER_PACKET_STAT_GROUP_UNSORTED, "TDS TLS connections", "tdstls", "tdstls,conn", conn_init, conn_packet,
         stat_reset, stat_free_item, NULL, N_CONN_COLUMNS, conn_fields, G_N_ELEMENTS(params), params, NULL, 0,
     };
     static stat_tap_table_ui dhe_ui = {
-        REGISTER_STAT_GROUP_GENERIC, "TDS TLS DHE handshakes", "tdstls", "tdstls,dhe", dhe_init, dhe_packet,
+        REGISTER_PACKET_STAT_GROUP_UNSORTED, "TDS TLS DHE handshakes", "tdstls", "tdstls,dhe", dhe_init, dhe_packet,
         stat_reset, stat_free_item, NULL, N_DHE_COLUMNS, dhe_fields, G_N_ELEMENTS(params), params, NULL, 0,
     };
     register_stat_tap_table_ui(&conn_ui);

@@ -15,7 +15,11 @@ install_deps() {
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -q >/dev/null
   apt-get install -y -q --no-install-recommends tshark freetds-bin python3 python3-tds python3-openssl \
-    libjtds-java default-jdk-headless nodejs npm openssl procps >/dev/null
+    libjtds-java default-jdk-headless openssl procps >/dev/null
+  # Node.js from Debian unless one is there already (a NodeSource nodejs
+  # bundles npm and conflicts with Debian's npm package)
+  command -v node >/dev/null && command -v npm >/dev/null ||
+    apt-get install -y -q --no-install-recommends nodejs npm >/dev/null
   (cd "$here/clients" && npm ci --no-audit --no-fund >/dev/null)
 }
 
