@@ -100,6 +100,21 @@ static void add_tds_header(tvbuff_t *tvb, proto_tree *tree)
         proto_tree_add_item(t, hf_tds_window, tvb, 7, 1, ENC_BIG_ENDIAN);
 }
 
+/* A leading-zero flag: an analysis flag, present only when set (as
+ * tcp.analysis.*), so -Y tdstls.dh.ys_leading_zero finds just these frames. */
+static void leading_zero_flag(tvbuff_t *tvb, packet_info *pinfo, proto_tree *dh, const char *which, int hf,
+                              expert_field *ei, gboolean zero_byte, gboolean shorter_than_p)
+{
+    if (!zero_byte && !shorter_than_p)
+        return;
+    proto_item *it = proto_tree_add_boolean(dh, hf, tvb, 0, 0, TRUE);
+    proto_item_set_generated(it);
+    expert_add_info_format(pinfo, it, ei,
+                           "dh_%s has a leading zero (%s): a peer without the KB 4557473 fix derives a different "
+                           "key and the handshake fails",
+                           which, zero_byte ? "first byte 0x00, padded to len(p)" : "shorter than p, zero stripped");
+}
+
 /* The findings of a PDU as fields and expert info, on the first pass and
  * every later one alike. */
 static void show_findings(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, const struct pdu_record *rec)
@@ -142,34 +157,16 @@ static void show_findings(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, c
     if (f->server_key_exchange_dh || f->client_key_exchange_dh) {
         proto_tree *dh = proto_tree_add_subtree(t, tvb, 0, 0, ett_tdstls_dh, NULL, "Diffie-Hellman public value");
         if (f->server_key_exchange_dh) {
-            gboolean lz = f->ys_zero_byte || f->ys_len < f->p_len;
             proto_item_set_generated(proto_tree_add_uint(dh, hf_tdstls_dh_p_len, tvb, 0, 0, f->p_len));
             proto_item_set_generated(proto_tree_add_uint(dh, hf_tdstls_dh_g_len, tvb, 0, 0, f->g_len));
             proto_item_set_generated(proto_tree_add_uint(dh, hf_tdstls_dh_ys_len, tvb, 0, 0, f->ys_len));
-            /* an analysis flag, present only when set (as tcp.analysis.*),
-             * so that -Y tdstls.dh.ys_leading_zero finds just these frames */
-            if (lz) {
-                proto_item *it = proto_tree_add_boolean(dh, hf_tdstls_dh_ys_leading_zero, tvb, 0, 0, TRUE);
-                proto_item_set_generated(it);
-                expert_add_info_format(pinfo, it, &ei_tdstls_ys_leading_zero,
-                                       "dh_Ys has a leading zero (%s): a peer without the KB 4557473 fix derives a "
-                                       "different key and the handshake fails",
-                                       f->ys_zero_byte ? "first byte 0x00, padded to len(p)"
-                                                       : "one byte shorter than p, zero stripped");
-            }
+            leading_zero_flag(tvb, pinfo, dh, "Ys", hf_tdstls_dh_ys_leading_zero, &ei_tdstls_ys_leading_zero,
+                              f->ys_zero_byte, f->ys_len < f->p_len);
         }
         if (f->client_key_exchange_dh) {
-            gboolean lz = f->yc_zero_byte || f->yc_short;
             proto_item_set_generated(proto_tree_add_uint(dh, hf_tdstls_dh_yc_len, tvb, 0, 0, f->yc_len));
-            if (lz) {
-                proto_item *it = proto_tree_add_boolean(dh, hf_tdstls_dh_yc_leading_zero, tvb, 0, 0, TRUE);
-                proto_item_set_generated(it);
-                expert_add_info_format(pinfo, it, &ei_tdstls_yc_leading_zero,
-                                       "dh_Yc has a leading zero (%s): a peer without the KB 4557473 fix derives a "
-                                       "different key and the handshake fails",
-                                       f->yc_zero_byte ? "first byte 0x00, padded to len(p)"
-                                                       : "shorter than p, zero stripped");
-            }
+            leading_zero_flag(tvb, pinfo, dh, "Yc", hf_tdstls_dh_yc_leading_zero, &ei_tdstls_yc_leading_zero,
+                              f->yc_zero_byte, f->yc_short);
         }
     }
     if (f->finished)

@@ -28,6 +28,8 @@ import random
 import struct
 import sys
 
+from tds_lab_server import prelogin_options
+
 CLIENT = ("127.0.0.1", 50123)
 # RFC 7919 ffdhe2048 prime
 FFDHE2048_P = bytes.fromhex(
@@ -117,13 +119,7 @@ def vec16(b):
 
 
 def prelogin(encryption):
-    values = [(0x00, bytes([16, 0, 0x10, 0, 0, 0])), (0x01, bytes([encryption]))]
-    head_len = 5 * len(values) + 1
-    head, body = b"", b""
-    for token, v in values:
-        head += struct.pack(">BHH", token, head_len + len(body), len(v))
-        body += v
-    return head + b"\xff" + body
+    return prelogin_options([(0x00, bytes([16, 0, 0x10, 0, 0, 0])), (0x01, bytes([encryption]))])
 
 
 def crafted_dhe_ys_short(path, rng, server_port=1433):

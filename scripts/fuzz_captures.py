@@ -117,6 +117,14 @@ def one_round(runner, rng_seed, capture, keep):
     return result
 
 
+def tally(totals, r):
+    totals["frames"] += r["frames"]
+    totals["rounds"] += 1
+    totals["stock"] += r["stock"]
+    for kind in r["ours"]:
+        totals[kind] += 1
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--plugin-dir", required=True)
@@ -154,19 +162,9 @@ def main():
                 if len(pending) >= args.jobs * 2:
                     finished, pending = concurrent.futures.wait(pending, return_when="FIRST_COMPLETED")
                     for f in finished:
-                        r = f.result()
-                        totals["frames"] += r["frames"]
-                        totals["rounds"] += 1
-                        totals["stock"] += r["stock"]
-                        for kind in r["ours"]:
-                            totals[kind] += 1
+                        tally(totals, f.result())
             for f in concurrent.futures.as_completed(pending):
-                r = f.result()
-                totals["frames"] += r["frames"]
-                totals["rounds"] += 1
-                totals["stock"] += r["stock"]
-                for kind in r["ours"]:
-                    totals[kind] += 1
+                tally(totals, f.result())
     finally:
         shutil.rmtree(work, ignore_errors=True)
     ours = totals["crash"] + totals["sanitizer"] + totals["dissector-bug"] + totals["hang"]
