@@ -59,7 +59,7 @@ gint ett_tdstls = -1, ett_tdstls_dh = -1, ett_tdstls_close = -1, ett_tds_header 
 expert_field ei_tdstls_dhe_negotiated = EI_INIT, ei_tdstls_dhe_offered = EI_INIT, ei_tdstls_ys_leading_zero = EI_INIT,
              ei_tdstls_yc_leading_zero = EI_INIT, ei_tdstls_server_closed_first = EI_INIT,
              ei_tdstls_server_reset = EI_INIT, ei_tdstls_client_reset = EI_INIT, ei_tdstls_tls_alert = EI_INIT,
-             ei_tdstls_kb4557473 = EI_INIT, ei_tdstls_malformed = EI_INIT, ei_tdstls_phase_inferred = EI_INIT,
+             ei_tdstls_kb4557473 = EI_INIT, ei_tdstls_malformed = EI_INIT,
              ei_tdstls_login_slow = EI_INIT;
 
 static const value_string phase_vals[] = {
@@ -174,8 +174,6 @@ static void proto_register_tdstls(void)
                                 "Malformed TLS inside TDS", EXPFILL}},
         {&ei_tdstls_login_slow, {"tdstls.expert.login_slow", PI_SEQUENCE, PI_WARN,
                                  "Login exchange slower than the login budget", EXPFILL}},
-        {&ei_tdstls_phase_inferred, {"tdstls.expert.phase_inferred", PI_SEQUENCE, PI_CHAT,
-                                     "Phase inferred from order and direction (encrypted)", EXPFILL}},
     };
 
     proto_tdstls = proto_register_protocol("TDS TLS handshake analysis", "TDSTLS", "tdstls");

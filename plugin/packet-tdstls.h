@@ -61,7 +61,7 @@ extern gint ett_tdstls, ett_tdstls_dh, ett_tdstls_close, ett_tds_header;
 
 extern expert_field ei_tdstls_dhe_negotiated, ei_tdstls_dhe_offered, ei_tdstls_ys_leading_zero,
     ei_tdstls_yc_leading_zero, ei_tdstls_server_closed_first, ei_tdstls_server_reset, ei_tdstls_client_reset,
-    ei_tdstls_tls_alert, ei_tdstls_kb4557473, ei_tdstls_malformed, ei_tdstls_phase_inferred, ei_tdstls_login_slow;
+    ei_tdstls_tls_alert, ei_tdstls_kb4557473, ei_tdstls_malformed, ei_tdstls_login_slow;
 
 /* tdstls-conv.c */
 /* dst_is_server_hint: 1 or 0 when the caller knows, -1 to go by our ports. */

@@ -73,12 +73,7 @@ static void show_close(tvbuff_t *tvb, packet_info *pinfo, proto_tree *t, const s
         proto_item_set_generated(di);
         expert_add_info_format(pinfo, ab, &ei_tdstls_server_closed_first,
                                "Server %s the connection first, %s (%s phase)", reset ? "reset" : "closed",
-                               c->phase_at_close <= PHASE_PRELOGIN && !c->prelogin_response_seen
-                                   ? "before the PRELOGIN response"
-                               : c->phase_at_close == PHASE_TLS_HANDSHAKE ? "during the TLS handshake"
-                               : c->phase_at_close <= PHASE_LOGIN_RESPONSE ? "during login"
-                                                                           : "after login",
-                               tdstls_phase_name(c->phase_at_close));
+                               tdstls_close_story(c), tdstls_phase_name(c->phase_at_close));
         if (close_flags & CLOSE_KB4557473) {
             guint32 evidence[] = {c->frame_server_hello, c->frame_client_key_exchange, c->frame_client_finished};
             for (size_t i = 0; i < G_N_ELEMENTS(evidence); i++)

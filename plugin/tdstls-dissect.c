@@ -298,7 +298,7 @@ static int dissect_pdu(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void
         show_findings(tvb, pinfo, tree, rec);
         if (rec->tls_len)
             call_tls(tvb, pinfo, tree, rec->tls, rec->tls_len);
-        else if (!strstr(col_get_text(pinfo->cinfo, COL_INFO) ? col_get_text(pinfo->cinfo, COL_INFO) : "", "continues"))
+        else if (key == 1)                   /* say it once, on the frame's first packet */
             col_append_str(pinfo->cinfo, COL_INFO, ", TLS record continues in a later packet");
         return len;
     }

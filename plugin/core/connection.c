@@ -158,46 +158,9 @@ void tdstls_conn_tls(struct tdstls_conn *c, uint32_t frame, enum tdstls_side sid
         } else {
             enter(c, c->phase, c->phase_inferred);
         }
-        /* gather the frame's findings */
-        f->records += one.records;
-        f->client_hello |= one.client_hello;
-        f->offers_dhe |= one.offers_dhe;
-        f->offers_tds8_alpn |= one.offers_tds8_alpn;
-        if (one.client_hello)
-            f->offered_suites = one.offered_suites;
-        if (one.server_hello) {
-            f->server_hello = true;
-            f->suite = one.suite;
-            f->version = one.version;
-            f->key_share_group = one.key_share_group;
-        }
-        if (one.server_key_exchange_dh) {
-            f->server_key_exchange_dh = true;
-            f->p_len = one.p_len;
-            f->g_len = one.g_len;
-            f->ys_len = one.ys_len;
-            f->ys_zero_byte = one.ys_zero_byte;
-        }
-        if (one.client_key_exchange_dh) {
-            f->client_key_exchange_dh = true;
-            f->yc_len = one.yc_len;
-            f->yc_zero_byte = one.yc_zero_byte;
+        tls_findings_merge(f, &one);
+        if (one.client_key_exchange_dh)
             f->yc_short = c->tls.p_len && one.yc_len < c->tls.p_len;
-        }
-        f->change_cipher_spec |= one.change_cipher_spec;
-        f->finished |= one.finished;
-        f->encrypted_record |= one.encrypted_record;
-        f->application_data |= one.application_data;
-        f->alert_encrypted |= one.alert_encrypted;
-        if (one.alert) {
-            f->alert = true;
-            f->alert_level = one.alert_level;
-            f->alert_description = one.alert_description;
-        }
-        if (one.malformed && !f->malformed) {
-            f->malformed = true;
-            f->problem = one.problem;
-        }
         off += rec;
     }
     if (in_prelogin && !c->handshake_done)
@@ -292,13 +255,15 @@ enum tdstls_phase tdstls_conn_tcp(struct tdstls_conn *c, uint32_t frame, enum td
     return c->phase;
 }
 
-static const char *phase_story(enum tdstls_phase p)
+const char *tdstls_close_story(const struct tdstls_conn *c)
 {
-    switch (p) {
+    if (c->phase_at_close <= PHASE_PRELOGIN && !c->prelogin_response_seen)
+        return "before the PRELOGIN response";
+    switch (c->phase_at_close) {
     case PHASE_UNKNOWN:
     case PHASE_TCP_HANDSHAKE:
     case PHASE_PRELOGIN:
-        return "before the PRELOGIN response";
+        return "during pre-login";
     case PHASE_TLS_HANDSHAKE:
         return "during the TLS handshake";
     case PHASE_LOGIN:
@@ -330,7 +295,7 @@ void tdstls_conn_diagnosis(const struct tdstls_conn *c, const char *suite_name, 
         snprintf(buf, size,
                  "Server sent fatal TLS alert %u (frame %u) %s and %s the connection: the TLS handshake failed; "
                  "compare the TLS versions and cipher suites the client offers with those enabled on the server.",
-                 c->alert_description, c->frame_alert, phase_story(c->phase_at_close), how);
+                 c->alert_description, c->frame_alert, tdstls_close_story(c), how);
     } else if (c->phase_at_close == PHASE_TLS_HANDSHAKE && c->frame_client_hello && !c->frame_server_hello) {
         snprintf(buf, size,
                  "Server %s the connection after the ClientHello (frame %u) without answering it: no TLS version "
@@ -346,6 +311,6 @@ void tdstls_conn_diagnosis(const struct tdstls_conn *c, const char *suite_name, 
         snprintf(buf, size,
                  "Server %s the connection first, %s (%s): the client sees \"An existing connection was forcibly "
                  "closed by the remote host\"; check the SQL Server error log for this time.",
-                 how, phase_story(c->phase_at_close), tdstls_phase_name(c->phase_at_close));
+                 how, tdstls_close_story(c), tdstls_phase_name(c->phase_at_close));
     }
 }

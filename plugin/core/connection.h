@@ -112,4 +112,8 @@ void tdstls_conn_diagnosis(const struct tdstls_conn *c, const char *suite_name, 
 
 const char *tdstls_phase_name(enum tdstls_phase p);
 
+/* Where the first close came: "before the PRELOGIN response", "during the
+ * TLS handshake", "during login", "after login". */
+const char *tdstls_close_story(const struct tdstls_conn *c);
+
 #endif

@@ -68,6 +68,49 @@ void tls_reader_init(struct tls_reader *r, bool from_server)
     r->from_server = from_server;
 }
 
+void tls_findings_merge(struct tls_findings *dst, const struct tls_findings *src)
+{
+    dst->records += src->records;
+    dst->client_hello |= src->client_hello;
+    dst->offers_dhe |= src->offers_dhe;
+    dst->offers_tds8_alpn |= src->offers_tds8_alpn;
+    if (src->client_hello)
+        dst->offered_suites = src->offered_suites;
+    if (src->server_hello) {
+        dst->server_hello = true;
+        dst->suite = src->suite;
+        dst->version = src->version;
+        dst->key_share_group = src->key_share_group;
+    }
+    if (src->server_key_exchange_dh) {
+        dst->server_key_exchange_dh = true;
+        dst->p_len = src->p_len;
+        dst->g_len = src->g_len;
+        dst->ys_len = src->ys_len;
+        dst->ys_zero_byte = src->ys_zero_byte;
+    }
+    if (src->client_key_exchange_dh) {
+        dst->client_key_exchange_dh = true;
+        dst->yc_len = src->yc_len;
+        dst->yc_zero_byte = src->yc_zero_byte;
+        dst->yc_short = src->yc_short;
+    }
+    dst->change_cipher_spec |= src->change_cipher_spec;
+    dst->finished |= src->finished;
+    dst->encrypted_record |= src->encrypted_record;
+    dst->application_data |= src->application_data;
+    dst->alert_encrypted |= src->alert_encrypted;
+    if (src->alert) {
+        dst->alert = true;
+        dst->alert_level = src->alert_level;
+        dst->alert_description = src->alert_description;
+    }
+    if (src->malformed && !dst->malformed) {
+        dst->malformed = true;
+        dst->problem = src->problem;
+    }
+}
+
 static void malformed(struct tls_findings *f, const char *why)
 {
     f->malformed = true;

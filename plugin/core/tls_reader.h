@@ -105,6 +105,9 @@ struct tls_reader {
 
 void tls_reader_init(struct tls_reader *r, bool from_server);
 
+/* Adds what one record showed (src) to what a frame showed so far (dst). */
+void tls_findings_merge(struct tls_findings *dst, const struct tls_findings *src);
+
 /* Feeds one whole record (header included). Updates ctx with what the
  * server negotiates, and f with what the record showed. */
 void tls_reader_record(struct tls_reader *r, struct tls_context *ctx, const struct tls_allocator *a,
