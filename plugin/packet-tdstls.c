@@ -34,7 +34,7 @@ WS_DLL_PUBLIC void plugin_register(void);
 int proto_tdstls = -1;
 int proto_tds = -1;
 dissector_handle_t tdstls_handle, tds_handle, tls_handle;
-static dissector_handle_t tdstls_post_handle;
+static dissector_handle_t tdstls_post_handle, tdstls_decrypted_handle;
 dissector_table_t tcp_port_table;
 
 int hf_tdstls_phase = -1, hf_tdstls_phase_inferred = -1, hf_tdstls_phase_name = -1;
@@ -191,6 +191,7 @@ static void proto_register_tdstls(void)
 
     tdstls_handle = register_dissector("tdstls", dissect_tdstls, proto_tdstls);
     tdstls_post_handle = create_dissector_handle(dissect_tdstls_post, proto_tdstls);
+    tdstls_decrypted_handle = register_dissector("tdstls.decrypted", dissect_tdstls_decrypted, proto_tdstls);
     register_postdissector(tdstls_post_handle);
 }
 
@@ -216,9 +217,10 @@ static void proto_reg_handoff_tdstls(void)
     /* Our handoff runs after the built-in ones, so this takes TCP 1433 over
      * from tds; tds still gets every TDS packet that carries no TLS. */
     dissector_add_uint_range_with_preference("tcp.port", TDSTLS_DEFAULT_PORTS, tdstls_handle);
-    /* Decrypted data (with a keylog) goes to tds: TDS 7.x by port, TDS 8 by ALPN. */
-    dissector_add_uint("tls.port", 1433, tds_handle);
-    dissector_add_string("tls.alpn", "tds/8.0", tds_handle);
+    /* Decrypted data (with a keylog) is TDS: TDS 7.x by port, TDS 8 by ALPN.
+     * Our handle reads its packet type for the phase, then calls tds. */
+    dissector_add_uint("tls.port", 1433, tdstls_decrypted_handle);
+    dissector_add_string("tls.alpn", "tds/8.0", tdstls_decrypted_handle);
 
     tdstls_close_init_fields(tdstls_post_handle);
 }

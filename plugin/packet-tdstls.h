@@ -73,6 +73,7 @@ extern const struct tls_allocator tdstls_wmem_allocator;
 
 /* tdstls-dissect.c */
 int dissect_tdstls(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *data);
+int dissect_tdstls_decrypted(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *data);
 
 /* tdstls-stat.c */
 void tdstls_register_stat(void);

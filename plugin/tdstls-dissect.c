@@ -318,6 +318,21 @@ static int dissect_pdu(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void
     return call_dissector(tds_handle, tvb, pinfo, tree);
 }
 
+/* Decrypted TLS application data (a keylog): TDS. Its packet type tells the
+ * phase for certain; then the stock tds dissector shows it. */
+int dissect_tdstls_decrypted(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *data)
+{
+    if (!PINFO_FD_VISITED(pinfo) && tvb_captured_length(tvb) >= TDS_HEADER_LEN) {
+        struct tdstls_conv *conv = tdstls_conv_get(pinfo, FALSE, -1);
+        guint8 type = tvb_get_guint8(tvb, 0);
+        guint16 len = tvb_get_ntohs(tvb, 2);
+        /* a record may start inside a TDS packet: only a plausible header counts */
+        if (conv && len >= TDS_HEADER_LEN && tvb_get_guint8(tvb, 1) <= 0x1F)
+            tdstls_conn_decrypted_tds(&conv->core, pinfo->num, tdstls_side_of(conv, pinfo), type);
+    }
+    return call_dissector_with_data(tds_handle, tvb, pinfo, tree, data);
+}
+
 int dissect_tdstls(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *data _U_)
 {
     int dst_is_server = pinfo->match_uint == pinfo->destport ? 1 : (pinfo->match_uint == pinfo->srcport ? 0 : -1);

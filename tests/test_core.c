@@ -432,6 +432,7 @@ static void test_normal_tds7(void)
     CHECK(tcp(&s, SIDE_CLIENT, 0, 1, 0, &flags) == PHASE_CLOSE);
     CHECK(flags == CLOSE_FIRST);
     CHECK(tcp(&s, SIDE_SERVER, 0, 1, 0, &flags) == PHASE_CLOSE && flags == 0);
+    CHECK(s.c.phase_inferred == false);
     CHECK(tcp(&s, SIDE_CLIENT, 0, 0, 0, NULL) == PHASE_CLOSE);
     char diag[512];
     tdstls_conn_diagnosis(&s.c, "x", diag, sizeof diag);
@@ -514,6 +515,36 @@ static void test_failures_before_tls(void)
     CHECK(strstr(diag, "no TLS version or cipher suite in common") != NULL);
 }
 
+static void test_decrypted_types(void)
+{
+    /* with a keylog, decrypted TDS types replace the guess: an SSPI round
+     * trip is login, not "login response then commands" */
+    struct script s;
+    memset(&s, 0, sizeof s);
+    tdstls_conn_init(&s.c);
+    tds7_until_client_finished(&s, 0xC030, 0);
+    const uint8_t one = 1, enc[40] = {0};
+    struct buf srv_fin = record(TLS_CT_CHANGE_CIPHER_SPEC, &one, 1);
+    struct buf f2 = record(TLS_CT_HANDSHAKE, enc, sizeof enc);
+    srv_fin = cat(&srv_fin, &f2);
+    tls(&s, SIDE_SERVER, 1, &srv_fin);
+    struct buf app = record(TLS_CT_APPLICATION_DATA, enc, sizeof enc);
+    struct tls_findings f = {0};
+    bool inferred;
+    unsigned flags;
+    enum tdstls_side order[] = {SIDE_CLIENT, SIDE_SERVER, SIDE_CLIENT, SIDE_SERVER, SIDE_CLIENT};
+    uint8_t types[] = {TDS_LOGIN7, TDS_RESPONSE, TDS_SSPI, TDS_RESPONSE, TDS_SQL_BATCH};
+    enum tdstls_phase want[] = {PHASE_LOGIN, PHASE_LOGIN_RESPONSE, PHASE_LOGIN, PHASE_LOGIN_RESPONSE, PHASE_COMMANDS};
+    for (int i = 0; i < 5; i++) {
+        tdstls_conn_tls(&s.c, ++s.frame, order[i], 0, &alloc, app.b, app.n, &f);
+        tdstls_conn_decrypted_tds(&s.c, s.frame, order[i], types[i]);
+        CHECK(tdstls_conn_tcp(&s.c, s.frame, order[i], 0, 0, 0, &inferred, &flags) == want[i] && !inferred);
+    }
+    /* a frame we cannot decrypt after that is still guessed, from where we are */
+    tdstls_conn_tls(&s.c, ++s.frame, SIDE_SERVER, 0, &alloc, app.b, app.n, &f);
+    CHECK(tdstls_conn_tcp(&s.c, s.frame, SIDE_SERVER, 0, 0, 0, &inferred, &flags) == PHASE_COMMANDS && inferred);
+}
+
 static void test_tds8_and_midstream(void)
 {
     struct script s;
@@ -585,6 +616,7 @@ int main(void)
     test_kb4557473();
     test_failures_before_tls();
     test_tds8_and_midstream();
+    test_decrypted_types();
     printf("%d checks, %d failed\n", checks, failures);
     return failures ? 1 : 0;
 }

@@ -248,6 +248,14 @@ def group_phases(box, truth, ck):
             ck.check(ok, "%s stream %s: phase 7 exactly from the first FIN/RST" % (name, stream))
             if conn[0]["tcp.flags.str"].endswith("S·") and first_close != 0:
                 ck.check(conn[0]["tdstls.phase"] == "1", "%s stream %s: the SYN is phase 1" % (name, stream))
+    # a capture that starts mid-connection (cut here): encrypted frames are
+    # phase 0 until something tells, the close is still the close
+    cut = os.path.join(box.dir, "midstream.pcapng")
+    subprocess.run(["editcap", "-r", os.path.join(box.captures, "tsql-dhe-tls12.pcapng"), cut, "12-18"],
+                   check=True, capture_output=True)
+    os.chmod(cut, 0o644)
+    got = "".join(r["tdstls.phase"] for r in box.frames("../midstream.pcapng", fields=["tdstls.phase"]))
+    ck.check(got == "0000777", "mid-connection capture: phases %s, expected 0000777" % got)
     inferred = box.frames("tsql-dhe-tls12.pcapng")
     ck.check([r["tdstls.phase.inferred"] for r in inferred if r["tdstls.phase"] in "456"].count("1") >= 3,
              "encrypted login/commands frames say the phase was inferred")
@@ -396,6 +404,16 @@ def group_keylog(box, truth, ck):
         ck.check(tds_type not in plain.split("|"), "%s: without the keylog no LOGIN7 shows (%s)" % (name, plain))
         ck.check(tds_type in types.split("|"), "%s: with the keylog, the decrypted LOGIN7 (tds.type %s) shows; "
                  "types seen %s" % (name, tds_type, types))
+        # phases from the decrypted TDS types: the same sequence, and no longer inferred
+        phased = box.frames(name, ["-o", "tls.keylog_file:" + keylog],
+                            fields=["tdstls.phase", "tdstls.phase.inferred", "tds.type"])
+        got = "".join(r["tdstls.phase"] for r in phased)
+        ck.check(got == PHASES[name].replace(" ", ""), "%s: with the keylog, phases %s" % (name, got))
+        told = [r for r in phased if r["tds.type"] and r["tdstls.phase"] in "456"]
+        ck.check(told and not any(r["tdstls.phase.inferred"] for r in told),
+                 "%s: with the keylog, login and command frames are not marked inferred" % name)
+        ck.check(any(r["tdstls.phase.inferred"] for r in box.frames(name, fields=["tdstls.phase.inferred"])),
+                 "%s: without it, they are" % name)
 
 
 def group_hostile(box, truth, ck):

@@ -207,6 +207,55 @@ void tdstls_conn_clear_tds(struct tdstls_conn *c, uint32_t frame, enum tdstls_si
     }
 }
 
+/* The phase a decrypted TDS packet belongs to. */
+static enum tdstls_phase decrypted_phase(const struct tdstls_conn *c, enum tdstls_side side, uint8_t type)
+{
+    uint8_t asked = side == SIDE_CLIENT ? type : c->last_client_tds_type;
+    switch (asked) {
+    case TDS_PRELOGIN:
+        return PHASE_PRELOGIN;
+    case TDS_LOGIN7:
+    case TDS_SSPI:
+    case TDS_FEDAUTH_TOKEN:
+        return side == SIDE_CLIENT ? PHASE_LOGIN : PHASE_LOGIN_RESPONSE;
+    case TDS_SQL_BATCH:
+    case TDS_RPC:
+    case TDS_ATTENTION:
+    case TDS_BULK_LOAD:
+    case TDS_TRANSACTION_MANAGER:
+        return PHASE_COMMANDS;
+    default:
+        return PHASE_UNKNOWN;
+    }
+}
+
+void tdstls_conn_decrypted_tds(struct tdstls_conn *c, uint32_t frame, enum tdstls_side side, uint8_t tds_type)
+{
+    at_frame(c, frame);
+    if (side == SIDE_CLIENT)
+        c->last_client_tds_type = tds_type;
+    enum tdstls_phase p = decrypted_phase(c, side, tds_type);
+    if (p == PHASE_UNKNOWN || c->phase == PHASE_CLOSE || !c->handshake_done)
+        return;
+    /* keep the order-and-direction machine in step for frames we cannot decrypt */
+    const struct step *steps = c->tls_first ? tds8_steps : tds7_steps;
+    unsigned n = c->tls_first ? sizeof tds8_steps / sizeof tds8_steps[0] : sizeof tds7_steps / sizeof tds7_steps[0];
+    for (unsigned i = 0; i < n; i++)
+        if (steps[i].side == side && steps[i].phase == p && i >= c->step) {
+            c->step = (uint8_t)i;
+            break;
+        }
+    c->phase = p;
+    c->phase_inferred = false;
+    /* a guess for this frame gives way; a frame that began with the client's
+     * Finished (never a guess) stays in the TLS handshake */
+    if (!c->frame_has_data || c->frame_inferred) {
+        c->frame_has_data = true;
+        c->frame_phase = p;
+        c->frame_inferred = false;
+    }
+}
+
 void tdstls_conn_other_data(struct tdstls_conn *c, uint32_t frame, enum tdstls_side side)
 {
     (void)side;

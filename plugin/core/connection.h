@@ -88,6 +88,7 @@ struct tdstls_conn {
     bool kb4557473;
 
     uint8_t encryption_requested, encryption_answered;  /* PRELOGIN ENCRYPTION, 0xFF unknown */
+    uint8_t last_client_tds_type;       /* decrypted: what the server's next response answers */
 };
 
 void tdstls_conn_init(struct tdstls_conn *c);
@@ -98,6 +99,9 @@ void tdstls_conn_tls(struct tdstls_conn *c, uint32_t frame, enum tdstls_side sid
 void tdstls_conn_clear_tds(struct tdstls_conn *c, uint32_t frame, enum tdstls_side side, uint8_t tds_type);
 /* Data we cannot tell anything from (e.g. a TDS packet continued). */
 void tdstls_conn_other_data(struct tdstls_conn *c, uint32_t frame, enum tdstls_side side);
+/* A TDS packet type read from decrypted TLS (a keylog): it overrides the
+ * phase inferred for this frame from order and direction. */
+void tdstls_conn_decrypted_tds(struct tdstls_conn *c, uint32_t frame, enum tdstls_side side, uint8_t tds_type);
 /* A clear PRELOGIN payload (after the TDS header), either side. */
 void tdstls_conn_prelogin(struct tdstls_conn *c, enum tdstls_side side, const uint8_t *payload, size_t len);
 
