@@ -47,6 +47,7 @@ class Runner:
                 os.chmod(os.path.join(root, n), 0o755)
 
     def tshark(self, path, two_pass, plugin):
+        keylog = os.path.join(self.work, "corpus.keys")
         env = {"HOME": self.work, "PATH": os.environ["PATH"],
                "WIRESHARK_PLUGIN_DIR": self.plugins if plugin else self.no_plugins,
                "WIRESHARK_DEBUG_WMEM_OVERRIDE": "strict", "WIRESHARK_ABORT_ON_DISSECTOR_BUG": "1"}
@@ -54,6 +55,8 @@ class Runner:
             env.update(LD_PRELOAD=self.asan, ASAN_OPTIONS="detect_leaks=0:abort_on_error=1",
                        UBSAN_OPTIONS="halt_on_error=1:print_stacktrace=1")
         args = ["tshark", "-nVx", "-r", path] + (["-2"] if two_pass else [])
+        if os.path.exists(keylog):      # decrypted TDS goes through tdstls too
+            args += ["-o", "tls.keylog_file:" + keylog]
         cmd = ["env"] + ["%s=%s" % kv for kv in env.items()] + args
         if os.geteuid() == 0:       # root ignores plugin folders
             cmd = ["setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups"] + cmd
@@ -141,6 +144,12 @@ def main():
     work = tempfile.mkdtemp(prefix="tdstls-fuzz-")
     os.chmod(work, 0o755)
     runner = Runner(args.plugin_dir, work)
+    # The corpus keylogs, so that decrypted data is fuzzed as well.
+    with open(os.path.join(work, "corpus.keys"), "w") as keys:
+        for f in sorted(os.listdir(args.captures)):
+            if f.endswith(".keys"):
+                keys.write(open(os.path.join(args.captures, f)).read())
+    os.chmod(os.path.join(work, "corpus.keys"), 0o644)
     # The whole corpus in one file: one tshark start per ~450 frames instead of ~20.
     merged = os.path.join(work, "corpus-concatenated.pcapng")
     subprocess.run(["mergecap", "-a", "-w", merged] + captures, check=True, capture_output=True)
