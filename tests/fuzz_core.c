@@ -6,7 +6,7 @@
  *   kind 0: TLS bytes (bit 3: inside PRELOGIN), 2-byte length, then bytes
  *   kind 1: a clear TDS packet type (next byte)
  *   kind 2: TCP flags (bit 3 SYN, bit 4 FIN, bit 5 RST)
- *   kind 3: other data
+ *   kind 3: other data, or (bit 3) a decrypted TDS packet type (next byte)
  * After every event the core's invariants must hold.
  */
 #include <stdint.h>
@@ -64,7 +64,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             break;
         }
         default:
-            tdstls_conn_other_data(&c, frame, side);
+            if (ctl & 8) {
+                if (i >= size)
+                    goto out;
+                tdstls_conn_decrypted_tds(&c, frame, side, data[i++]);
+            } else {
+                tdstls_conn_other_data(&c, frame, side);
+            }
             break;
         }
         if ((unsigned)c.phase > PHASE_CLOSE || (c.kb4557473 && !c.tls.dhe))
