@@ -51,6 +51,10 @@ int hf_tdstls_phase_since_syn = -1, hf_tdstls_phase_since_previous = -1, hf_tdst
 int tdstls_tap = -1;
 /* SQL Server allows the login exchange about a second by default. */
 guint tdstls_login_budget_ms = 1000;
+/* Hand the TLS inside PRELOGIN to Wireshark's TLS dissector (tls.* fields,
+ * decryption). Off, tdstls still diagnoses everything from its own parse and
+ * batch runs skip decoding certificates that stock Wireshark never saw. */
+gboolean tdstls_decode_tls = TRUE;
 int hf_tds_type = -1, hf_tds_status = -1, hf_tds_length = -1, hf_tds_channel = -1, hf_tds_packet_number = -1,
     hf_tds_window = -1;
 
@@ -186,6 +190,11 @@ static void proto_register_tdstls(void)
                                    "Warn when pre-login to login response takes longer than this "
                                    "(SQL Server allows about 1000 ms by default)",
                                    10, &tdstls_login_budget_ms);
+    prefs_register_bool_preference(module, "decode_tls", "Decode the TLS inside PRELOGIN",
+                                   "Hand the TLS handshake carried in PRELOGIN packets to Wireshark's TLS dissector "
+                                   "(tls.* fields, keylog decryption). Off, tdstls still diagnoses DHE, leading zeros "
+                                   "and closes from its own parse, and batch runs are cheaper.",
+                                   &tdstls_decode_tls);
     tdstls_tap = register_tap("tdstls");
     tdstls_register_stat();
 

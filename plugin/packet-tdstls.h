@@ -53,6 +53,7 @@ extern int hf_tdstls_diagnosis, hf_tdstls_evidence_frame;
 extern int hf_tdstls_phase_since_syn, hf_tdstls_phase_since_previous, hf_tdstls_login_time;
 extern int tdstls_tap;
 extern guint tdstls_login_budget_ms;
+extern gboolean tdstls_decode_tls;
 /* stock TDS header fields, so tds.* filters keep matching TLS-carrying packets */
 extern int hf_tds_type, hf_tds_status, hf_tds_length, hf_tds_channel, hf_tds_packet_number, hf_tds_window;
 extern int proto_tds;

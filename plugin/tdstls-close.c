@@ -182,8 +182,9 @@ int dissect_tdstls_post(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, voi
 
     enum tdstls_phase phase = FRAME_PHASE(stored);
     proto_item *ti = proto_tree_add_item(tree, proto_tdstls, tvb, 0, 0, ENC_NA);
-    proto_item_append_text(ti, ", phase %u: %s%s", phase, tdstls_phase_name(phase),
-                           FRAME_INFERRED(stored) ? " (inferred)" : "");
+    if (tree && PTREE_DATA(tree)->visible)   /* text only for a tree someone sees */
+        proto_item_append_text(ti, ", phase %u: %s%s", phase, tdstls_phase_name(phase),
+                               FRAME_INFERRED(stored) ? " (inferred)" : "");
     proto_tree *t = proto_item_add_subtree(ti, ett_tdstls);
     proto_item_set_generated(proto_tree_add_uint(t, hf_tdstls_phase, tvb, 0, 0, phase));
     proto_item_set_generated(proto_tree_add_string(t, hf_tdstls_phase_name, tvb, 0, 0, tdstls_phase_name(phase)));

@@ -296,9 +296,9 @@ static int dissect_pdu(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void
         }
         add_tds_header(tvb, tree);
         show_findings(tvb, pinfo, tree, rec);
-        if (rec->tls_len)
+        if (rec->tls_len && tdstls_decode_tls)
             call_tls(tvb, pinfo, tree, rec->tls, rec->tls_len);
-        else if (key == 1)                   /* say it once, on the frame's first packet */
+        else if (!rec->tls_len && key == 1)  /* say it once, on the frame's first packet */
             col_append_str(pinfo->cinfo, COL_INFO, ", TLS record continues in a later packet");
         return len;
     }

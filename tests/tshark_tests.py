@@ -376,6 +376,18 @@ def group_two_pass(box, truth, ck):
                  "%s: -2 -Y tdstls.phase == 3 matches the frames of phase 3" % name)
 
 
+def group_decode_tls_pref(box, truth, ck):
+    """tdstls.decode_tls:FALSE skips TLS decoding of PRELOGIN, never a diagnosis."""
+    ours = [f for f in FIELDS if f.startswith("tdstls.")]
+    for name in sorted(truth):
+        on = box.frames(name, fields=ours)
+        off = box.frames(name, ["-o", "tdstls.decode_tls:FALSE"], fields=ours + ["tls.handshake.type", "tds.type"])
+        ck.check([{k: r[k] for k in ours} for r in off] == on, "%s: tdstls fields the same with decode_tls off" % name)
+        if not name.startswith("tedious-tds8"):   # TDS 8 has no PRELOGIN-carried TLS
+            ck.check(not any(r["tls.handshake.type"] and r["tds.type"] == "18" for r in off),
+                     "%s: decode_tls off: no TLS decoded from PRELOGIN" % name)
+
+
 def group_decode_as(box, truth, ck):
     keep = ["frame.number", "tdstls.phase", "tdstls.cipher_suite", "tdstls.dhe", "tdstls.dh.ys_leading_zero",
             "tdstls.close.initiator", "tls.handshake.type"]
