@@ -173,6 +173,22 @@ def group_loads(box, truth, ck):
     box.tshark(["-o", "tdstls.tcp.port:1433,11433", "-r", os.path.join(box.captures, "crafted-dhe-ys-short.pcap")])
     ck.check(True, "port range preference tdstls.tcp.port accepted")
     ck.check("tdstls.so" not in box.tshark(["-G", "plugins"], plugin=False), "stock run has no plugin")
+    # the coloring rules users import: every filter compiles (tshark warns "Could not compile" otherwise)
+    profile = os.path.join(box.dir, ".config", "wireshark")
+    os.makedirs(profile, exist_ok=True)
+    shutil.copy(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "docs", "tdstls.colorfilters"),
+                os.path.join(profile, "colorfilters"))
+    for root, dirs, files in os.walk(os.path.join(box.dir, ".config")):
+        for n in dirs + files:
+            os.chmod(os.path.join(root, n), 0o777)
+    cmd = ["tshark", "--color", "-r", os.path.join(box.captures, "tsql-dhe-kb4557473-fin.pcapng")]
+    if os.geteuid() == 0:
+        cmd = ["setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups", "env", "HOME=" + box.dir,
+               "WIRESHARK_PLUGIN_DIR=" + box.plugins] + cmd
+    p = subprocess.run(cmd, capture_output=True, text=True, env=dict(os.environ, HOME=box.dir,
+                                                                       WIRESHARK_PLUGIN_DIR=box.plugins))
+    ck.check(p.returncode == 0 and "Could not compile" not in p.stderr and "colorfilters" not in p.stderr,
+             "docs/tdstls.colorfilters: every rule compiles (%s)" % p.stderr.strip()[-200:])
 
 
 def group_corpus_fields(box, truth, ck):
