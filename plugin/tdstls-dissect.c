@@ -82,22 +82,21 @@ static guint32 next_pdu_key(packet_info *pinfo)
 
 static void add_tds_header(tvbuff_t *tvb, proto_tree *tree)
 {
+    /* the stock tds.* header fields, looked up at handoff (-1 if absent) */
+    const struct {
+        int *hf;
+        int offset, length;
+    } fields[] = {
+        {&hf_tds_type, 0, 1},    {&hf_tds_status, 1, 1},        {&hf_tds_length, 2, 2},
+        {&hf_tds_channel, 4, 2}, {&hf_tds_packet_number, 6, 1}, {&hf_tds_window, 7, 1},
+    };
     if (proto_tds < 0)
         return;
     proto_item *ti = proto_tree_add_item(tree, proto_tds, tvb, 0, TDS_HEADER_LEN, ENC_NA);
     proto_tree *t = proto_item_add_subtree(ti, ett_tds_header);
-    if (hf_tds_type >= 0)
-        proto_tree_add_item(t, hf_tds_type, tvb, 0, 1, ENC_BIG_ENDIAN);
-    if (hf_tds_status >= 0)
-        proto_tree_add_item(t, hf_tds_status, tvb, 1, 1, ENC_BIG_ENDIAN);
-    if (hf_tds_length >= 0)
-        proto_tree_add_item(t, hf_tds_length, tvb, 2, 2, ENC_BIG_ENDIAN);
-    if (hf_tds_channel >= 0)
-        proto_tree_add_item(t, hf_tds_channel, tvb, 4, 2, ENC_BIG_ENDIAN);
-    if (hf_tds_packet_number >= 0)
-        proto_tree_add_item(t, hf_tds_packet_number, tvb, 6, 1, ENC_BIG_ENDIAN);
-    if (hf_tds_window >= 0)
-        proto_tree_add_item(t, hf_tds_window, tvb, 7, 1, ENC_BIG_ENDIAN);
+    for (size_t i = 0; i < G_N_ELEMENTS(fields); i++)
+        if (*fields[i].hf >= 0)
+            proto_tree_add_item(t, *fields[i].hf, tvb, fields[i].offset, fields[i].length, ENC_BIG_ENDIAN);
 }
 
 /* A leading-zero flag: an analysis flag, present only when set (as

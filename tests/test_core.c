@@ -380,6 +380,15 @@ static struct buf cat(const struct buf *a, const struct buf *b)
     return r;
 }
 
+/* ChangeCipherSpec and an (encrypted) Finished: the end of a TLS 1.2 flight. */
+static struct buf ccs_and_finished(void)
+{
+    const uint8_t one = 1, enc[40] = {0};
+    struct buf ccs = record(TLS_CT_CHANGE_CIPHER_SPEC, &one, 1);
+    struct buf fin = record(TLS_CT_HANDSHAKE, enc, sizeof enc);
+    return cat(&ccs, &fin);
+}
+
 /* Runs a TDS 7.x DHE handshake up to the client's Finished. */
 static void tds7_until_client_finished(struct script *s, uint16_t suite, unsigned ys_first)
 {
@@ -416,10 +425,8 @@ static void test_normal_tds7(void)
     memset(&s, 0, sizeof s);
     tdstls_conn_init(&s.c);
     tds7_until_client_finished(&s, 0x009F, 0x80);
-    const uint8_t one = 1, enc[40] = {0};
-    struct buf srv_fin = record(TLS_CT_CHANGE_CIPHER_SPEC, &one, 1);
-    struct buf f2 = record(TLS_CT_HANDSHAKE, enc, sizeof enc);
-    srv_fin = cat(&srv_fin, &f2);
+    const uint8_t enc[40] = {0};
+    struct buf srv_fin = ccs_and_finished();
     CHECK(tls(&s, SIDE_SERVER, 1, &srv_fin) == PHASE_TLS_HANDSHAKE);
     CHECK(s.c.handshake_done);
     struct buf app = record(TLS_CT_APPLICATION_DATA, enc, sizeof enc);
@@ -460,10 +467,8 @@ static void test_kb4557473(void)
     memset(&s, 0, sizeof s);
     tdstls_conn_init(&s.c);
     tds7_until_client_finished(&s, 0x009F, 0x00);
-    const uint8_t one = 1, enc[40] = {0};
-    struct buf srv_fin = record(TLS_CT_CHANGE_CIPHER_SPEC, &one, 1);
-    struct buf f2 = record(TLS_CT_HANDSHAKE, enc, sizeof enc);
-    srv_fin = cat(&srv_fin, &f2);
+    const uint8_t enc[40] = {0};
+    struct buf srv_fin = ccs_and_finished();
     tls(&s, SIDE_SERVER, 1, &srv_fin);
     struct buf app = record(TLS_CT_APPLICATION_DATA, enc, sizeof enc);
     tls(&s, SIDE_CLIENT, 0, &app);
@@ -523,10 +528,8 @@ static void test_decrypted_types(void)
     memset(&s, 0, sizeof s);
     tdstls_conn_init(&s.c);
     tds7_until_client_finished(&s, 0xC030, 0);
-    const uint8_t one = 1, enc[40] = {0};
-    struct buf srv_fin = record(TLS_CT_CHANGE_CIPHER_SPEC, &one, 1);
-    struct buf f2 = record(TLS_CT_HANDSHAKE, enc, sizeof enc);
-    srv_fin = cat(&srv_fin, &f2);
+    const uint8_t enc[40] = {0};
+    struct buf srv_fin = ccs_and_finished();
     tls(&s, SIDE_SERVER, 1, &srv_fin);
     struct buf app = record(TLS_CT_APPLICATION_DATA, enc, sizeof enc);
     struct tls_findings f = {0};
