@@ -18,6 +18,8 @@ set(CMAKE_MAKEFILE_DEPENDS
   "/usr/share/cmake-3.25/Modules/CMakeLanguageInformation.cmake"
   "/usr/share/cmake-3.25/Modules/CMakeSystemSpecificInformation.cmake"
   "/usr/share/cmake-3.25/Modules/CMakeSystemSpecificInitialize.cmake"
+  "/usr/share/cmake-3.25/Modules/CPack.cmake"
+  "/usr/share/cmake-3.25/Modules/CPackComponent.cmake"
   "/usr/share/cmake-3.25/Modules/CTest.cmake"
   "/usr/share/cmake-3.25/Modules/CTestUseLaunchers.cmake"
   "/usr/share/cmake-3.25/Modules/CheckIncludeFile.cmake"
@@ -30,6 +32,7 @@ set(CMAKE_MAKEFILE_DEPENDS
   "/usr/share/cmake-3.25/Modules/Platform/Linux-GNU.cmake"
   "/usr/share/cmake-3.25/Modules/Platform/Linux.cmake"
   "/usr/share/cmake-3.25/Modules/Platform/UnixPaths.cmake"
+  "/usr/share/cmake-3.25/Templates/CPackConfig.cmake.in"
   "/work/main/CMakeLists.txt"
   "CMakeFiles/3.25.1/CMakeCCompiler.cmake"
   "CMakeFiles/3.25.1/CMakeSystem.cmake"
@@ -43,6 +46,8 @@ set(CMAKE_MAKEFILE_OUTPUTS
 
 # Byproducts of CMake generate step:
 set(CMAKE_MAKEFILE_PRODUCTS
+  "CPackConfig.cmake"
+  "CPackSourceConfig.cmake"
   "CMakeFiles/CMakeDirectoryInformation.cmake"
   )
 
