@@ -1,2 +1,0 @@
-# Empty dependencies file for tdstls.
-# This may be replaced when dependencies are built.
