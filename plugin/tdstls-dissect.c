@@ -35,10 +35,6 @@ struct pdu_record {
     guint8 carrier;           /* 0x12, 0x04, or 0 for raw TLS on TCP */
 };
 
-struct pdu_context {
-    struct tdstls_conv *conv;
-};
-
 static gboolean looks_like_tls(tvbuff_t *tvb, int offset)
 {
     guint8 head[TLS_RECORD_HEADER_LEN];
@@ -247,8 +243,7 @@ static void call_tls(tvbuff_t *parent, packet_info *pinfo, proto_tree *tree, con
 
 static int dissect_pdu(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *data)
 {
-    struct pdu_context *ctx = (struct pdu_context *)data;
-    struct tdstls_conv *conv = ctx->conv;
+    struct tdstls_conv *conv = (struct tdstls_conv *)data;
     enum tdstls_side side = tdstls_side_of(conv, pinfo);
     guint32 key = next_pdu_key(pinfo);
     guint len = tvb_captured_length(tvb);
@@ -260,7 +255,7 @@ static int dissect_pdu(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void
         if (!visited) {
             struct pdu_record fresh;
             memset(&fresh, 0, sizeof fresh);
-            const guint8 *bytes = tvb_memdup(pinfo->pool, tvb, 0, len);
+            const guint8 *bytes = tvb_get_ptr(tvb, 0, len);   /* read only: no copy */
             tdstls_conn_tls(&conv->core, pinfo->num, side, FALSE, &tdstls_wmem_allocator, bytes, len,
                             &fresh.findings);
             if (worth_keeping(&fresh)) {
@@ -335,12 +330,11 @@ int dissect_tdstls_decrypted(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree
 int dissect_tdstls(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *data _U_)
 {
     int dst_is_server = pinfo->match_uint == pinfo->destport ? 1 : (pinfo->match_uint == pinfo->srcport ? 0 : -1);
-    struct pdu_context ctx;
-    ctx.conv = tdstls_conv_get(pinfo, TRUE, dst_is_server);
-    if (!ctx.conv)
+    struct tdstls_conv *conv = tdstls_conv_get(pinfo, TRUE, dst_is_server);
+    if (!conv)
         return 0;
     /* Several PDUs may share a frame: each appends to Info behind a fence. */
     col_clear(pinfo->cinfo, COL_INFO);
-    tcp_dissect_pdus(tvb, pinfo, tree, TRUE, PDU_MIN_LEN, get_pdu_len, dissect_pdu, &ctx);
+    tcp_dissect_pdus(tvb, pinfo, tree, TRUE, PDU_MIN_LEN, get_pdu_len, dissect_pdu, conv);
     return tvb_captured_length(tvb);
 }
