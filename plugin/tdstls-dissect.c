@@ -30,32 +30,33 @@
  * there is something to show again: TLS bytes or handshake findings. */
 struct pdu_record {
     struct tls_findings findings;
-    const guint8 *tls;        /* whole records completed by this PRELOGIN packet */
-    guint32 tls_len;
-    guint8 carrier;           /* 0x12, 0x04, or 0 for raw TLS on TCP */
+    const uint8_t *tls;        /* whole records completed by this PRELOGIN packet, */
+    uint32_t tls_len;          /* copied when they span packets, */
+    bool tls_in_place;         /* or NULL: exactly this packet's payload */
+    uint8_t carrier;           /* 0x12, 0x04, or 0 for raw TLS on TCP */
 };
 
-static gboolean looks_like_tls(tvbuff_t *tvb, int offset)
+static bool looks_like_tls(tvbuff_t *tvb, int offset)
 {
-    guint8 head[TLS_RECORD_HEADER_LEN];
+    uint8_t head[TLS_RECORD_HEADER_LEN];
     if (tvb_captured_length_remaining(tvb, offset) < TLS_RECORD_HEADER_LEN)
-        return FALSE;
+        return false;
     tvb_memcpy(tvb, head, offset, sizeof head);
     return tls_record_header_plausible(head, sizeof head);
 }
 
-static guint get_pdu_len(packet_info *pinfo _U_, tvbuff_t *tvb, int offset, void *data _U_)
+static unsigned get_pdu_len(packet_info *pinfo _U_, tvbuff_t *tvb, int offset, void *data _U_)
 {
-    guint remaining = tvb_captured_length_remaining(tvb, offset);
+    unsigned remaining = tvb_captured_length_remaining(tvb, offset);
     if (looks_like_tls(tvb, offset))
         return TLS_RECORD_HEADER_LEN + tvb_get_ntohs(tvb, offset + 3);
-    if (tvb_get_guint8(tvb, offset) == TDS_SMP) {
+    if (tvb_get_uint8(tvb, offset) == TDS_SMP) {
         if (remaining < 8)
             return 0;                        /* SMP length is at offset 4: wait for more */
-        guint32 len = tvb_get_letohl(tvb, offset + 4);
+        uint32_t len = tvb_get_letohl(tvb, offset + 4);
         return len >= SMP_HEADER_LEN ? len : remaining;
     }
-    guint len = tvb_get_ntohs(tvb, offset + 2);
+    unsigned len = tvb_get_ntohs(tvb, offset + 2);
     /* A TDS length below its own header is not TDS: take the rest as one
      * PDU and let tds show it, rather than looping. */
     return len >= TDS_HEADER_LEN ? len : remaining;
@@ -66,11 +67,11 @@ static guint get_pdu_len(packet_info *pinfo _U_, tvbuff_t *tvb, int offset, void
  * passes (port reuse), and the second pass must hand TLS exactly the records
  * of the first. The counter lives in packet scope, so every dissection of
  * the frame (each pass, each GUI click) counts from the start. */
-static guint32 next_pdu_key(packet_info *pinfo)
+static uint32_t next_pdu_key(packet_info *pinfo)
 {
-    guint32 *count = (guint32 *)p_get_proto_data(pinfo->pool, pinfo, proto_tdstls, 0);
+    uint32_t *count = (uint32_t *)p_get_proto_data(pinfo->pool, pinfo, proto_tdstls, 0);
     if (!count) {
-        count = wmem_new0(pinfo->pool, guint32);
+        count = wmem_new0(pinfo->pool, uint32_t);
         p_add_proto_data(pinfo->pool, pinfo, proto_tdstls, 0, count);
     }
     return 1u + (*count)++;
@@ -98,11 +99,11 @@ static void add_tds_header(tvbuff_t *tvb, proto_tree *tree)
 /* A leading-zero flag: an analysis flag, present only when set (as
  * tcp.analysis.*), so -Y tdstls.dh.ys_leading_zero finds just these frames. */
 static void leading_zero_flag(tvbuff_t *tvb, packet_info *pinfo, proto_tree *dh, const char *which, int hf,
-                              expert_field *ei, gboolean zero_byte, gboolean shorter_than_p)
+                              expert_field *ei, bool zero_byte, bool shorter_than_p)
 {
     if (!zero_byte && !shorter_than_p)
         return;
-    proto_item *it = proto_tree_add_boolean(dh, hf, tvb, 0, 0, TRUE);
+    proto_item *it = proto_tree_add_boolean(dh, hf, tvb, 0, 0, true);
     proto_item_set_generated(it);
     expert_add_info_format(pinfo, it, ei,
                            "dh_%s has a leading zero (%s): a peer without the KB 4557473 fix derives a different "
@@ -131,8 +132,8 @@ static void show_findings(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, c
                                    "builds differ in the KB 4557473 fix, about 1 handshake in 256 fails");
     }
     if (f->server_hello) {
-        gboolean tls13 = f->version == 0x0304;
-        gboolean dhe = !tls13 && tdstls_suite_is_dhe(f->suite);
+        bool tls13 = f->version == 0x0304;
+        bool dhe = !tls13 && tdstls_suite_is_dhe(f->suite);
         const char *name = tdstls_suite_name(f->suite);
         proto_item_set_generated(proto_tree_add_uint_format_value(t, hf_tdstls_cipher_suite, tvb, 0, 0, f->suite,
                                                                   "%s (0x%04x)", name, f->suite));
@@ -165,7 +166,7 @@ static void show_findings(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, c
         }
     }
     if (f->finished)
-        proto_item_set_generated(proto_tree_add_boolean(t, hf_tdstls_finished, tvb, 0, 0, TRUE));
+        proto_item_set_generated(proto_tree_add_boolean(t, hf_tdstls_finished, tvb, 0, 0, true));
     if (f->alert && f->alert_level == 2) {
         proto_item *it = proto_tree_add_uint(t, hf_tdstls_alert_desc, tvb, 0, 0, f->alert_description);
         proto_item_set_generated(it);
@@ -178,40 +179,63 @@ static void show_findings(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, c
                                f->problem ? f->problem : "unreadable");
 }
 
-static gboolean worth_keeping(const struct pdu_record *rec)
+static bool worth_keeping(const struct pdu_record *rec)
 {
     const struct tls_findings *f = &rec->findings;
     return rec->tls_len || f->client_hello || f->server_hello || f->server_key_exchange_dh ||
            f->client_key_exchange_dh || f->finished || f->alert || f->malformed || f->change_cipher_spec;
 }
 
-/* Appends a PRELOGIN payload to the direction's pending TLS bytes and cuts
- * off the whole records. Bounded: a pending record never exceeds the TLS
- * maximum, or the bytes are not TLS and are dropped as malformed. */
-static void gather_prelogin_tls(struct tdstls_conv *conv, enum tdstls_side side, tvbuff_t *payload,
-                                struct pdu_record *rec, const guint8 **whole, guint32 *whole_len)
+/* Length of the whole TLS records at the start of buf; *bad when bytes
+ * where a record should start cannot be a TLS record header. */
+static uint32_t whole_records_len(const uint8_t *buf, uint32_t len, bool *bad)
 {
-    guint32 add = tvb_captured_length(payload);
-    guint32 have = conv->pending_len[side];
-    guint8 *buf = wmem_realloc(wmem_file_scope(), conv->pending[side], have + add + 1);
-    tvb_memcpy(payload, buf + have, 0, add);
-    have += add;
-
-    guint32 off = 0;
-    while (have - off >= TLS_RECORD_HEADER_LEN) {
-        if (!tls_record_header_plausible(buf + off, have - off)) {
-            rec->findings.malformed = TRUE;
-            rec->findings.problem = "PRELOGIN payload is not a TLS record where one should start";
-            have = off;                      /* drop what cannot be TLS */
+    uint32_t off = 0;
+    *bad = false;
+    while (len - off >= TLS_RECORD_HEADER_LEN) {
+        if (!tls_record_header_plausible(buf + off, len - off)) {
+            *bad = true;
             break;
         }
-        guint32 total = (guint32)tls_record_total_length(buf + off);
-        if (total > have - off)
+        uint32_t total = (uint32_t)tls_record_total_length(buf + off);
+        if (total > len - off)
             break;
         off += total;
     }
-    *whole = off ? (const guint8 *)wmem_memdup(wmem_file_scope(), buf, off) : NULL;
-    *whole_len = off;
+    return off;
+}
+
+/* Finds the whole TLS records a PRELOGIN payload completes. Usually the
+ * payload is exactly whole records with nothing pending before it: then the
+ * record points at the payload itself (later passes cut it out of the packet
+ * again) and nothing is copied. Otherwise the payload joins the direction's
+ * pending bytes and the whole records are copied out. Bounded: a pending
+ * record never exceeds the TLS maximum, or the bytes are not TLS and are
+ * dropped as malformed. */
+static void gather_prelogin_tls(struct tdstls_conv *conv, enum tdstls_side side, tvbuff_t *payload,
+                                struct pdu_record *rec)
+{
+    uint32_t add = tvb_captured_length(payload);
+    bool bad;
+    if (conv->pending_len[side] == 0 && add > 0 &&
+        whole_records_len(tvb_get_ptr(payload, 0, add), add, &bad) == add && !bad) {
+        rec->tls_in_place = true;
+        rec->tls_len = add;
+        return;
+    }
+
+    uint32_t have = conv->pending_len[side];
+    uint8_t *buf = wmem_realloc(wmem_file_scope(), conv->pending[side], have + add + 1);
+    tvb_memcpy(payload, buf + have, 0, add);
+    have += add;
+    uint32_t off = whole_records_len(buf, have, &bad);
+    if (bad) {
+        rec->findings.malformed = true;
+        rec->findings.problem = "PRELOGIN payload is not a TLS record where one should start";
+        have = off;                          /* drop what cannot be TLS */
+    }
+    rec->tls = off ? (const uint8_t *)wmem_memdup(wmem_file_scope(), buf, off) : NULL;
+    rec->tls_len = off;
     memmove(buf, buf + off, have - off);
     conv->pending_len[side] = have - off;
     conv->pending[side] = buf;
@@ -224,30 +248,34 @@ static void gather_prelogin_tls(struct tdstls_conv *conv, enum tdstls_side side,
 /* Whether a TDS packet carries TLS: a PRELOGIN (or, from the server during
  * the handshake, a type 0x04 packet) whose payload starts a TLS record or
  * continues one. */
-static gboolean carries_tls(const struct tdstls_conv *conv, enum tdstls_side side, tvbuff_t *tvb, guint8 type)
+static bool carries_tls(const struct tdstls_conv *conv, enum tdstls_side side, tvbuff_t *tvb, uint8_t type)
 {
-    gboolean in_handshake = !conv->core.handshake_done && !conv->core.tls_first;
+    bool in_handshake = !conv->core.handshake_done && !conv->core.tls_first;
     if (!(type == TDS_PRELOGIN || (type == TDS_RESPONSE && side == SIDE_SERVER && conv->core.tls_in_prelogin)))
-        return FALSE;
+        return false;
     if (!in_handshake)
-        return FALSE;
+        return false;
     return conv->pending_len[side] > 0 || looks_like_tls(tvb, TDS_HEADER_LEN);
 }
 
-static void call_tls(tvbuff_t *parent, packet_info *pinfo, proto_tree *tree, const guint8 *data, guint32 len)
+/* The records a PRELOGIN packet completed, as a tvb for Wireshark's TLS
+ * dissector: cut out of the packet, or the copy kept from the first pass. */
+static tvbuff_t *tls_tvb_of(tvbuff_t *pdu, packet_info *pinfo, const struct pdu_record *rec)
 {
-    tvbuff_t *tls_tvb = tvb_new_child_real_data(parent, data, len, len);
+    if (rec->tls_in_place)
+        return tvb_new_subset_length(pdu, TDS_HEADER_LEN, rec->tls_len);
+    tvbuff_t *tls_tvb = tvb_new_child_real_data(pdu, rec->tls, rec->tls_len, rec->tls_len);
     add_new_data_source(pinfo, tls_tvb, "TLS from TDS PRELOGIN");
-    call_dissector(tls_handle, tls_tvb, pinfo, tree);
+    return tls_tvb;
 }
 
 static int dissect_pdu(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *data)
 {
     struct tdstls_conv *conv = (struct tdstls_conv *)data;
     enum tdstls_side side = tdstls_side_of(conv, pinfo);
-    guint32 key = next_pdu_key(pinfo);
-    guint len = tvb_captured_length(tvb);
-    gboolean visited = PINFO_FD_VISITED(pinfo);
+    uint32_t key = next_pdu_key(pinfo);
+    unsigned len = tvb_captured_length(tvb);
+    bool visited = PINFO_FD_VISITED(pinfo);
     struct pdu_record *rec = (struct pdu_record *)p_get_proto_data(wmem_file_scope(), pinfo, proto_tdstls, key);
 
     if (looks_like_tls(tvb, 0)) {
@@ -255,8 +283,8 @@ static int dissect_pdu(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void
         if (!visited) {
             struct pdu_record fresh;
             memset(&fresh, 0, sizeof fresh);
-            const guint8 *bytes = tvb_get_ptr(tvb, 0, len);   /* read only: no copy */
-            tdstls_conn_tls(&conv->core, pinfo->num, side, FALSE, &tdstls_wmem_allocator, bytes, len,
+            const uint8_t *bytes = tvb_get_ptr(tvb, 0, len);   /* read only: no copy */
+            tdstls_conn_tls(&conv->core, pinfo->num, side, false, &tdstls_wmem_allocator, bytes, len,
                             &fresh.findings);
             if (worth_keeping(&fresh)) {
                 rec = wmem_new(wmem_file_scope(), struct pdu_record);
@@ -270,13 +298,14 @@ static int dissect_pdu(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void
         return len;
     }
 
-    guint8 type = len >= TDS_HEADER_LEN ? tvb_get_guint8(tvb, 0) : 0;
+    uint8_t type = len >= TDS_HEADER_LEN ? tvb_get_uint8(tvb, 0) : 0;
     if (!visited && len >= TDS_HEADER_LEN && carries_tls(conv, side, tvb, type)) {
         rec = wmem_new0(wmem_file_scope(), struct pdu_record);
         rec->carrier = type;
         tvbuff_t *payload = tvb_new_subset_remaining(tvb, TDS_HEADER_LEN);
-        gather_prelogin_tls(conv, side, payload, rec, &rec->tls, &rec->tls_len);
-        tdstls_conn_tls(&conv->core, pinfo->num, side, TRUE, &tdstls_wmem_allocator, rec->tls, rec->tls_len,
+        gather_prelogin_tls(conv, side, payload, rec);
+        const uint8_t *tls = rec->tls_in_place ? tvb_get_ptr(payload, 0, rec->tls_len) : rec->tls;
+        tdstls_conn_tls(&conv->core, pinfo->num, side, true, &tdstls_wmem_allocator, tls, rec->tls_len,
                         &rec->findings);
         p_add_proto_data(wmem_file_scope(), pinfo, proto_tdstls, key, rec);
     }
@@ -291,7 +320,7 @@ static int dissect_pdu(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void
         add_tds_header(tvb, tree);
         show_findings(tvb, pinfo, tree, rec);
         if (rec->tls_len && tdstls_decode_tls)
-            call_tls(tvb, pinfo, tree, rec->tls, rec->tls_len);
+            call_dissector(tls_handle, tls_tvb_of(tvb, pinfo, rec), pinfo, tree);
         else if (!rec->tls_len && key == 1)  /* say it once, on the frame's first packet */
             col_append_str(pinfo->cinfo, COL_INFO, ", TLS record continues in a later packet");
         return len;
@@ -300,7 +329,7 @@ static int dissect_pdu(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void
     /* Any other TDS packet: the stock dissector, and its type for the phase. */
     if (!visited && len > TDS_HEADER_LEN && conv->core.phase <= PHASE_PRELOGIN &&
         ((side == SIDE_CLIENT && type == TDS_PRELOGIN) || (side == SIDE_SERVER && type == TDS_RESPONSE))) {
-        const guint8 *payload = tvb_get_ptr(tvb, TDS_HEADER_LEN, len - TDS_HEADER_LEN);
+        const uint8_t *payload = tvb_get_ptr(tvb, TDS_HEADER_LEN, len - TDS_HEADER_LEN);
         tdstls_conn_prelogin(&conv->core, side, payload, len - TDS_HEADER_LEN);
     }
     if (!visited) {
@@ -317,11 +346,11 @@ static int dissect_pdu(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void
 int dissect_tdstls_decrypted(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *data)
 {
     if (!PINFO_FD_VISITED(pinfo) && tvb_captured_length(tvb) >= TDS_HEADER_LEN) {
-        struct tdstls_conv *conv = tdstls_conv_get(pinfo, FALSE, -1);
-        guint8 type = tvb_get_guint8(tvb, 0);
-        guint16 len = tvb_get_ntohs(tvb, 2);
+        struct tdstls_conv *conv = tdstls_conv_get(pinfo, false, -1);
+        uint8_t type = tvb_get_uint8(tvb, 0);
+        uint16_t len = tvb_get_ntohs(tvb, 2);
         /* a record may start inside a TDS packet: only a plausible header counts */
-        if (conv && len >= TDS_HEADER_LEN && tvb_get_guint8(tvb, 1) <= 0x1F)
+        if (conv && len >= TDS_HEADER_LEN && tvb_get_uint8(tvb, 1) <= 0x1F)
             tdstls_conn_decrypted_tds(&conv->core, pinfo->num, tdstls_side_of(conv, pinfo), type);
     }
     return call_dissector_with_data(tds_handle, tvb, pinfo, tree, data);
@@ -330,11 +359,11 @@ int dissect_tdstls_decrypted(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree
 int dissect_tdstls(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *data _U_)
 {
     int dst_is_server = pinfo->match_uint == pinfo->destport ? 1 : (pinfo->match_uint == pinfo->srcport ? 0 : -1);
-    struct tdstls_conv *conv = tdstls_conv_get(pinfo, TRUE, dst_is_server);
+    struct tdstls_conv *conv = tdstls_conv_get(pinfo, true, dst_is_server);
     if (!conv)
         return 0;
     /* Several PDUs may share a frame: each appends to Info behind a fence. */
     col_clear(pinfo->cinfo, COL_INFO);
-    tcp_dissect_pdus(tvb, pinfo, tree, TRUE, PDU_MIN_LEN, get_pdu_len, dissect_pdu, conv);
+    tcp_dissect_pdus(tvb, pinfo, tree, true, PDU_MIN_LEN, get_pdu_len, dissect_pdu, conv);
     return tvb_captured_length(tvb);
 }
