@@ -24,10 +24,26 @@
 #define VERSION "0.1.0"
 #endif
 
-WS_DLL_PUBLIC_DEF const gchar plugin_version[] = VERSION;
+WS_DLL_PUBLIC_DEF const char plugin_version[] = VERSION;
 WS_DLL_PUBLIC_DEF const int plugin_want_major = WIRESHARK_VERSION_MAJOR;
 WS_DLL_PUBLIC_DEF const int plugin_want_minor = WIRESHARK_VERSION_MINOR;
 WS_DLL_PUBLIC void plugin_register(void);
+
+/* Newer releases ask what kind of plugin this is (the answer shows in
+ * About > Plugins); 4.0 has no such question and does not even install
+ * wsutil/plugins.h, so look for the header rather than at the version. */
+#if defined(__has_include)
+#if __has_include(<wsutil/plugins.h>)
+#include <wsutil/plugins.h>
+#endif
+#endif
+#ifdef WS_PLUGIN_DESC_DISSECTOR
+WS_DLL_PUBLIC uint32_t plugin_describe(void);
+uint32_t plugin_describe(void)
+{
+    return WS_PLUGIN_DESC_DISSECTOR;
+}
+#endif
 
 #define TDSTLS_DEFAULT_PORTS "1433"
 
@@ -50,15 +66,15 @@ int hf_tdstls_diagnosis = -1, hf_tdstls_evidence_frame = -1;
 int hf_tdstls_phase_since_syn = -1, hf_tdstls_phase_since_previous = -1, hf_tdstls_login_time = -1;
 int tdstls_tap = -1;
 /* SQL Server allows the login exchange about a second by default. */
-guint tdstls_login_budget_ms = 1000;
+unsigned tdstls_login_budget_ms = 1000;
 /* Hand the TLS inside PRELOGIN to Wireshark's TLS dissector (tls.* fields,
  * decryption). Off, tdstls still diagnoses everything from its own parse and
  * batch runs skip decoding certificates that stock Wireshark never saw. */
-gboolean tdstls_decode_tls = TRUE;
+tdstls_pref_bool tdstls_decode_tls = true;
 int hf_tds_type = -1, hf_tds_status = -1, hf_tds_length = -1, hf_tds_channel = -1, hf_tds_packet_number = -1,
     hf_tds_window = -1;
 
-gint ett_tdstls = -1, ett_tdstls_dh = -1, ett_tdstls_close = -1, ett_tds_header = -1;
+int ett_tdstls = -1, ett_tdstls_dh = -1, ett_tdstls_close = -1, ett_tds_header = -1;
 
 expert_field ei_tdstls_dhe_negotiated = EI_INIT, ei_tdstls_dhe_offered = EI_INIT, ei_tdstls_ys_leading_zero = EI_INIT,
              ei_tdstls_yc_leading_zero = EI_INIT, ei_tdstls_server_closed_first = EI_INIT,
@@ -154,7 +170,7 @@ static void proto_register_tdstls(void)
         {&hf_tdstls_evidence_frame, {"Evidence in frame", "tdstls.evidence_frame", FT_FRAMENUM, BASE_NONE, NULL, 0,
                                      NULL, HFILL}},
     };
-    static gint *ett[] = {&ett_tdstls, &ett_tdstls_dh, &ett_tdstls_close, &ett_tds_header};
+    static int *ett[] = {&ett_tdstls, &ett_tdstls_dh, &ett_tdstls_close, &ett_tds_header};
     static ei_register_info ei[] = {
         {&ei_tdstls_dhe_negotiated, {"tdstls.expert.dhe_negotiated", PI_SECURITY, PI_WARN,
                                      "TLS_DHE suite negotiated", EXPFILL}},

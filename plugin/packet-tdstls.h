@@ -6,6 +6,7 @@
 #ifndef PACKET_TDSTLS_H
 #define PACKET_TDSTLS_H
 
+#include "wireshark-compat.h"
 #include <epan/packet.h>
 #include <epan/expert.h>
 
@@ -15,15 +16,15 @@
 struct tdstls_conv {
     struct tdstls_conn core;
     address server_addr;
-    guint32 server_port;
+    uint32_t server_port;
     /* TLS bytes from PRELOGIN payloads that do not yet make a whole record,
      * one buffer per direction; freed once the handshake leaves PRELOGIN. */
-    guint8 *pending[2];
-    guint32 pending_len[2];
+    uint8_t *pending[2];
+    uint32_t pending_len[2];
     nstime_t first_time;
-    guint32 index;                          /* TCP's stream number (tcp.stream) */
+    uint32_t index;                          /* TCP's stream number (tcp.stream) */
     /* where each phase started: bounded, 8 phases */
-    guint32 phase_first_frame[PHASE_CLOSE + 1];
+    uint32_t phase_first_frame[PHASE_CLOSE + 1];
     nstime_t phase_first_time[PHASE_CLOSE + 1];
     enum tdstls_phase last_phase_before_close;
 };
@@ -32,7 +33,7 @@ struct tdstls_conv {
  * so labelling a frame allocates nothing of ours. */
 #define TDSTLS_KEY_FRAME 0
 #define FRAME_PACK(phase, inferred, close_flags) \
-    GUINT_TO_POINTER(0x80000000u | (guint)(phase) | ((inferred) ? 0x10u : 0u) | ((guint)(close_flags) << 8))
+    GUINT_TO_POINTER(0x80000000u | (unsigned)(phase) | ((inferred) ? 0x10u : 0u) | ((unsigned)(close_flags) << 8))
 #define FRAME_PHASE(v) ((enum tdstls_phase)(GPOINTER_TO_UINT(v) & 0x0Fu))
 #define FRAME_INFERRED(v) ((GPOINTER_TO_UINT(v) & 0x10u) != 0)
 #define FRAME_CLOSE_FLAGS(v) ((GPOINTER_TO_UINT(v) >> 8) & 0xFFu)
@@ -52,13 +53,13 @@ extern int hf_tdstls_close_initiator, hf_tdstls_close_kind, hf_tdstls_close_abno
 extern int hf_tdstls_diagnosis, hf_tdstls_evidence_frame;
 extern int hf_tdstls_phase_since_syn, hf_tdstls_phase_since_previous, hf_tdstls_login_time;
 extern int tdstls_tap;
-extern guint tdstls_login_budget_ms;
-extern gboolean tdstls_decode_tls;
+extern unsigned tdstls_login_budget_ms;
+extern tdstls_pref_bool tdstls_decode_tls;
 /* stock TDS header fields, so tds.* filters keep matching TLS-carrying packets */
 extern int hf_tds_type, hf_tds_status, hf_tds_length, hf_tds_channel, hf_tds_packet_number, hf_tds_window;
 extern int proto_tds;
 
-extern gint ett_tdstls, ett_tdstls_dh, ett_tdstls_close, ett_tds_header;
+extern int ett_tdstls, ett_tdstls_dh, ett_tdstls_close, ett_tds_header;
 
 extern expert_field ei_tdstls_dhe_negotiated, ei_tdstls_dhe_offered, ei_tdstls_ys_leading_zero,
     ei_tdstls_yc_leading_zero, ei_tdstls_server_closed_first, ei_tdstls_server_reset, ei_tdstls_client_reset,
@@ -66,10 +67,10 @@ extern expert_field ei_tdstls_dhe_negotiated, ei_tdstls_dhe_offered, ei_tdstls_y
 
 /* tdstls-conv.c */
 /* dst_is_server_hint: 1 or 0 when the caller knows, -1 to go by our ports. */
-struct tdstls_conv *tdstls_conv_get(packet_info *pinfo, gboolean create, int dst_is_server_hint);
-gboolean port_is_ours(guint32 port);
+struct tdstls_conv *tdstls_conv_get(packet_info *pinfo, bool create, int dst_is_server_hint);
+bool port_is_ours(uint32_t port);
 enum tdstls_side tdstls_side_of(const struct tdstls_conv *conv, const packet_info *pinfo);
-const char *tdstls_suite_name(guint16 suite);
+const char *tdstls_suite_name(uint16_t suite);
 extern const struct tls_allocator tdstls_wmem_allocator;
 
 /* tdstls-dissect.c */

@@ -28,34 +28,34 @@ void tdstls_close_init_fields(dissector_handle_t post_handle)
     hf_tcp_flags = hfi ? hfi->id : -1;
     if (hf_tcp_flags < 0)
         return;
-    GArray *wanted = g_array_new(FALSE, FALSE, (guint)sizeof(int));
+    GArray *wanted = g_array_new(false, false, (unsigned)sizeof(int));
     g_array_append_val(wanted, hf_tcp_flags);
     set_postdissector_wanted_hfids(post_handle, wanted);
 }
 
 /* The TCP flags of this frame, read through the field's bytes (works the
  * same on Wireshark 4.0 and 4.4, whose field_info differ). */
-static gboolean tcp_flags(proto_tree *tree, guint16 *flags)
+static bool tcp_flags(proto_tree *tree, uint16_t *flags)
 {
     if (!tree || hf_tcp_flags < 0)
-        return FALSE;
+        return false;
     GPtrArray *found = proto_get_finfo_ptr_array(tree, hf_tcp_flags);
     if (!found || found->len == 0)
-        return FALSE;
+        return false;
     field_info *fi = (field_info *)g_ptr_array_index(found, 0);
     if (!fi->ds_tvb || fi->length != 2 || tvb_captured_length_remaining(fi->ds_tvb, fi->start) < 2)
-        return FALSE;
+        return false;
     *flags = tvb_get_ntohs(fi->ds_tvb, fi->start) & 0x0FFF;
-    return TRUE;
+    return true;
 }
 
 static void show_close(tvbuff_t *tvb, packet_info *pinfo, proto_tree *t, const struct tdstls_conv *conv,
-                       guint close_flags)
+                       unsigned close_flags)
 {
     const struct tdstls_conn *c = &conv->core;
     if (close_flags & CLOSE_FIRST) {
-        gboolean by_server = (close_flags & CLOSE_BY_SERVER) != 0;
-        gboolean reset = (close_flags & CLOSE_RESET) != 0;
+        bool by_server = (close_flags & CLOSE_BY_SERVER) != 0;
+        bool reset = (close_flags & CLOSE_RESET) != 0;
         proto_tree *ct = proto_tree_add_subtree(t, tvb, 0, 0, ett_tdstls_close, NULL, "Connection close");
         proto_item_set_generated(
             proto_tree_add_string(ct, hf_tdstls_close_initiator, tvb, 0, 0, by_server ? "server" : "client"));
@@ -64,7 +64,7 @@ static void show_close(tvbuff_t *tvb, packet_info *pinfo, proto_tree *t, const s
         if (!by_server)
             goto resets;
         /* a flag, present only when set: -Y tdstls.close.abnormal */
-        proto_item *ab = proto_tree_add_boolean(ct, hf_tdstls_close_abnormal, tvb, 0, 0, TRUE);
+        proto_item *ab = proto_tree_add_boolean(ct, hf_tdstls_close_abnormal, tvb, 0, 0, true);
         proto_item_set_generated(ab);
         char diagnosis[DIAGNOSIS_MAX];
         tdstls_conn_diagnosis(c, c->tls.suite_known ? tdstls_suite_name(c->tls.suite) : NULL, diagnosis,
@@ -75,7 +75,7 @@ static void show_close(tvbuff_t *tvb, packet_info *pinfo, proto_tree *t, const s
                                "Server %s the connection first, %s (%s phase)", reset ? "reset" : "closed",
                                tdstls_close_story(c), tdstls_phase_name(c->phase_at_close));
         if (close_flags & CLOSE_KB4557473) {
-            guint32 evidence[] = {c->frame_server_hello, c->frame_client_key_exchange, c->frame_client_finished};
+            uint32_t evidence[] = {c->frame_server_hello, c->frame_client_key_exchange, c->frame_client_finished};
             for (size_t i = 0; i < G_N_ELEMENTS(evidence); i++)
                 if (evidence[i])
                     proto_item_set_generated(
@@ -104,10 +104,10 @@ static void show_phase_timing(tvbuff_t *tvb, packet_info *pinfo, proto_tree *t, 
     nstime_delta(&delta, &pinfo->abs_ts, &conv->first_time);
     proto_item_set_generated(proto_tree_add_time(t, hf_tdstls_phase_since_syn, tvb, 0, 0, &delta));
     /* the phase begun most recently before this one (TDS 8 runs 3 before 2) */
-    guint32 prev_frame = 0;
+    uint32_t prev_frame = 0;
     enum tdstls_phase prev = PHASE_UNKNOWN;
     for (int p = PHASE_UNKNOWN; p <= PHASE_CLOSE; p++) {
-        guint32 f = conv->phase_first_frame[p];
+        uint32_t f = conv->phase_first_frame[p];
         if (p != (int)phase && f && f < pinfo->num && f > prev_frame) {
             prev_frame = f;
             prev = (enum tdstls_phase)p;
@@ -123,7 +123,7 @@ static void show_phase_timing(tvbuff_t *tvb, packet_info *pinfo, proto_tree *t, 
         return;
     /* login exchange: from pre-login (or, in TDS 8, the TLS handshake before it) */
     const nstime_t *start = NULL;
-    guint32 start_frame = 0;
+    uint32_t start_frame = 0;
     for (int p = PHASE_PRELOGIN; p <= PHASE_TLS_HANDSHAKE; p++)
         if (conv->phase_first_frame[p] && (!start_frame || conv->phase_first_frame[p] < start_frame)) {
             start_frame = conv->phase_first_frame[p];
@@ -146,18 +146,18 @@ int dissect_tdstls_post(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, voi
 {
     if (pinfo->ptype != PT_TCP)
         return 0;
-    gpointer stored = p_get_proto_data(wmem_file_scope(), pinfo, proto_tdstls, TDSTLS_KEY_FRAME);
+    void *stored = p_get_proto_data(wmem_file_scope(), pinfo, proto_tdstls, TDSTLS_KEY_FRAME);
     struct tdstls_conv *conv = NULL;
     if (!stored) {
-        guint16 flags;
+        uint16_t flags;
         if (PINFO_FD_VISITED(pinfo) || !tcp_flags(tree, &flags))
             return 0;
-        gboolean syn_only = (flags & TCP_FLAG_SYN) && !(flags & TCP_FLAG_ACK);
-        conv = tdstls_conv_get(pinfo, FALSE, -1);
+        bool syn_only = (flags & TCP_FLAG_SYN) && !(flags & TCP_FLAG_ACK);
+        conv = tdstls_conv_get(pinfo, false, -1);
         if (!conv) {
             if (!port_is_ours(pinfo->srcport) && !port_is_ours(pinfo->destport))
                 return 0;                    /* not a TDS connection */
-            conv = tdstls_conv_get(pinfo, TRUE, syn_only ? 1 : -1);
+            conv = tdstls_conv_get(pinfo, true, syn_only ? 1 : -1);
             if (!conv)
                 return 0;
         }
@@ -176,7 +176,7 @@ int dissect_tdstls_post(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, voi
             conv->last_phase_before_close = phase;
     }
     if (!conv)
-        conv = tdstls_conv_get(pinfo, FALSE, -1);
+        conv = tdstls_conv_get(pinfo, false, -1);
     if (!conv)
         return 0;
 
@@ -189,7 +189,7 @@ int dissect_tdstls_post(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, voi
     proto_item_set_generated(proto_tree_add_uint(t, hf_tdstls_phase, tvb, 0, 0, phase));
     proto_item_set_generated(proto_tree_add_string(t, hf_tdstls_phase_name, tvb, 0, 0, tdstls_phase_name(phase)));
     if (FRAME_INFERRED(stored)) {
-        proto_item *it = proto_tree_add_boolean(t, hf_tdstls_phase_inferred, tvb, 0, 0, TRUE);
+        proto_item *it = proto_tree_add_boolean(t, hf_tdstls_phase_inferred, tvb, 0, 0, true);
         proto_item_set_generated(it);
         proto_item_append_text(it, " (from the order and direction of encrypted records; no keylog)");
     }

@@ -27,12 +27,12 @@ const struct tls_allocator tdstls_wmem_allocator = {wmem_file_alloc, wmem_file_r
 
 /* The server is the side on one of our ports (preference or Decode As),
  * unless the caller knows better (a SYN, or the port the dissector matched). */
-gboolean port_is_ours(guint32 port)
+bool port_is_ours(uint32_t port)
 {
     return tcp_port_table && dissector_get_uint_handle(tcp_port_table, port) == tdstls_handle;
 }
 
-struct tdstls_conv *tdstls_conv_get(packet_info *pinfo, gboolean create, int dst_is_server_hint)
+struct tdstls_conv *tdstls_conv_get(packet_info *pinfo, bool create, int dst_is_server_hint)
 {
     conversation_t *conv = create ? find_or_create_conversation(pinfo) : find_conversation_pinfo(pinfo, 0);
     if (!conv)
@@ -43,7 +43,7 @@ struct tdstls_conv *tdstls_conv_get(packet_info *pinfo, gboolean create, int dst
 
     c = wmem_new0(wmem_file_scope(), struct tdstls_conv);
     tdstls_conn_init(&c->core);
-    gboolean dst_is_server = dst_is_server_hint >= 0 ? dst_is_server_hint
+    bool dst_is_server = dst_is_server_hint >= 0 ? dst_is_server_hint
                                                       : port_is_ours(pinfo->destport) || !port_is_ours(pinfo->srcport);
     copy_address_wmem(wmem_file_scope(), &c->server_addr, dst_is_server ? &pinfo->dst : &pinfo->src);
     c->server_port = dst_is_server ? pinfo->destport : pinfo->srcport;
@@ -62,7 +62,7 @@ enum tdstls_side tdstls_side_of(const struct tdstls_conv *conv, const packet_inf
 }
 
 /* Suite names come from Wireshark's TLS dissector, so they match tls.* exactly. */
-const char *tdstls_suite_name(guint16 suite)
+const char *tdstls_suite_name(uint16_t suite)
 {
     static header_field_info *hfi;
     if (!hfi)

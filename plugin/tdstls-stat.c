@@ -56,7 +56,7 @@ static void reset_map(GHashTable **map);
 /* per stream, what the DHE table counts: bit 0 DHE, bit 1 KB, bit 2 leading zero */
 static GHashTable *dhe_by_stream;
 
-static void set_string(stat_tap_table *table, guint row, guint col, char *text)
+static void set_string(stat_tap_table *table, unsigned row, unsigned col, char *text)
 {
     stat_tap_table_item_type *item = stat_tap_get_field_data(table, row, col);
     g_free((char *)item->value.string_value);
@@ -65,7 +65,7 @@ static void set_string(stat_tap_table *table, guint row, guint col, char *text)
     stat_tap_set_field_data(table, row, col, item);
 }
 
-static void new_table(stat_tap_table_ui *ui, const char *name, guint nfields)
+static void new_table(stat_tap_table_ui *ui, const char *name, unsigned nfields)
 {
     stat_tap_table *table = stat_tap_find_table(ui, name);
     if (table) {
@@ -96,9 +96,9 @@ static void dhe_init(stat_tap_table_ui *ui)
     reset_map(&dhe_by_stream);
 }
 
-static guint row_for(stat_tap_table *table, guint32 stream)
+static unsigned row_for(stat_tap_table *table, uint32_t stream)
 {
-    gpointer found;
+    void *found;
     if (g_hash_table_lookup_extended(rows_by_stream, GUINT_TO_POINTER(stream), NULL, &found))
         return GPOINTER_TO_UINT(found);
     stat_tap_table_item_type items[N_CONN_COLUMNS];
@@ -109,7 +109,7 @@ static guint row_for(stat_tap_table *table, guint32 stream)
     }
     items[COL_STREAM].type = TABLE_ITEM_UINT;
     items[COL_STREAM].value.uint_value = stream;
-    guint row = table->num_elements;
+    unsigned row = table->num_elements;
     stat_tap_init_table_row(table, row, N_CONN_COLUMNS, items);
     g_hash_table_insert(rows_by_stream, GUINT_TO_POINTER(stream), GUINT_TO_POINTER(row));
     return row;
@@ -133,7 +133,7 @@ static char *durations(const struct tdstls_conv *conv)
         nstime_delta(&d, next, &conv->phase_first_time[p]);
         g_string_append_printf(s, "%s%d=%.1f", s->len ? " " : "", p, nstime_to_msec(&d));
     }
-    return g_string_free(s, FALSE);
+    return g_string_free(s, false);
 }
 
 static const char *short_diagnosis(const struct tdstls_conn *c)
@@ -160,11 +160,11 @@ static tap_packet_status conn_packet(void *tapdata, packet_info *pinfo, epan_dis
     const struct tdstls_conv *conv = (const struct tdstls_conv *)data;
     const struct tdstls_conn *c = &conv->core;
     stat_tap_table *table = g_array_index(stat->stat_tap_data->tables, stat_tap_table *, 0);
-    guint row = row_for(table, conv->index);
+    unsigned row = row_for(table, conv->index);
 
-    gboolean from_server = tdstls_side_of(conv, pinfo) == SIDE_SERVER;
+    bool from_server = tdstls_side_of(conv, pinfo) == SIDE_SERVER;
     const address *client = from_server ? &pinfo->dst : &pinfo->src;
-    guint32 client_port = from_server ? pinfo->destport : pinfo->srcport;
+    uint32_t client_port = from_server ? pinfo->destport : pinfo->srcport;
     char *addr = address_to_str(NULL, client);
     set_string(table, row, COL_CLIENT, g_strdup_printf("%s:%u", addr, client_port));
     wmem_free(NULL, addr);
@@ -176,7 +176,7 @@ static tap_packet_status conn_packet(void *tapdata, packet_info *pinfo, epan_dis
     set_string(table, row, COL_ENCRYPTION,
                g_strdup(c->tls_first ? "strict" : tds_encryption_name(c->encryption_answered)));
     static const char *const tls_names[] = {"SSL 3.0", "TLS 1.0", "TLS 1.1", "TLS 1.2", "TLS 1.3"};
-    guint minor = c->tls_version - 0x0300u;
+    unsigned minor = c->tls_version - 0x0300u;
     set_string(table, row, COL_TLS, g_strdup(!c->frame_server_hello ? ""
                                              : minor < G_N_ELEMENTS(tls_names) ? tls_names[minor] : "?"));
     set_string(table, row, COL_SUITE, g_strdup(c->tls.suite_known ? tdstls_suite_name(c->tls.suite) : ""));
@@ -203,14 +203,14 @@ static tap_packet_status dhe_packet(void *tapdata, packet_info *pinfo _U_, epan_
     stat_tap_table *dhe = g_array_index(stat->stat_tap_data->tables, stat_tap_table *, 0);
 
     /* recount from per-stream bits: bit 0 DHE, bit 1 KB 4557473, bit 2 leading zero */
-    guint bits = (c->tls.dhe ? 1 : 0) | (c->kb4557473 ? 2 : 0) | (c->ys_leading_zero || c->yc_leading_zero ? 4 : 0);
+    unsigned bits = (c->tls.dhe ? 1 : 0) | (c->kb4557473 ? 2 : 0) | (c->ys_leading_zero || c->yc_leading_zero ? 4 : 0);
     g_hash_table_insert(dhe_by_stream, GUINT_TO_POINTER(conv->index), GUINT_TO_POINTER(bits));
-    guint n_dhe = 0, n_kb = 0, n_zero = 0;
+    unsigned n_dhe = 0, n_kb = 0, n_zero = 0;
     GHashTableIter it;
-    gpointer key, value;
+    void *key, *value;
     g_hash_table_iter_init(&it, dhe_by_stream);
     while (g_hash_table_iter_next(&it, &key, &value)) {
-        guint b = GPOINTER_TO_UINT(value);
+        unsigned b = GPOINTER_TO_UINT(value);
         if (b & 1) {
             n_dhe++;
             n_kb += (b & 2) ? 1 : 0;
@@ -224,8 +224,8 @@ static tap_packet_status dhe_packet(void *tapdata, packet_info *pinfo _U_, epan_
         items[DCOL_READING].value.string_value = g_strdup("");
         stat_tap_init_table_row(dhe, 0, N_DHE_COLUMNS, items);
     }
-    const guint counts[] = {n_dhe, n_kb, n_zero};
-    for (guint col = DCOL_DHE; col <= DCOL_LEADING_ZERO; col++) {
+    const unsigned counts[] = {n_dhe, n_kb, n_zero};
+    for (unsigned col = DCOL_DHE; col <= DCOL_LEADING_ZERO; col++) {
         stat_tap_table_item_type *item = stat_tap_get_field_data(dhe, 0, col);
         item->type = TABLE_ITEM_UINT;
         item->value.uint_value = counts[col];
@@ -244,8 +244,8 @@ static tap_packet_status dhe_packet(void *tapdata, packet_info *pinfo _U_, epan_
 
 static void stat_reset(stat_tap_table *table)
 {
-    for (guint row = 0; row < table->num_elements; row++)
-        for (guint col = 0; col < table->num_fields; col++) {
+    for (unsigned row = 0; row < table->num_elements; row++)
+        for (unsigned col = 0; col < table->num_fields; col++) {
             stat_tap_table_item_type *item = stat_tap_get_field_data(table, row, col);
             if (item->type == TABLE_ITEM_STRING) {
                 g_free((char *)item->value.string_value);
@@ -257,7 +257,7 @@ static void stat_reset(stat_tap_table *table)
     reset_map(&dhe_by_stream);
 }
 
-static void stat_free_item(stat_tap_table *table _U_, guint row _U_, guint column _U_,
+static void stat_free_item(stat_tap_table *table _U_, unsigned row _U_, unsigned column _U_,
                            stat_tap_table_item_type *field)
 {
     if (field->type == TABLE_ITEM_STRING) {
@@ -268,7 +268,7 @@ static void stat_free_item(stat_tap_table *table _U_, guint row _U_, guint colum
 
 void tdstls_register_stat(void)
 {
-    static tap_param params[] = {{PARAM_FILTER, "filter", "Filter", NULL, TRUE}};
+    static tap_param params[] = {{PARAM_FILTER, "filter", "Filter", NULL, true}};
     static stat_tap_table_ui conn_ui = {
         REGISTER_PACKET_STAT_GROUP_UNSORTED, "TDS TLS connections", "tdstls", "tdstls,conn", conn_init, conn_packet,
         stat_reset, stat_free_item, NULL, N_CONN_COLUMNS, conn_fields, G_N_ELEMENTS(params), params, NULL, 0,

@@ -1,0 +1,32 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later
+ *
+ * The few places where the Wireshark releases tdstls builds against
+ * (4.0 to 4.4 and later) differ. The code uses the newer names; this maps
+ * them back for older releases. Included by packet-tdstls.h.
+ */
+#ifndef WIRESHARK_COMPAT_H
+#define WIRESHARK_COMPAT_H
+
+#include <wireshark.h>
+#include <ws_version.h>
+
+#define TDSTLS_WIRESHARK_BEFORE(major, minor) \
+    (WIRESHARK_VERSION_MAJOR < (major) || (WIRESHARK_VERSION_MAJOR == (major) && WIRESHARK_VERSION_MINOR < (minor)))
+
+/* The C99-named tvb accessors came with 4.4 (the g-named ones are deprecated
+ * there); 4.0 and 4.2 have only the g-named ones. */
+#if TDSTLS_WIRESHARK_BEFORE(4, 4)
+#define tvb_get_uint8 tvb_get_guint8
+#endif
+
+/* prefs_register_bool_preference() takes a gboolean * (int) in older
+ * releases and a bool * in newer ones. Passing the wrong one would write
+ * 4 bytes into 1, so CMake compiles a probe against the Wireshark it builds
+ * with and defines TDSTLS_PREFS_BOOL_IS_C99 when bool * is the one. */
+#ifdef TDSTLS_PREFS_BOOL_IS_C99
+typedef bool tdstls_pref_bool;
+#else
+typedef gboolean tdstls_pref_bool;
+#endif
+
+#endif
