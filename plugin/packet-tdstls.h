@@ -27,16 +27,19 @@ struct tdstls_conv {
     uint32_t phase_first_frame[PHASE_CLOSE + 1];
     nstime_t phase_first_time[PHASE_CLOSE + 1];
     enum tdstls_phase last_phase_before_close;
+    /* the labels of this connection's frames, one entry where the label
+     * changes (about ten per connection): tdstls-close.c */
+    wmem_array_t *label_runs;
 };
 
-/* Per frame, key TDSTLS_KEY_FRAME: phase and close flags packed in a pointer,
- * so labelling a frame allocates nothing of ours. */
-#define TDSTLS_KEY_FRAME 0
+/* A frame's label: phase, inferred and close flags packed in 32 bits
+ * (bit 31 set, so a label is never 0). Kept per connection as runs, see
+ * tdstls-close.c. */
 #define FRAME_PACK(phase, inferred, close_flags) \
-    GUINT_TO_POINTER(0x80000000u | (unsigned)(phase) | ((inferred) ? 0x10u : 0u) | ((unsigned)(close_flags) << 8))
-#define FRAME_PHASE(v) ((enum tdstls_phase)(GPOINTER_TO_UINT(v) & 0x0Fu))
-#define FRAME_INFERRED(v) ((GPOINTER_TO_UINT(v) & 0x10u) != 0)
-#define FRAME_CLOSE_FLAGS(v) ((GPOINTER_TO_UINT(v) >> 8) & 0xFFu)
+    (0x80000000u | (unsigned)(phase) | ((inferred) ? 0x10u : 0u) | ((unsigned)(close_flags) << 8))
+#define FRAME_PHASE(v) ((enum tdstls_phase)((v) & 0x0Fu))
+#define FRAME_INFERRED(v) (((v) & 0x10u) != 0)
+#define FRAME_CLOSE_FLAGS(v) (((v) >> 8) & 0xFFu)
 
 extern int proto_tdstls;
 extern dissector_handle_t tdstls_handle, tds_handle, tls_handle;

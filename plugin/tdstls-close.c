@@ -9,7 +9,6 @@
 #include <wireshark.h>
 #include <epan/expert.h>
 #include <epan/packet.h>
-#include <epan/proto_data.h>
 #include <epan/tap.h>
 
 #include "packet-tdstls.h"
@@ -142,15 +141,53 @@ static void show_phase_timing(tvbuff_t *tvb, packet_info *pinfo, proto_tree *t, 
                                ms, start_frame, pinfo->num, tdstls_login_budget_ms);
 }
 
+/* Frame labels as runs per connection: (first frame, label) appended on
+ * the first pass, in frame order, whenever the label differs from the
+ * previous frame's. A frame's label is that of the last run starting at or
+ * before it. Costs a few entries per connection instead of an allocation
+ * per frame. */
+struct label_run {
+    uint32_t first_frame;
+    uint32_t label;
+};
+
+static void remember_label(struct tdstls_conv *conv, uint32_t frame, uint32_t label)
+{
+    if (!conv->label_runs)
+        conv->label_runs = wmem_array_sized_new(wmem_file_scope(), sizeof(struct label_run), 8);
+    unsigned n = wmem_array_get_count(conv->label_runs);
+    const struct label_run *last = n ? (const struct label_run *)wmem_array_index(conv->label_runs, n - 1) : NULL;
+    if (last && last->label == label)
+        return;
+    struct label_run run = {frame, label};
+    wmem_array_append_one(conv->label_runs, run);
+}
+
+static uint32_t label_of(const struct tdstls_conv *conv, uint32_t frame)
+{
+    if (!conv->label_runs)
+        return 0;
+    const struct label_run *runs = (const struct label_run *)wmem_array_get_raw(conv->label_runs);
+    unsigned lo = 0, hi = wmem_array_get_count(conv->label_runs);   /* first run after frame: [lo, hi) */
+    while (lo < hi) {
+        unsigned mid = lo + (hi - lo) / 2;
+        if (runs[mid].first_frame <= frame)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo ? runs[lo - 1].label : 0;
+}
+
 int dissect_tdstls_post(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *data _U_)
 {
     if (pinfo->ptype != PT_TCP)
         return 0;
-    void *stored = p_get_proto_data(wmem_file_scope(), pinfo, proto_tdstls, TDSTLS_KEY_FRAME);
     struct tdstls_conv *conv = NULL;
-    if (!stored) {
+    uint32_t stored;
+    if (!PINFO_FD_VISITED(pinfo)) {
         uint16_t flags;
-        if (PINFO_FD_VISITED(pinfo) || !tcp_flags(tree, &flags))
+        if (!tcp_flags(tree, &flags))
             return 0;
         bool syn_only = (flags & TCP_FLAG_SYN) && !(flags & TCP_FLAG_ACK);
         conv = tdstls_conv_get(pinfo, false, -1);
@@ -167,18 +204,19 @@ int dissect_tdstls_post(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, voi
                                                   (flags & TCP_FLAG_SYN) != 0, (flags & TCP_FLAG_FIN) != 0,
                                                   (flags & TCP_FLAG_RST) != 0, &inferred, &close_flags);
         stored = FRAME_PACK(phase, inferred, close_flags);
-        p_add_proto_data(wmem_file_scope(), pinfo, proto_tdstls, TDSTLS_KEY_FRAME, stored);
+        remember_label(conv, pinfo->num, stored);
         if (!conv->phase_first_frame[phase]) {
             conv->phase_first_frame[phase] = pinfo->num;
             conv->phase_first_time[phase] = pinfo->abs_ts;
         }
         if (phase != PHASE_CLOSE && phase > conv->last_phase_before_close)
             conv->last_phase_before_close = phase;
-    }
-    if (!conv)
+    } else {
         conv = tdstls_conv_get(pinfo, false, -1);
-    if (!conv)
-        return 0;
+        stored = conv ? label_of(conv, pinfo->num) : 0;
+        if (!stored)
+            return 0;                        /* not a TDS frame */
+    }
 
     enum tdstls_phase phase = FRAME_PHASE(stored);
     proto_item *ti = proto_tree_add_item(tree, proto_tdstls, tvb, 0, 0, ENC_NA);
