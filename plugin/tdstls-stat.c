@@ -55,6 +55,19 @@ static GHashTable *rows_by_stream;
 static void reset_map(GHashTable **map);
 /* per stream, what the DHE table counts: bit 0 DHE, bit 1 KB, bit 2 leading zero */
 static GHashTable *dhe_by_stream;
+static struct {
+    unsigned dhe, kb4557473, leading_zero;
+} dhe_totals;
+
+static void count_dhe_bits(unsigned bits, bool add)
+{
+    if (!(bits & 1))
+        return;
+    unsigned step = add ? 1u : (unsigned)-1;  /* unsigned wrap: subtracting one */
+    dhe_totals.dhe += step;
+    dhe_totals.kb4557473 += (bits & 2) ? step : 0;
+    dhe_totals.leading_zero += (bits & 4) ? step : 0;
+}
 
 static void set_string(stat_tap_table *table, unsigned row, unsigned col, char *text)
 {
@@ -94,6 +107,7 @@ static void dhe_init(stat_tap_table_ui *ui)
 {
     new_table(ui, DHE_TABLE, N_DHE_COLUMNS);
     reset_map(&dhe_by_stream);
+    memset(&dhe_totals, 0, sizeof dhe_totals);
 }
 
 static unsigned row_for(stat_tap_table *table, uint32_t stream)
@@ -202,21 +216,15 @@ static tap_packet_status dhe_packet(void *tapdata, packet_info *pinfo _U_, epan_
     const struct tdstls_conn *c = &conv->core;
     stat_tap_table *dhe = g_array_index(stat->stat_tap_data->tables, stat_tap_table *, 0);
 
-    /* recount from per-stream bits: bit 0 DHE, bit 1 KB 4557473, bit 2 leading zero */
+    /* Per-stream bits (bit 0 DHE, bit 1 KB 4557473, bit 2 leading zero)
+     * and running totals, updated by the change: constant work per packet. */
     unsigned bits = (c->tls.dhe ? 1 : 0) | (c->kb4557473 ? 2 : 0) | (c->ys_leading_zero || c->yc_leading_zero ? 4 : 0);
+    void *old;
+    if (g_hash_table_lookup_extended(dhe_by_stream, GUINT_TO_POINTER(conv->index), NULL, &old))
+        count_dhe_bits(GPOINTER_TO_UINT(old), false);
+    count_dhe_bits(bits, true);
     g_hash_table_insert(dhe_by_stream, GUINT_TO_POINTER(conv->index), GUINT_TO_POINTER(bits));
-    unsigned n_dhe = 0, n_kb = 0, n_zero = 0;
-    GHashTableIter it;
-    void *key, *value;
-    g_hash_table_iter_init(&it, dhe_by_stream);
-    while (g_hash_table_iter_next(&it, &key, &value)) {
-        unsigned b = GPOINTER_TO_UINT(value);
-        if (b & 1) {
-            n_dhe++;
-            n_kb += (b & 2) ? 1 : 0;
-            n_zero += (b & 4) ? 1 : 0;
-        }
-    }
+    unsigned n_dhe = dhe_totals.dhe, n_kb = dhe_totals.kb4557473, n_zero = dhe_totals.leading_zero;
     stat_tap_table_item_type items[N_DHE_COLUMNS];
     memset(items, 0, sizeof items);
     if (dhe->num_elements == 0) {
@@ -255,6 +263,7 @@ static void stat_reset(stat_tap_table *table)
     table->num_elements = 0;
     reset_map(&rows_by_stream);
     reset_map(&dhe_by_stream);
+    memset(&dhe_totals, 0, sizeof dhe_totals);
 }
 
 static void stat_free_item(stat_tap_table *table _U_, unsigned row _U_, unsigned column _U_,
