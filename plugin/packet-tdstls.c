@@ -71,6 +71,9 @@ unsigned tdstls_login_budget_ms = 1000;
  * decryption). Off, tdstls still diagnoses everything from its own parse and
  * batch runs skip decoding certificates that stock Wireshark never saw. */
 tdstls_pref_bool tdstls_decode_tls = true;
+/* Each group of expert checks can be switched off, e.g. the DHE warnings
+ * where DHE is used on purpose; the fields stay, so filters still work. */
+tdstls_pref_bool tdstls_check_dhe = true, tdstls_check_leading_zero = true, tdstls_check_close = true;
 int hf_tds_type = -1, hf_tds_status = -1, hf_tds_length = -1, hf_tds_channel = -1, hf_tds_packet_number = -1,
     hf_tds_window = -1;
 
@@ -204,13 +207,26 @@ static void proto_register_tdstls(void)
     module_t *module = prefs_register_protocol(proto_tdstls, NULL);
     prefs_register_uint_preference(module, "login_budget_ms", "Login time budget (ms)",
                                    "Warn when pre-login to login response takes longer than this "
-                                   "(SQL Server allows about 1000 ms by default)",
+                                   "(SQL Server allows about 1000 ms by default); 0 turns the check off",
                                    10, &tdstls_login_budget_ms);
     prefs_register_bool_preference(module, "decode_tls", "Decode the TLS inside PRELOGIN",
                                    "Hand the TLS handshake carried in PRELOGIN packets to Wireshark's TLS dissector "
                                    "(tls.* fields, keylog decryption). Off, tdstls still diagnoses DHE, leading zeros "
                                    "and closes from its own parse, and batch runs are cheaper.",
                                    &tdstls_decode_tls);
+    prefs_register_bool_preference(module, "check_dhe", "Warn about TLS_DHE suites",
+                                   "Expert info where a ClientHello offers TLS_DHE suites and where a ServerHello "
+                                   "picks one (tdstls.expert.dhe_offered, tdstls.expert.dhe_negotiated)",
+                                   &tdstls_check_dhe);
+    prefs_register_bool_preference(module, "check_leading_zero", "Warn about leading-zero DH public values",
+                                   "Expert info where dh_Ys or dh_Yc has a leading zero byte "
+                                   "(tdstls.expert.ys_leading_zero, tdstls.expert.yc_leading_zero)",
+                                   &tdstls_check_leading_zero);
+    prefs_register_bool_preference(module, "check_close", "Diagnose abnormal closes",
+                                   "Expert info where the server closes or resets first, the KB 4557473 diagnosis, "
+                                   "and client resets (tdstls.expert.server_closed_first, .server_reset, "
+                                   ".kb4557473, .client_reset)",
+                                   &tdstls_check_close);
     tdstls_tap = register_tap("tdstls");
     tdstls_register_stat();
 

@@ -58,6 +58,8 @@ extern int hf_tdstls_phase_since_syn, hf_tdstls_phase_since_previous, hf_tdstls_
 extern int tdstls_tap;
 extern unsigned tdstls_login_budget_ms;
 extern tdstls_pref_bool tdstls_decode_tls;
+/* which expert checks run (fields are added either way, for filters) */
+extern tdstls_pref_bool tdstls_check_dhe, tdstls_check_leading_zero, tdstls_check_close;
 /* stock TDS header fields, so tds.* filters keep matching TLS-carrying packets */
 extern int hf_tds_type, hf_tds_status, hf_tds_length, hf_tds_channel, hf_tds_packet_number, hf_tds_window;
 extern int proto_tds;

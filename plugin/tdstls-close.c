@@ -70,9 +70,10 @@ static void show_close(tvbuff_t *tvb, packet_info *pinfo, proto_tree *t, const s
                               sizeof diagnosis);
         proto_item *di = proto_tree_add_string(ct, hf_tdstls_diagnosis, tvb, 0, 0, diagnosis);
         proto_item_set_generated(di);
-        expert_add_info_format(pinfo, ab, &ei_tdstls_server_closed_first,
-                               "Server %s the connection first, %s (%s phase)", reset ? "reset" : "closed",
-                               tdstls_close_story(c), tdstls_phase_name(c->phase_at_close));
+        if (tdstls_check_close)
+            expert_add_info_format(pinfo, ab, &ei_tdstls_server_closed_first,
+                                   "Server %s the connection first, %s (%s phase)", reset ? "reset" : "closed",
+                                   tdstls_close_story(c), tdstls_phase_name(c->phase_at_close));
         if (close_flags & CLOSE_KB4557473) {
             uint32_t evidence[] = {c->frame_server_hello, c->frame_client_key_exchange, c->frame_client_finished};
             for (size_t i = 0; i < G_N_ELEMENTS(evidence); i++)
@@ -81,13 +82,16 @@ static void show_close(tvbuff_t *tvb, packet_info *pinfo, proto_tree *t, const s
                         proto_tree_add_uint(ct, hf_tdstls_evidence_frame, tvb, 0, 0, evidence[i]));
             /* Expert summaries stop at 240 characters: the short form here,
              * the whole story in tdstls.diagnosis. */
-            expert_add_info_format(pinfo, di, &ei_tdstls_kb4557473,
-                                   "KB 4557473: DHE leading-zero mismatch: server quit after the client's Finished "
-                                   "(frame %u) with %s; patch both ends or disable TLS_DHE suites",
-                                   c->frame_client_finished, tdstls_suite_name(c->tls.suite));
+            if (tdstls_check_close)
+                expert_add_info_format(pinfo, di, &ei_tdstls_kb4557473,
+                                       "KB 4557473: DHE leading-zero mismatch: server quit after the client's "
+                                       "Finished (frame %u) with %s; patch both ends or disable TLS_DHE suites",
+                                       c->frame_client_finished, tdstls_suite_name(c->tls.suite));
         }
     }
 resets:
+    if (!tdstls_check_close)
+        return;
     if (close_flags & CLOSE_SERVER_RESET)
         expert_add_info(pinfo, proto_tree_get_parent(t), &ei_tdstls_server_reset);
     if (close_flags & CLOSE_CLIENT_RESET)
@@ -134,7 +138,7 @@ static void show_phase_timing(tvbuff_t *tvb, packet_info *pinfo, proto_tree *t, 
     proto_item *it = proto_tree_add_time(t, hf_tdstls_login_time, tvb, 0, 0, &delta);
     proto_item_set_generated(it);
     double ms = nstime_to_msec(&delta);
-    if (ms > tdstls_login_budget_ms)
+    if (tdstls_login_budget_ms && ms > tdstls_login_budget_ms)
         expert_add_info_format(pinfo, it, &ei_tdstls_login_slow,
                                "Login exchange took %.0f ms (frames %u to %u), over the %u ms budget "
                                "(preference tdstls.login_budget_ms): expect login timeouts",

@@ -105,10 +105,11 @@ static void leading_zero_flag(tvbuff_t *tvb, packet_info *pinfo, proto_tree *dh,
         return;
     proto_item *it = proto_tree_add_boolean(dh, hf, tvb, 0, 0, true);
     proto_item_set_generated(it);
-    expert_add_info_format(pinfo, it, ei,
-                           "dh_%s has a leading zero (%s): a peer without the KB 4557473 fix derives a different "
-                           "key and the handshake fails",
-                           which, zero_byte ? "first byte 0x00, padded to len(p)" : "shorter than p, zero stripped");
+    if (tdstls_check_leading_zero)
+        expert_add_info_format(pinfo, it, ei,
+                               "dh_%s has a leading zero (%s): a peer without the KB 4557473 fix derives a different "
+                               "key and the handshake fails",
+                               which, zero_byte ? "first byte 0x00, padded to len(p)" : "shorter than p, zero stripped");
 }
 
 /* The findings of a PDU as fields and expert info, on the first pass and
@@ -126,7 +127,7 @@ static void show_findings(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, c
         proto_item *it = proto_tree_add_boolean(t, hf_tdstls_dhe_offered, tvb, 0, 0, f->offers_dhe);
         proto_item_set_generated(it);
         proto_item_set_generated(proto_tree_add_boolean(t, hf_tdstls_offers_tds8, tvb, 0, 0, f->offers_tds8_alpn));
-        if (f->offers_dhe)
+        if (f->offers_dhe && tdstls_check_dhe)
             expert_add_info_format(pinfo, it, &ei_tdstls_dhe_offered,
                                    "ClientHello offers TLS_DHE suites: if the server picks one and the two Windows "
                                    "builds differ in the KB 4557473 fix, about 1 handshake in 256 fails");
@@ -143,7 +144,7 @@ static void show_findings(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, c
                                                          f->key_share_group));
         proto_item *it = proto_tree_add_boolean(t, hf_tdstls_dhe, tvb, 0, 0, dhe);
         proto_item_set_generated(it);
-        if (dhe)
+        if (dhe && tdstls_check_dhe)
             expert_add_info_format(pinfo, it, &ei_tdstls_dhe_negotiated,
                                    "%s negotiated: ephemeral finite-field Diffie-Hellman; between Windows builds with "
                                    "and without the KB 4557473 fix, a leading zero in dh_Ys or dh_Yc (1 in 256) "

@@ -318,9 +318,9 @@ def group_close(box, truth, ck):
              % (kb, kb_total))
 
 
-def expert_rows(box, capture, plugin=True):
+def expert_rows(box, capture, plugin=True, extra=()):
     """(severity, protocol, summary) rows of tshark -z expert."""
-    out = box.tshark(["-q", "-r", os.path.join(box.captures, capture), "-z", "expert"], plugin)
+    out = box.tshark(["-q", "-r", os.path.join(box.captures, capture), "-z", "expert"] + list(extra), plugin)
     rows, severity = [], None
     for line in out.splitlines():
         m = re.match(r"^(Errors|Warns|Notes|Chats|Comments) \(\d+\)", line)
@@ -556,6 +556,41 @@ def group_summary(box, truth, ck):
     slow = box.frames(name, ["-o", "tdstls.login_budget_ms:1"], fields=["_ws.expert.message"])
     ck.check(sum("over the 1 ms budget" in r["_ws.expert.message"] for r in slow) == 1,
              "tdstls.login_budget_ms:1 warns once")
+    off = box.frames(name, ["-o", "tdstls.login_budget_ms:0"], fields=["_ws.expert.message"])
+    ck.check(not any("budget" in r["_ws.expert.message"] for r in off), "tdstls.login_budget_ms:0: no login check")
+
+
+def group_check_prefs(box, truth, ck):
+    """Each check preference silences its own expert info and nothing else;
+    the fields stay, so filters keep working."""
+    def kinds(rows):
+        found = set()
+        for sev, proto, msg in rows:
+            if proto != "TDSTLS":
+                continue
+            if "negotiated" in msg or "offers TLS_DHE" in msg:
+                found.add("dhe")
+            if re.match(r"dh_Y[sc] has a leading zero", msg):
+                found.add("leading_zero")
+            if msg.startswith("Server") or msg.startswith("KB 4557473"):
+                found.add("close")
+        return found
+    fields = [f for f in FIELDS if f.startswith("tdstls.")]
+    # one capture with every kind: DHE, a leading zero, the server's abort
+    for name in ("tsql-dhe-kb4557473-fin.pcapng", "crafted-dhe-ys-short.pcap"):
+        default = kinds(expert_rows(box, name))
+        default_fields = box.frames(name, fields=fields)
+        for check in ("dhe", "leading_zero", "close"):
+            opt = ["-o", "tdstls.check_%s:FALSE" % check]
+            got = kinds(expert_rows(box, name, extra=opt))
+            ck.check(check not in got and got == default - {check},
+                     "%s: check_%s off removes only its expert info (%s -> %s)" % (name, check, default, got))
+            ck.check(box.frames(name, opt, fields=fields) == default_fields,
+                     "%s: check_%s off keeps every tdstls field" % (name, check))
+    ck.check(kinds(expert_rows(box, "tsql-dhe-kb4557473-fin.pcapng")) >= {"dhe", "close"},
+             "the KB 4557473 capture has DHE and close expert info by default")
+    ck.check("leading_zero" in kinds(expert_rows(box, "crafted-dhe-ys-short.pcap")),
+             "the short-Ys capture has leading-zero expert info by default")
 
 
 GROUPS = {name[len("group_"):]: fn for name, fn in globals().items() if name.startswith("group_")}
