@@ -20,7 +20,11 @@ tdstls costs. "base" is stock dissection without that pathology: on / base is
 the honest ratio.
 
 usage: benchmark.py --plugin-dir BUILD/plugins [--sizes 1000,10000,100000] [--repeats 3]
-                    [--timeout SECONDS] [--work DIR] [--markdown OUT.md]
+                    [--timeout SECONDS] [--no-tds-defragment] [--work DIR] [--markdown OUT.md]
+
+--no-tds-defragment adds -o tds.defragment:FALSE to every variant: tdstls
+hands the plain TDS packets it does not carry itself to stock tds, so "on"
+pays a little of stock's reassembly cost too; this shows tdstls's own.
 
 Runs are interleaved (on, lean, off, stock, base, on, ...); CPU time (user +
 system) and peak RSS come from wait4(). A run longer than --timeout seconds
@@ -65,6 +69,9 @@ def build(path, connections):
 VARIANTS = ("on", "lean", "off", "stock", "base")
 
 
+TDS_DEFRAGMENT = True
+
+
 def run(cmd_env, capture, mode, variant, timeout=None):
     """(CPU seconds, peak RSS MB) of one tshark run, or None past the timeout."""
     plugins, no_plugins, home = cmd_env
@@ -73,7 +80,7 @@ def run(cmd_env, capture, mode, variant, timeout=None):
     args = ["tshark", "-r", capture] + (["-2"] if mode == "two-pass" else []) + FIELDS
     if variant in ("off", "base"):
         args += ["--disable-protocol", "tdstls"]
-    if variant == "base":
+    if variant == "base" or not TDS_DEFRAGMENT:
         args += ["-o", "tds.defragment:FALSE"]
     elif variant == "lean":
         args += ["-o", "tdstls.decode_tls:FALSE"]
@@ -107,9 +114,13 @@ def main():
     ap.add_argument("--sizes", default="1000,10000,100000")
     ap.add_argument("--repeats", type=int, default=3)
     ap.add_argument("--timeout", type=float, default=600, help="wall-clock seconds per run (default 600)")
+    ap.add_argument("--no-tds-defragment", action="store_true",
+                    help="run every variant with -o tds.defragment:FALSE")
     ap.add_argument("--work", help="where the large captures go (default: a temporary folder)")
     ap.add_argument("--markdown", help="also write the table here, as Markdown")
     args = ap.parse_args()
+    global TDS_DEFRAGMENT
+    TDS_DEFRAGMENT = not args.no_tds_defragment
 
     work = args.work or tempfile.mkdtemp(prefix="tdstls-bench-")
     os.makedirs(work, exist_ok=True)
@@ -183,8 +194,9 @@ def main():
                      % (size, mode, ratio(med, "on", "base", 0), ratio(med, "lean", "base", 0),
                         ratio(med, "on", "off", 0), ratio(med, "on", "base", 1), ratio(med, "on", "off", 1),
                         ", ".join(per_conn(med, v, size, mode) for v in ("on", "lean", "base", "off", "stock"))))
-    header = ("Measured %s on %d cores (%s), median of %d interleaved runs (timeout %.0f s), tshark %s."
+    header = ("Measured %s on %d cores (%s), median of %d interleaved runs (timeout %.0f s)%s, tshark %s."
               % (datetime.date.today().isoformat(), os.cpu_count(), os.uname().machine, args.repeats, args.timeout,
+                 "" if TDS_DEFRAGMENT else ", every variant with -o tds.defragment:FALSE",
                  subprocess.run(["tshark", "--version"], capture_output=True, text=True).stdout.split()[2]))
     print()
     print(header)
