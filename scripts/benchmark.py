@@ -175,7 +175,7 @@ def main():
                 for v in VARIANTS)), flush=True)
 
     def ratio(med, a, b, i):
-        if med[a] is None:
+        if med[a] is None or (med[b] is None and i == 1):   # no peak memory from a stopped run
             return "n/a"
         if med[b] is None:
             return "< %.3f" % (med[a][i] / args.timeout)   # b took at least the timeout (wall >= CPU)
