@@ -73,17 +73,18 @@ TDS_DEFRAGMENT = True
 
 
 def run(cmd_env, capture, mode, variant, timeout=None):
-    """(CPU seconds, peak RSS MB) of one tshark run, or None past the timeout."""
+    """(CPU seconds, peak RSS MB) of one tshark run; past the timeout the run
+    is stopped and the result is ("stopped", CPU seconds spent until then)."""
     plugins, no_plugins, home = cmd_env
     env = {"PATH": os.environ["PATH"], "HOME": home,
            "WIRESHARK_PLUGIN_DIR": no_plugins if variant == "stock" else plugins}
     args = ["tshark", "-r", capture] + (["-2"] if mode == "two-pass" else []) + FIELDS
     if variant in ("off", "base"):
         args += ["--disable-protocol", "tdstls"]
+    if variant == "lean":
+        args += ["-o", "tdstls.decode_tls:FALSE"]
     if variant == "base" or not TDS_DEFRAGMENT:
         args += ["-o", "tds.defragment:FALSE"]
-    elif variant == "lean":
-        args += ["-o", "tdstls.decode_tls:FALSE"]
     cmd = ["env"] + ["%s=%s" % kv for kv in env.items()] + args
     if os.geteuid() == 0:     # root ignores plugin folders
         cmd = ["setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups"] + cmd
@@ -96,9 +97,9 @@ def run(cmd_env, capture, mode, variant, timeout=None):
                 break
             if timeout and time.monotonic() - started > timeout:
                 proc.kill()
-                os.wait4(proc.pid, 0)
+                _, _, usage = os.wait4(proc.pid, 0)
                 proc.returncode = -9          # reaped here; keep Popen from waiting again
-                return None
+                return "stopped", usage.ru_utime + usage.ru_stime
             time.sleep(0.05)
         proc.returncode = status
         errf.seek(0)
@@ -152,14 +153,14 @@ def main():
             build(capture, size)
         for mode in ("one-pass", "two-pass"):
             samples = {v: [] for v in VARIANTS}
-            timed_out = set()
+            timed_out = {}                    # variant -> CPU seconds spent before it was stopped
             for _ in range(args.repeats):
                 for variant in VARIANTS:
                     if variant in timed_out:
                         continue
                     got = run(cmd_env, capture, mode, variant, args.timeout)
-                    if got is None:
-                        timed_out.add(variant)
+                    if got[0] == "stopped":
+                        timed_out[variant] = got[1]
                     else:
                         samples[variant].append(got)
             # a variant that timed out counts as its timeout, a lower bound
@@ -169,31 +170,33 @@ def main():
                     med[v] = None
                 else:
                     med[v] = (statistics.median(c for c, _ in samples[v]), statistics.median(m for _, m in samples[v]))
-            rows.append((size, mode, med))
+            rows.append((size, mode, med, timed_out))
             print("%7d %-8s %s" % (size, mode, "; ".join(
-                "%s %s" % (v, "> %.0f s" % args.timeout if med[v] is None else "%.2f s CPU, %.0f MB" % med[v])
+                "%s %s" % (v, "stopped after %.0f s CPU" % timed_out[v] if med[v] is None
+                           else "%.2f s CPU, %.0f MB" % med[v])
                 for v in VARIANTS)), flush=True)
 
-    def ratio(med, a, b, i):
+    def ratio(med, stopped, a, b, i):
         if med[a] is None or (med[b] is None and i == 1):   # no peak memory from a stopped run
             return "n/a"
-        if med[b] is None:
-            return "< %.3f" % (med[a][i] / args.timeout)   # b took at least the timeout (wall >= CPU)
+        if med[b] is None:                                    # b needed more than the CPU it got
+            return "< %.3f" % (med[a][i] / stopped[b])
         return "%.3f" % (med[a][i] / med[b][i])
 
-    def per_conn(med, v, size, mode):
+    def per_conn(med, stopped, v, size, mode):
         if med[v] is None:
-            return "> %.0f" % ((args.timeout - base[mode, v]) / max(size - 1, 1) * 1e6)
+            return "> %.0f" % ((stopped[v] - base[mode, v]) / max(size - 1, 1) * 1e6)
         return "%.0f" % ((med[v][0] - base[mode, v]) / max(size - 1, 1) * 1e6)
 
     table = ["| connections | passes | CPU on / base | CPU lean / base | CPU on / off | peak RSS on / base "
              "| peak RSS on / off | CPU µs per connection after start-up: on, lean, base, off, stock |",
              "|---|---|---|---|---|---|---|---|"]
-    for size, mode, med in rows:
+    for size, mode, med, stopped in rows:
         table.append("| %d | %s | %s | %s | %s | %s | %s | %s |"
-                     % (size, mode, ratio(med, "on", "base", 0), ratio(med, "lean", "base", 0),
-                        ratio(med, "on", "off", 0), ratio(med, "on", "base", 1), ratio(med, "on", "off", 1),
-                        ", ".join(per_conn(med, v, size, mode) for v in ("on", "lean", "base", "off", "stock"))))
+                     % (size, mode, ratio(med, stopped, "on", "base", 0), ratio(med, stopped, "lean", "base", 0),
+                        ratio(med, stopped, "on", "off", 0), ratio(med, stopped, "on", "base", 1),
+                        ratio(med, stopped, "on", "off", 1),
+                        ", ".join(per_conn(med, stopped, v, size, mode) for v in ("on", "lean", "base", "off", "stock"))))
     header = ("Measured %s on %d cores (%s), median of %d interleaved runs (timeout %.0f s)%s, tshark %s."
               % (datetime.date.today().isoformat(), os.cpu_count(), os.uname().machine, args.repeats, args.timeout,
                  "" if TDS_DEFRAGMENT else ", every variant with -o tds.defragment:FALSE",
