@@ -20,7 +20,8 @@ tdstls costs. "base" is stock dissection without that pathology: on / base is
 the honest ratio.
 
 usage: benchmark.py --plugin-dir BUILD/plugins [--sizes 1000,10000,100000] [--repeats 3]
-                    [--timeout SECONDS] [--no-tds-defragment] [--work DIR] [--markdown OUT.md]
+                    [--timeout SECONDS] [--no-tds-defragment] [--variants on,lean,off,stock,base]
+                    [--work DIR] [--markdown OUT.md]
 
 --no-tds-defragment adds -o tds.defragment:FALSE to every variant: tdstls
 hands the plain TDS packets it does not carry itself to stock tds, so "on"
@@ -115,6 +116,7 @@ def main():
     ap.add_argument("--sizes", default="1000,10000,100000")
     ap.add_argument("--repeats", type=int, default=3)
     ap.add_argument("--timeout", type=float, default=600, help="wall-clock seconds per run (default 600)")
+    ap.add_argument("--variants", default=",".join(VARIANTS), help="which variants to run (default: all)")
     ap.add_argument("--no-tds-defragment", action="store_true",
                     help="run every variant with -o tds.defragment:FALSE")
     ap.add_argument("--work", help="where the large captures go (default: a temporary folder)")
@@ -122,6 +124,9 @@ def main():
     args = ap.parse_args()
     global TDS_DEFRAGMENT
     TDS_DEFRAGMENT = not args.no_tds_defragment
+    variants = [v for v in args.variants.split(",") if v]
+    if not variants or any(v not in VARIANTS for v in variants):
+        ap.error("--variants: a comma-separated subset of " + ",".join(VARIANTS))
 
     work = args.work or tempfile.mkdtemp(prefix="tdstls-bench-")
     os.makedirs(work, exist_ok=True)
@@ -143,7 +148,7 @@ def main():
     if not os.path.exists(one):
         build(one, 1)
     for mode in ("one-pass", "two-pass"):
-        for variant in VARIANTS:
+        for variant in variants:
             base[mode, variant] = statistics.median(run(cmd_env, one, mode, variant)[0] for _ in range(3))
 
     rows = []
@@ -152,10 +157,10 @@ def main():
         if not os.path.exists(capture):
             build(capture, size)
         for mode in ("one-pass", "two-pass"):
-            samples = {v: [] for v in VARIANTS}
+            samples = {v: [] for v in variants}
             timed_out = {}                    # variant -> CPU seconds spent before it was stopped
             for _ in range(args.repeats):
-                for variant in VARIANTS:
+                for variant in variants:
                     if variant in timed_out:
                         continue
                     got = run(cmd_env, capture, mode, variant, args.timeout)
@@ -165,7 +170,7 @@ def main():
                         samples[variant].append(got)
             # a variant that timed out counts as its timeout, a lower bound
             med = {}
-            for v in VARIANTS:
+            for v in variants:
                 if v in timed_out:
                     med[v] = None
                 else:
@@ -174,9 +179,11 @@ def main():
             print("%7d %-8s %s" % (size, mode, "; ".join(
                 "%s %s" % (v, "stopped after %.0f s CPU" % timed_out[v] if med[v] is None
                            else "%.2f s CPU, %.0f MB" % med[v])
-                for v in VARIANTS)), flush=True)
+                for v in variants)), flush=True)
 
     def ratio(med, stopped, a, b, i):
+        if a not in med or b not in med:
+            return "—"
         if med[a] is None or (med[b] is None and i == 1):   # no peak memory from a stopped run
             return "n/a"
         if med[b] is None:                                    # b needed more than the CPU it got
@@ -184,6 +191,8 @@ def main():
         return "%.3f" % (med[a][i] / med[b][i])
 
     def per_conn(med, stopped, v, size, mode):
+        if v not in med:
+            return "—"
         if med[v] is None:
             return "> %.0f" % ((stopped[v] - base[mode, v]) / max(size - 1, 1) * 1e6)
         return "%.0f" % ((med[v][0] - base[mode, v]) / max(size - 1, 1) * 1e6)
