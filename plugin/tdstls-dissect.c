@@ -187,25 +187,6 @@ static bool worth_keeping(const struct pdu_record *rec)
            f->client_key_exchange_dh || f->finished || f->alert || f->malformed || f->change_cipher_spec;
 }
 
-/* Length of the whole TLS records at the start of buf; *bad when bytes
- * where a record should start cannot be a TLS record header. */
-static uint32_t whole_records_len(const uint8_t *buf, uint32_t len, bool *bad)
-{
-    uint32_t off = 0;
-    *bad = false;
-    while (len - off >= TLS_RECORD_HEADER_LEN) {
-        if (!tls_record_header_plausible(buf + off, len - off)) {
-            *bad = true;
-            break;
-        }
-        uint32_t total = (uint32_t)tls_record_total_length(buf + off);
-        if (total > len - off)
-            break;
-        off += total;
-    }
-    return off;
-}
-
 /* Finds the whole TLS records a PRELOGIN payload completes. Usually the
  * payload is exactly whole records with nothing pending before it: then the
  * record points at the payload itself (later passes cut it out of the packet
@@ -219,7 +200,7 @@ static void gather_prelogin_tls(struct tdstls_conv *conv, enum tdstls_side side,
     uint32_t add = tvb_captured_length(payload);
     bool bad;
     if (conv->pending_len[side] == 0 && add > 0 &&
-        whole_records_len(tvb_get_ptr(payload, 0, add), add, &bad) == add && !bad) {
+        tls_whole_records_len(tvb_get_ptr(payload, 0, add), add, &bad) == add && !bad) {
         rec->tls_in_place = true;
         rec->tls_len = add;
         return;
@@ -229,7 +210,7 @@ static void gather_prelogin_tls(struct tdstls_conv *conv, enum tdstls_side side,
     uint8_t *buf = wmem_realloc(wmem_file_scope(), conv->pending[side], have + add + 1);
     tvb_memcpy(payload, buf + have, 0, add);
     have += add;
-    uint32_t off = whole_records_len(buf, have, &bad);
+    uint32_t off = tls_whole_records_len(buf, have, &bad);
     if (bad) {
         rec->findings.malformed = true;
         rec->findings.problem = "PRELOGIN payload is not a TLS record where one should start";

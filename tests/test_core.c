@@ -145,6 +145,18 @@ static void test_record_header(void)
     CHECK(!tls_record_header_plausible(bad_version, 5));
     CHECK(!tls_record_header_plausible(too_long, 5));
     CHECK(tls_record_total_length(ok) == 15);
+
+    /* whole records at the start of a buffer: two records of 5+2 and 5+1, then part of a third */
+    const uint8_t two_and_part[] = {22, 3, 3, 0, 2, 1, 2, 20, 3, 3, 0, 1, 1, 22, 3, 3, 0, 9, 0};
+    bool bad = true;
+    CHECK(tls_whole_records_len(two_and_part, 13, &bad) == 13 && !bad);
+    CHECK(tls_whole_records_len(two_and_part, sizeof two_and_part, &bad) == 13 && !bad);
+    CHECK(tls_whole_records_len(two_and_part, 12, &bad) == 7 && !bad);   /* second record cut */
+    CHECK(tls_whole_records_len(two_and_part, 4, &bad) == 0 && !bad);    /* not even a header */
+    CHECK(tls_whole_records_len(two_and_part, 0, &bad) == 0 && !bad);
+    const uint8_t then_garbage[] = {22, 3, 3, 0, 1, 7, 0x12, 1, 0, 8, 0, 0};
+    CHECK(tls_whole_records_len(then_garbage, sizeof then_garbage, &bad) == 6 && bad);
+    CHECK(tls_whole_records_len(bad_type, 5, &bad) == 0 && bad);
 }
 
 static void test_dhe_suites(void)

@@ -62,6 +62,23 @@ size_t tls_record_total_length(const uint8_t *p)
     return TLS_RECORD_HEADER_LEN + (((size_t)p[3] << 8) | p[4]);
 }
 
+uint32_t tls_whole_records_len(const uint8_t *buf, uint32_t len, bool *bad)
+{
+    uint32_t off = 0;
+    *bad = false;
+    while (len - off >= TLS_RECORD_HEADER_LEN) {   /* each turn consumes >= 5 bytes */
+        if (!tls_record_header_plausible(buf + off, len - off)) {
+            *bad = true;
+            break;
+        }
+        uint32_t total = (uint32_t)tls_record_total_length(buf + off);
+        if (total > len - off)
+            break;
+        off += total;
+    }
+    return off;
+}
+
 void tls_reader_init(struct tls_reader *r, bool from_server)
 {
     memset(r, 0, sizeof *r);

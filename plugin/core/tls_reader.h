@@ -41,6 +41,10 @@ enum tls_handshake_type {
 bool tls_record_header_plausible(const uint8_t *p, size_t avail);
 /* Header plus body length of the record starting at p (needs 5 bytes). */
 size_t tls_record_total_length(const uint8_t *p);
+/* Length of the whole records at the start of buf (a partial last record
+ * is left out); *bad is set when bytes where a record should start cannot be
+ * a record header, and the length stops there. */
+uint32_t tls_whole_records_len(const uint8_t *buf, uint32_t len, bool *bad);
 
 /* What the connection knows that a direction's reader needs. */
 struct tls_context {
