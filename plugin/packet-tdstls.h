@@ -21,6 +21,9 @@ struct tdstls_conv {
      * one buffer per direction; freed once the handshake leaves PRELOGIN. */
     uint8_t *pending[2];
     uint32_t pending_len[2];
+    /* a ClientHello came from the server: hand no more of the server's
+     * PRELOGIN TLS to Wireshark's TLS dissector (see core/tls_reader.c) */
+    bool server_tls_withheld;
     nstime_t first_time;
     uint32_t index;                          /* TCP's stream number (tcp.stream) */
     /* where each phase started: bounded, 8 phases */

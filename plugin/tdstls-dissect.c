@@ -33,6 +33,7 @@ struct pdu_record {
     const uint8_t *tls;        /* whole records completed by this PRELOGIN packet, */
     uint32_t tls_len;          /* copied when they span packets, */
     bool tls_in_place;         /* or NULL: exactly this packet's payload */
+    bool tls_withheld;         /* not for Wireshark's TLS dissector (corrupt handshake) */
     uint8_t carrier;           /* 0x12, 0x04, or 0 for raw TLS on TCP */
 };
 
@@ -289,6 +290,9 @@ static int dissect_pdu(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void
         const uint8_t *tls = rec->tls_in_place ? tvb_get_ptr(payload, 0, rec->tls_len) : rec->tls;
         tdstls_conn_tls(&conv->core, pinfo->num, side, true, &tdstls_wmem_allocator, tls, rec->tls_len,
                         &rec->findings);
+        if (rec->findings.client_hello_from_server)
+            conv->server_tls_withheld = true;
+        rec->tls_withheld = side == SIDE_SERVER && conv->server_tls_withheld;
         p_add_proto_data(wmem_file_scope(), pinfo, proto_tdstls, key, rec);
     }
     if (rec && rec->carrier) {
@@ -301,7 +305,7 @@ static int dissect_pdu(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void
         }
         add_tds_header(tvb, tree);
         show_findings(tvb, pinfo, tree, rec);
-        if (rec->tls_len && tdstls_decode_tls)
+        if (rec->tls_len && tdstls_decode_tls && !rec->tls_withheld)
             call_dissector(tls_handle, tls_tvb_of(tvb, pinfo, rec), pinfo, tree);
         else if (!rec->tls_len && key == 1)  /* say it once, on the frame's first packet */
             col_append_str(pinfo->cinfo, COL_INFO, ", TLS record continues in a later packet");

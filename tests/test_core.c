@@ -319,6 +319,20 @@ static void test_hostile(void)
     const uint8_t huge[] = {22, 3, 3, 0, 8, TLS_HS_SERVER_KEY_EXCHANGE, 0xFF, 0xFF, 0xFF, 1, 2, 3, 4};
     tls_reader_record(&r, &ctx, &alloc, huge, sizeof huge, &f);
     CHECK(f.malformed && r.body == NULL);
+    /* a ClientHello header in the server's bytes, its body in the next record:
+     * flagged at the header (the glue then stops feeding Wireshark's TLS) */
+    struct tls_reader from_server, from_client;
+    tls_reader_init(&from_server, true);
+    tls_reader_init(&from_client, false);
+    const uint8_t hello_head[] = {22, 3, 3, 0, 4, TLS_HS_CLIENT_HELLO, 0, 0, 40};
+    memset(&f, 0, sizeof f);
+    tls_reader_record(&from_server, &ctx, &alloc, hello_head, sizeof hello_head, &f);
+    CHECK(f.client_hello_from_server && f.malformed && f.problem);
+    memset(&f, 0, sizeof f);
+    tls_reader_record(&from_client, &ctx, &alloc, hello_head, sizeof hello_head, &f);
+    CHECK(!f.client_hello_from_server);
+    free(from_server.body);   /* the message never completes here */
+    free(from_client.body);
     /* DH lengths overrunning the message */
     struct tls_reader r2;
     tls_reader_init(&r2, true);

@@ -113,6 +113,7 @@ void tls_findings_merge(struct tls_findings *dst, const struct tls_findings *src
         dst->yc_short = src->yc_short;
     }
     dst->change_cipher_spec |= src->change_cipher_spec;
+    dst->client_hello_from_server |= src->client_hello_from_server;
     dst->finished |= src->finished;
     dst->encrypted_record |= src->encrypted_record;
     dst->application_data |= src->application_data;
@@ -298,6 +299,14 @@ static void handshake_bytes(struct tls_reader *r, struct tls_context *ctx, const
             r->body_len = ((uint32_t)r->header[1] << 16) | ((uint32_t)r->header[2] << 8) | r->header[3];
             r->body_have = 0;
             r->keeping = wanted(r->msg_type);
+            /* Only a client sends ClientHello. Seen in the server's bytes it
+             * is corruption, and Wireshark's TLS dissector would take the
+             * client for the server from then on (and trip its own
+             * reassembly assertion); the glue stops feeding it. */
+            if (r->from_server && r->msg_type == TLS_HS_CLIENT_HELLO) {
+                f->client_hello_from_server = true;
+                malformed(f, "a ClientHello in the server's direction");
+            }
             if (r->keeping && r->body_len > TLS_MAX_KEPT_MESSAGE) {
                 malformed(f, "handshake message too long to analyse");
                 r->keeping = false;

@@ -83,6 +83,7 @@ struct tls_findings {
     bool alert;
     bool alert_encrypted;
     uint8_t alert_level, alert_description;
+    bool client_hello_from_server; /* a ClientHello header in the server's records */
     bool malformed;
     const char *problem;        /* static text, set with malformed */
 };
