@@ -7,7 +7,7 @@
 #   bash scripts/test_wireshark44.sh [CACHE_DIR]
 #
 # CACHE_DIR defaults to ~/.cache/tdstls/wireshark-4.4. The first run takes
-# about half an hour on 2 cores (later runs reuse the build and take minutes).
+# 10-15 minutes on 2 cores (later runs reuse the build and take a minute).
 # Not part of the default suite for that reason. Needs root or sudo for the
 # build dependencies (Debian 12 packages).
 set -euo pipefail
