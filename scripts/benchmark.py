@@ -143,13 +143,13 @@ def main():
 
     # tshark's start-up, measured on one connection, is taken off the
     # per-connection figures so that they compare across sizes
-    base = {}
+    startup = {}
     one = os.path.join(work, "bulk-1.pcap")
     if not os.path.exists(one):
         build(one, 1)
     for mode in ("one-pass", "two-pass"):
         for variant in variants:
-            base[mode, variant] = statistics.median(run(cmd_env, one, mode, variant)[0] for _ in range(3))
+            startup[mode, variant] = statistics.median(run(cmd_env, one, mode, variant)[0] for _ in range(3))
 
     rows = []
     for size in [int(s) for s in args.sizes.split(",")]:
@@ -194,8 +194,8 @@ def main():
         if v not in med:
             return "—"
         if med[v] is None:
-            return "> %.0f" % ((stopped[v] - base[mode, v]) / max(size - 1, 1) * 1e6)
-        return "%.0f" % ((med[v][0] - base[mode, v]) / max(size - 1, 1) * 1e6)
+            return "> %.0f" % ((stopped[v] - startup[mode, v]) / max(size - 1, 1) * 1e6)
+        return "%.0f" % ((med[v][0] - startup[mode, v]) / max(size - 1, 1) * 1e6)
 
     table = ["| connections | passes | CPU on / base | CPU lean / base | CPU on / off | peak RSS on / base "
              "| peak RSS on / off | CPU µs per connection after start-up: on, lean, base, off, stock |",

@@ -437,11 +437,8 @@ static void tds7_until_client_finished(struct script *s, uint16_t suite, unsigne
     CHECK(tls(s, SIDE_SERVER, 1, &flight) == PHASE_TLS_HANDSHAKE);
     body = dh_client_key_exchange(256, 0x11);
     struct buf cke = handshake_record(TLS_HS_CLIENT_KEY_EXCHANGE, &body);
-    const uint8_t one = 1, enc[40] = {0};
-    struct buf ccs = record(TLS_CT_CHANGE_CIPHER_SPEC, &one, 1);
-    struct buf fin = record(TLS_CT_HANDSHAKE, enc, sizeof enc);
-    struct buf client_flight = cat(&cke, &ccs);
-    client_flight = cat(&client_flight, &fin);
+    struct buf ccs_fin = ccs_and_finished();
+    struct buf client_flight = cat(&cke, &ccs_fin);
     CHECK(tls(s, SIDE_CLIENT, 1, &client_flight) == PHASE_TLS_HANDSHAKE);
 }
 
