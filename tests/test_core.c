@@ -442,16 +442,23 @@ static void tds7_until_client_finished(struct script *s, uint16_t suite, unsigne
     CHECK(tls(s, SIDE_CLIENT, 1, &client_flight) == PHASE_TLS_HANDSHAKE);
 }
 
+/* A TDS 7.x handshake through the server's CCS/Finished, on a fresh
+ * script; returns the phase of that last frame. */
+static enum tdstls_phase tds7_handshake_done(struct script *s, uint16_t suite, unsigned ys_first)
+{
+    memset(s, 0, sizeof *s);
+    tdstls_conn_init(&s->c);
+    tds7_until_client_finished(s, suite, ys_first);
+    struct buf srv_fin = ccs_and_finished();
+    return tls(s, SIDE_SERVER, 1, &srv_fin);
+}
+
 static void test_normal_tds7(void)
 {
     struct script s;
-    memset(&s, 0, sizeof s);
-    tdstls_conn_init(&s.c);
-    tds7_until_client_finished(&s, 0x009F, 0x80);
-    const uint8_t enc[40] = {0};
-    struct buf srv_fin = ccs_and_finished();
-    CHECK(tls(&s, SIDE_SERVER, 1, &srv_fin) == PHASE_TLS_HANDSHAKE);
+    CHECK(tds7_handshake_done(&s, 0x009F, 0x80) == PHASE_TLS_HANDSHAKE);
     CHECK(s.c.handshake_done);
+    const uint8_t enc[40] = {0};
     struct buf app = record(TLS_CT_APPLICATION_DATA, enc, sizeof enc);
     CHECK(tls(&s, SIDE_CLIENT, 0, &app) == PHASE_LOGIN);
     CHECK(tcp(&s, SIDE_SERVER, 0, 0, 0, NULL) == PHASE_LOGIN);          /* bare ACK */
@@ -548,12 +555,8 @@ static void test_decrypted_types(void)
     /* with a keylog, decrypted TDS types replace the guess: an SSPI round
      * trip is login, not "login response then commands" */
     struct script s;
-    memset(&s, 0, sizeof s);
-    tdstls_conn_init(&s.c);
-    tds7_until_client_finished(&s, 0xC030, 0);
+    tds7_handshake_done(&s, 0xC030, 0);
     const uint8_t enc[40] = {0};
-    struct buf srv_fin = ccs_and_finished();
-    tls(&s, SIDE_SERVER, 1, &srv_fin);
     struct buf app = record(TLS_CT_APPLICATION_DATA, enc, sizeof enc);
     struct tls_findings f = {0};
     bool inferred;
