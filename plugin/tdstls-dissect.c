@@ -194,17 +194,20 @@ static bool worth_keeping(const struct pdu_record *rec)
  * again) and nothing is copied. Otherwise the payload joins the direction's
  * pending bytes and the whole records are copied out. Bounded: a pending
  * record never exceeds the TLS maximum, or the bytes are not TLS and are
- * dropped as malformed. */
-static void gather_prelogin_tls(struct tdstls_conv *conv, enum tdstls_side side, tvbuff_t *payload,
-                                struct pdu_record *rec)
+ * dropped as malformed. Returns the completed records (rec->tls_len bytes)
+ * for this pass to read. */
+static const uint8_t *gather_prelogin_tls(struct tdstls_conv *conv, enum tdstls_side side, tvbuff_t *payload,
+                                          struct pdu_record *rec)
 {
     uint32_t add = tvb_captured_length(payload);
     bool bad;
-    if (conv->pending_len[side] == 0 && add > 0 &&
-        tls_whole_records_len(tvb_get_ptr(payload, 0, add), add, &bad) == add && !bad) {
-        rec->tls_in_place = true;
-        rec->tls_len = add;
-        return;
+    if (conv->pending_len[side] == 0 && add > 0) {
+        const uint8_t *bytes = tvb_get_ptr(payload, 0, add);
+        if (tls_whole_records_len(bytes, add, &bad) == add && !bad) {
+            rec->tls_in_place = true;
+            rec->tls_len = add;
+            return bytes;
+        }
     }
 
     uint32_t have = conv->pending_len[side];
@@ -226,6 +229,7 @@ static void gather_prelogin_tls(struct tdstls_conv *conv, enum tdstls_side side,
         wmem_free(wmem_file_scope(), buf);
         conv->pending[side] = NULL;
     }
+    return rec->tls;
 }
 
 /* Whether a TDS packet carries TLS: a PRELOGIN (or, from the server during
@@ -286,8 +290,7 @@ static int dissect_pdu(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void
         rec = wmem_new0(wmem_file_scope(), struct pdu_record);
         rec->carrier = type;
         tvbuff_t *payload = tvb_new_subset_remaining(tvb, TDS_HEADER_LEN);
-        gather_prelogin_tls(conv, side, payload, rec);
-        const uint8_t *tls = rec->tls_in_place ? tvb_get_ptr(payload, 0, rec->tls_len) : rec->tls;
+        const uint8_t *tls = gather_prelogin_tls(conv, side, payload, rec);
         tdstls_conn_tls(&conv->core, pinfo->num, side, true, &tdstls_wmem_allocator, tls, rec->tls_len,
                         &rec->findings);
         if (rec->findings.client_hello_from_server)
