@@ -333,6 +333,44 @@ static void test_hostile(void)
     CHECK(!f.client_hello_from_server);
     free(from_server.body);   /* the message never completes here */
     free(from_client.body);
+    /* After the server's ChangeCipherSpec, an encrypted record that starts
+     * with 1: Wireshark's TLS may read a ClientHello there. Not malformed (a
+     * real Finished can start so), but flagged; from the client, nothing. */
+    const uint8_t ccs[] = {20, 3, 3, 0, 1, 1};
+    uint8_t finished_like[5 + 40] = {22, 3, 3, 0, 40, TLS_HS_CLIENT_HELLO};
+    for (int from_srv = 0; from_srv < 2; from_srv++) {
+        struct tls_reader after_ccs;
+        tls_reader_init(&after_ccs, from_srv);
+        memset(&f, 0, sizeof f);
+        tls_reader_record(&after_ccs, &ctx, &alloc, ccs, sizeof ccs, &f);
+        tls_reader_record(&after_ccs, &ctx, &alloc, finished_like, sizeof finished_like, &f);
+        CHECK(f.finished && f.client_hello_lookalike == from_srv && !f.malformed);
+    }
+    /* A clear-text record of 16 bytes or more that starts with a type
+     * Wireshark's TLS does not know (or five zero bytes) is skipped whole, as
+     * that dissector skips it, so the next record starts a message for both:
+     * the ClientHello header there is seen. */
+    uint8_t unknown_type[5 + 20] = {22, 3, 3, 0, 20, 0x55, 0, 1, 0};
+    uint8_t zero_start[5 + 16] = {22, 3, 3, 0, 16};
+    const uint8_t *opaque[] = {unknown_type, zero_start};
+    const size_t opaque_len[] = {sizeof unknown_type, sizeof zero_start};
+    for (int i = 0; i < 2; i++) {
+        struct tls_reader srv;
+        tls_reader_init(&srv, true);
+        memset(&f, 0, sizeof f);
+        tls_reader_record(&srv, &ctx, &alloc, opaque[i], opaque_len[i], &f);
+        CHECK(f.malformed && srv.header_have == 0 && !f.client_hello_from_server);
+        tls_reader_record(&srv, &ctx, &alloc, hello_head, sizeof hello_head, &f);
+        CHECK(f.client_hello_from_server);
+        free(srv.body);
+    }
+    /* under 16 bytes, an unknown type is still read as clear text (as there) */
+    const uint8_t short_unknown[] = {22, 3, 3, 0, 6, 0x55, 0, 0, 2, 7, 7};
+    memset(&f, 0, sizeof f);
+    struct tls_reader srv_short;
+    tls_reader_init(&srv_short, true);
+    tls_reader_record(&srv_short, &ctx, &alloc, short_unknown, sizeof short_unknown, &f);
+    CHECK(!f.malformed && srv_short.header_have == 0);
     /* DH lengths overrunning the message */
     struct tls_reader r2;
     tls_reader_init(&r2, true);

@@ -114,6 +114,7 @@ void tls_findings_merge(struct tls_findings *dst, const struct tls_findings *src
     }
     dst->change_cipher_spec |= src->change_cipher_spec;
     dst->client_hello_from_server |= src->client_hello_from_server;
+    dst->client_hello_lookalike |= src->client_hello_lookalike;
     dst->finished |= src->finished;
     dst->encrypted_record |= src->encrypted_record;
     dst->application_data |= src->application_data;
@@ -271,6 +272,27 @@ static void parse_message(struct tls_reader *r, struct tls_context *ctx, const u
     }
 }
 
+/* The handshake types Wireshark's TLS dissector knows (ssl_31_handshake_type). */
+static bool tls_dissector_knows(uint8_t msg_type)
+{
+    static const uint8_t known[] = {0, 1, 2, 3, 4, 5, 6, 8, 11, 12, 13, 14, 15, 16, 20, 21, 22, 23, 24, 25, 67};
+    for (size_t i = 0; i < sizeof known; i++)
+        if (known[i] == msg_type)
+            return true;
+    return false;
+}
+
+/* Mirrors is_encrypted_handshake_message() in packet-tls.c for a record that
+ * starts a message before ChangeCipherSpec: 16 bytes or more, and five zero
+ * bytes first (a GCM nonce) or a type it does not know. */
+static bool tls_dissector_takes_for_encrypted(const uint8_t *body, size_t len)
+{
+    static const uint8_t zeros[5];
+    if (len < 16)
+        return false;
+    return memcmp(body, zeros, sizeof zeros) == 0 || !tls_dissector_knows(body[0]);
+}
+
 static bool wanted(uint8_t msg_type)
 {
     return msg_type == TLS_HS_CLIENT_HELLO || msg_type == TLS_HS_SERVER_HELLO ||
@@ -368,6 +390,19 @@ void tls_reader_record(struct tls_reader *r, struct tls_context *ctx, const stru
         }
         break;
     case TLS_CT_HANDSHAKE:
+        /* Wireshark's TLS dissector reads a handshake record from its first
+         * byte as clear text when it is short, or when the ChangeCipherSpec
+         * came in the same frame: an encrypted server record starting with
+         * 1 would be taken for a ClientHello (see client_hello_from_server). */
+        if (encrypted && r->from_server && body_len > 0 && body[0] == TLS_HS_CLIENT_HELLO)
+            f->client_hello_lookalike = true;
+        if (!encrypted && r->header_have == 0 && tls_dissector_takes_for_encrypted(body, body_len)) {
+            /* Where Wireshark's TLS dissector sees no message start, neither
+             * do we: its next record starts a message again, and so does ours. */
+            malformed(f, "a handshake record before ChangeCipherSpec that is not clear text");
+            f->encrypted_record = true;
+            break;
+        }
         if (encrypted) {
             f->encrypted_record = true;
             if (!r->finished_seen) {

@@ -84,6 +84,8 @@ struct tls_findings {
     bool alert_encrypted;
     uint8_t alert_level, alert_description;
     bool client_hello_from_server; /* a ClientHello header in the server's records */
+    bool client_hello_lookalike;   /* an encrypted server handshake record that starts
+                                    * with ClientHello's type byte (see tls_reader.c) */
     bool malformed;
     const char *problem;        /* static text, set with malformed */
 };
