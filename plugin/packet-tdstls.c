@@ -83,7 +83,7 @@ expert_field ei_tdstls_dhe_negotiated = EI_INIT, ei_tdstls_dhe_offered = EI_INIT
              ei_tdstls_yc_leading_zero = EI_INIT, ei_tdstls_server_closed_first = EI_INIT,
              ei_tdstls_server_reset = EI_INIT, ei_tdstls_client_reset = EI_INIT, ei_tdstls_tls_alert = EI_INIT,
              ei_tdstls_kb4557473 = EI_INIT, ei_tdstls_malformed = EI_INIT,
-             ei_tdstls_login_slow = EI_INIT;
+             ei_tdstls_login_slow = EI_INIT, ei_tdstls_tls_not_decoded = EI_INIT;
 
 static const value_string phase_vals[] = {
     {PHASE_UNKNOWN, "Unknown (connection start not in capture)"},
@@ -197,6 +197,8 @@ static void proto_register_tdstls(void)
                                 "Malformed TLS inside TDS", EXPFILL}},
         {&ei_tdstls_login_slow, {"tdstls.expert.login_slow", PI_SEQUENCE, PI_WARN,
                                  "Login exchange slower than the login budget", EXPFILL}},
+        {&ei_tdstls_tls_not_decoded, {"tdstls.expert.tls_not_decoded", PI_UNDECODED, PI_NOTE,
+                                      "TLS records not handed to Wireshark's TLS dissector", EXPFILL}},
     };
 
     proto_tdstls = proto_register_protocol("TDS TLS handshake analysis", "TDSTLS", "tdstls");

@@ -21,8 +21,11 @@ struct tdstls_conv {
      * one buffer per direction; freed once the handshake leaves PRELOGIN. */
     uint8_t *pending[2];
     uint32_t pending_len[2];
-    /* a ClientHello came from the server: hand no more of the server's
-     * PRELOGIN TLS to Wireshark's TLS dissector (see core/tls_reader.c) */
+    /* Wireshark's TLS dissector takes the sender of a ClientHello for the
+     * client: it gets the server's handshake records only after the
+     * client's ClientHello, and none after the server sent what it could
+     * read as one (tdstls-dissect.c, tls_verdict) */
+    bool client_hello_handed;
     bool server_tls_withheld;
     nstime_t first_time;
     uint32_t index;                          /* TCP's stream number (tcp.stream) */
@@ -71,7 +74,8 @@ extern int ett_tdstls, ett_tdstls_dh, ett_tdstls_close, ett_tds_header;
 
 extern expert_field ei_tdstls_dhe_negotiated, ei_tdstls_dhe_offered, ei_tdstls_ys_leading_zero,
     ei_tdstls_yc_leading_zero, ei_tdstls_server_closed_first, ei_tdstls_server_reset, ei_tdstls_client_reset,
-    ei_tdstls_tls_alert, ei_tdstls_kb4557473, ei_tdstls_malformed, ei_tdstls_login_slow;
+    ei_tdstls_tls_alert, ei_tdstls_kb4557473, ei_tdstls_malformed, ei_tdstls_login_slow,
+    ei_tdstls_tls_not_decoded;
 
 /* tdstls-conv.c */
 /* dst_is_server_hint: 1 or 0 when the caller knows, -1 to go by our ports. */

@@ -26,6 +26,16 @@
 /* enough to tell a TLS record (5) or a TDS packet (4) and its length */
 #define PDU_MIN_LEN TLS_RECORD_HEADER_LEN
 
+/* Why a PDU's TLS records stay away from Wireshark's TLS dissector (see
+ * tls_verdict). */
+enum tls_withheld {
+    TLS_HANDED = 0,
+    TLS_BEFORE_CLIENT_HELLO,
+    TLS_SERVER_CLIENT_HELLO,
+    TLS_RECORD_IDS_TAKEN,
+    TLS_NOT_ON_FIRST_PASS,
+};
+
 /* What one PDU showed on the first pass, kept (file scope) only where
  * there is something to show again: TLS bytes or handshake findings. */
 struct pdu_record {
@@ -33,7 +43,7 @@ struct pdu_record {
     const uint8_t *tls;        /* whole records completed by this PRELOGIN packet, */
     uint32_t tls_len;          /* copied when they span packets, */
     bool tls_in_place;         /* or NULL: exactly this packet's payload */
-    bool tls_withheld;         /* not for Wireshark's TLS dissector (corrupt handshake) */
+    uint8_t tls_withheld;      /* enum tls_withheld */
     uint8_t carrier;           /* 0x12, 0x04, or 0 for raw TLS on TCP */
 };
 
@@ -63,19 +73,97 @@ static unsigned get_pdu_len(packet_info *pinfo _U_, tvbuff_t *tvb, int offset, v
     return len >= TDS_HEADER_LEN ? len : remaining;
 }
 
+/* What one dissection of a frame keeps across its PDUs. Packet scope, so
+ * every dissection of the frame (each pass, each GUI click) starts afresh. */
+struct frame_pdus {
+    uint32_t count;                  /* PDUs so far */
+    wmem_map_t *tls_record_ids;      /* records handed to TLS (first pass) */
+    const uint8_t *copies;           /* the TLS copies of this frame, end to end */
+    uint32_t copies_len, copies_count;
+};
+
+static struct frame_pdus *frame_pdus(packet_info *pinfo)
+{
+    struct frame_pdus *fp = (struct frame_pdus *)p_get_proto_data(pinfo->pool, pinfo, proto_tdstls, 0);
+    if (!fp) {
+        fp = wmem_new0(pinfo->pool, struct frame_pdus);
+        p_add_proto_data(pinfo->pool, pinfo, proto_tdstls, 0, fp);
+    }
+    return fp;
+}
+
 /* Per-PDU key: the PDU's place among the PDUs of this frame's dissection.
  * Not the TCP sequence number: relative sequence numbers can change between
  * passes (port reuse), and the second pass must hand TLS exactly the records
- * of the first. The counter lives in packet scope, so every dissection of
- * the frame (each pass, each GUI click) counts from the start. */
+ * of the first. */
 static uint32_t next_pdu_key(packet_info *pinfo)
 {
-    uint32_t *count = (uint32_t *)p_get_proto_data(pinfo->pool, pinfo, proto_tdstls, 0);
-    if (!count) {
-        count = wmem_new0(pinfo->pool, uint32_t);
-        p_add_proto_data(pinfo->pool, pinfo, proto_tdstls, 0, count);
+    return 1u + frame_pdus(pinfo)->count++;
+}
+
+/* Where the record after the one at off starts in these bytes (len once
+ * none is left): a raw record may be cut short by the capture. */
+static uint32_t next_record(const uint8_t *records, uint32_t len, uint32_t off)
+{
+    if (len - off < TLS_RECORD_HEADER_LEN)
+        return len;
+    uint32_t total = (uint32_t)tls_record_total_length(records + off);   /* >= 5 */
+    return total > len - off ? len : off + total;
+}
+
+/* Wireshark's TLS dissector files what it keeps of a record (handshake
+ * fragments, decrypted data) under the record's offset from the start of
+ * its tvb's real data, per frame. Records copied here start at 0, as does a
+ * PDU TCP reassembled: two such in one frame would share numbers, and its
+ * second pass would find the wrong record's fragments. Claims the numbers
+ * of these records, or returns false if one is taken. */
+static bool claim_record_ids(packet_info *pinfo, const uint8_t *records, uint32_t len, uint32_t raw_offset)
+{
+    struct frame_pdus *fp = frame_pdus(pinfo);
+    if (!fp->tls_record_ids)
+        fp->tls_record_ids = wmem_map_new(pinfo->pool, g_direct_hash, g_direct_equal);
+    uint32_t off;
+    /* + 1: a key of 0 would be NULL */
+    for (off = 0; off < len; off = next_record(records, len, off))
+        if (wmem_map_contains(fp->tls_record_ids, GUINT_TO_POINTER(raw_offset + off + 1)))
+            return false;
+    for (off = 0; off < len; off = next_record(records, len, off))
+        wmem_map_insert(fp->tls_record_ids, GUINT_TO_POINTER(raw_offset + off + 1), GUINT_TO_POINTER(1));
+    return true;
+}
+
+static bool has_handshake_record(const uint8_t *records, uint32_t len)
+{
+    for (uint32_t off = 0; off < len; off = next_record(records, len, off))
+        if (records[off] == TLS_CT_HANDSHAKE)
+            return true;
+    return false;
+}
+
+/* Whether Wireshark's TLS dissector may see these whole records (first
+ * pass; the answer is kept). That dissector takes the sender of a
+ * ClientHello for the client, for good, and keys its handshake reassembly
+ * on the direction: server handshake records it reads before the client's
+ * ClientHello, or a ClientHello it could read in the server's records,
+ * swap the sides and trip its own assertions. So the server's handshake
+ * records wait for the client's ClientHello, and stop for good after
+ * anything it could take for one from the server. */
+static uint8_t tls_verdict(struct tdstls_conv *conv, enum tdstls_side side, packet_info *pinfo,
+                           const uint8_t *records, uint32_t len, uint32_t raw_offset, const struct tls_findings *f)
+{
+    if (side == SIDE_SERVER && has_handshake_record(records, len)) {
+        if (f->client_hello_from_server || f->client_hello_lookalike)
+            conv->server_tls_withheld = true;
+        if (conv->server_tls_withheld)
+            return TLS_SERVER_CLIENT_HELLO;
+        if (!conv->client_hello_handed)
+            return TLS_BEFORE_CLIENT_HELLO;
     }
-    return 1u + (*count)++;
+    if (!claim_record_ids(pinfo, records, len, raw_offset))
+        return TLS_RECORD_IDS_TAKEN;
+    if (side == SIDE_CLIENT && f->client_hello)
+        conv->client_hello_handed = true;
+    return TLS_HANDED;
 }
 
 static void add_tds_header(tvbuff_t *tvb, proto_tree *tree)
@@ -179,12 +267,25 @@ static void show_findings(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, c
     if (f->malformed)
         expert_add_info_format(pinfo, ti, &ei_tdstls_malformed, "Malformed TLS inside TDS: %s",
                                f->problem ? f->problem : "unreadable");
+    static const char *const not_decoded[] = {
+        [TLS_BEFORE_CLIENT_HELLO] = "the server's handshake records before the client's ClientHello: Wireshark's TLS "
+                                    "dissector would take the server for the client",
+        [TLS_SERVER_CLIENT_HELLO] = "the server sent what Wireshark's TLS dissector could read as a ClientHello: it "
+                                    "would take the server for the client from then on",
+        [TLS_RECORD_IDS_TAKEN] = "Wireshark's TLS dissector would file these records under the numbers of others in "
+                                 "this frame",
+        [TLS_NOT_ON_FIRST_PASS] = "TCP did not deliver these bytes in this frame on the first pass (reassembled "
+                                  "differently), so Wireshark's TLS dissector has no state for them",
+    };
+    if (rec->tls_withheld && rec->tls_withheld < G_N_ELEMENTS(not_decoded) && tdstls_decode_tls)
+        expert_add_info_format(pinfo, ti, &ei_tdstls_tls_not_decoded, "TLS not decoded here: %s",
+                               not_decoded[rec->tls_withheld]);
 }
 
 static bool worth_keeping(const struct pdu_record *rec)
 {
     const struct tls_findings *f = &rec->findings;
-    return rec->tls_len || f->client_hello || f->server_hello || f->server_key_exchange_dh ||
+    return rec->tls_len || rec->tls_withheld || f->client_hello || f->server_hello || f->server_key_exchange_dh ||
            f->client_key_exchange_dh || f->finished || f->alert || f->malformed || f->change_cipher_spec;
 }
 
@@ -232,6 +333,33 @@ static const uint8_t *gather_prelogin_tls(struct tdstls_conv *conv, enum tdstls_
     return rec->tls;
 }
 
+/* Stock tds hands a PRELOGIN packet (or its response) to TLS itself when the
+ * payload starts with a TLS record. */
+static bool stock_tds_hands_to_tls(tvbuff_t *tvb, uint8_t type)
+{
+    return (type == TDS_PRELOGIN || type == TDS_RESPONSE) && looks_like_tls(tvb, TDS_HEADER_LEN);
+}
+
+/* On the first pass such a packet went to stock tds as it is. */
+static const struct pdu_record went_to_stock_tds;
+
+/* A PDU a later pass sees but the first did not (TCP reassembled the
+ * stream differently): Wireshark's TLS dissector would look for state its
+ * first pass never made and trip its assertions, so its bytes show as data. */
+static int show_not_on_first_pass(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, uint8_t carrier)
+{
+    struct pdu_record unseen;
+    memset(&unseen, 0, sizeof unseen);
+    unseen.carrier = carrier;
+    unseen.tls_withheld = TLS_NOT_ON_FIRST_PASS;
+    if (carrier)
+        add_tds_header(tvb, tree);
+    show_findings(tvb, pinfo, tree, &unseen);
+    col_append_sep_str(pinfo->cinfo, COL_INFO, NULL, "TLS not decoded");
+    call_data_dissector(tvb_new_subset_remaining(tvb, carrier ? TDS_HEADER_LEN : 0), pinfo, tree);
+    return (int)tvb_captured_length(tvb);
+}
+
 /* Whether a TDS packet carries TLS: a PRELOGIN (or, from the server during
  * the handshake, a type 0x04 packet) whose payload starts a TLS record or
  * continues one. */
@@ -245,15 +373,33 @@ static bool carries_tls(const struct tdstls_conv *conv, enum tdstls_side side, t
     return conv->pending_len[side] > 0 || looks_like_tls(tvb, TDS_HEADER_LEN);
 }
 
+/* Copies chained in one frame before the next starts afresh at 0: bounds
+ * what a frame of many tiny PDUs costs (the claim check still guards). */
+#define MAX_CHAINED_COPIES 32
+
 /* The records a PRELOGIN packet completed, as a tvb for Wireshark's TLS
- * dissector: cut out of the packet, or the copy kept from the first pass. */
+ * dissector: cut out of the packet, or the copy kept from the first pass.
+ * TLS numbers a record by its offset from the start of its real data, so
+ * the copies of one frame are laid end to end, each after the ones before
+ * (shown as one growing data source): the frame's records keep distinct
+ * numbers. Called for every such PDU on every pass, in the same order, so
+ * each pass gives the same numbers. */
 static tvbuff_t *tls_tvb_of(tvbuff_t *pdu, packet_info *pinfo, const struct pdu_record *rec)
 {
     if (rec->tls_in_place)
         return tvb_new_subset_length(pdu, TDS_HEADER_LEN, rec->tls_len);
-    tvbuff_t *tls_tvb = tvb_new_child_real_data(pdu, rec->tls, rec->tls_len, rec->tls_len);
-    add_new_data_source(pinfo, tls_tvb, "TLS from TDS PRELOGIN");
-    return tls_tvb;
+    struct frame_pdus *fp = frame_pdus(pinfo);
+    uint32_t base = fp->copies_count < MAX_CHAINED_COPIES ? fp->copies_len : 0;
+    uint8_t *all = (uint8_t *)wmem_alloc(pinfo->pool, base + rec->tls_len);
+    if (base)
+        memcpy(all, fp->copies, base);
+    memcpy(all + base, rec->tls, rec->tls_len);
+    fp->copies = all;
+    fp->copies_len = base + rec->tls_len;
+    fp->copies_count++;
+    tvbuff_t *all_tvb = tvb_new_child_real_data(pdu, all, fp->copies_len, fp->copies_len);
+    add_new_data_source(pinfo, all_tvb, "TLS from TDS PRELOGIN");
+    return tvb_new_subset_length(all_tvb, base, rec->tls_len);
 }
 
 static int dissect_pdu(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *data)
@@ -273,30 +419,43 @@ static int dissect_pdu(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void
             const uint8_t *bytes = tvb_get_ptr(tvb, 0, len);   /* read only: no copy */
             tdstls_conn_tls(&conv->core, pinfo->num, side, false, &tdstls_wmem_allocator, bytes, len,
                             &fresh.findings);
-            if (worth_keeping(&fresh)) {
+            fresh.tls_withheld = tls_verdict(conv, side, pinfo, bytes, len, tvb_raw_offset(tvb), &fresh.findings);
+            /* handshake records are kept whatever they showed, so a later pass
+             * can tell a record TCP gave it only then */
+            if (worth_keeping(&fresh) || bytes[0] == TLS_CT_HANDSHAKE) {
                 rec = wmem_new(wmem_file_scope(), struct pdu_record);
                 *rec = fresh;
                 p_add_proto_data(wmem_file_scope(), pinfo, proto_tdstls, key, rec);
             }
         }
+        if (visited && !rec && tvb_get_uint8(tvb, 0) == TLS_CT_HANDSHAKE)
+            return show_not_on_first_pass(tvb, pinfo, tree, 0);
         if (rec)
             show_findings(tvb, pinfo, tree, rec);
-        call_dissector(tls_handle, tvb, pinfo, tree);
+        if (rec && rec->tls_withheld) {
+            col_append_sep_str(pinfo->cinfo, COL_INFO, NULL, "TLS record (not decoded)");
+            call_data_dissector(tvb, pinfo, tree);
+        } else {
+            call_dissector(tls_handle, tvb, pinfo, tree);
+        }
         return len;
     }
 
     uint8_t type = len >= TDS_HEADER_LEN ? tvb_get_uint8(tvb, 0) : 0;
+    bool first_look = false;
     if (!visited && len >= TDS_HEADER_LEN && carries_tls(conv, side, tvb, type)) {
+        first_look = true;
         rec = wmem_new0(wmem_file_scope(), struct pdu_record);
         rec->carrier = type;
         tvbuff_t *payload = tvb_new_subset_remaining(tvb, TDS_HEADER_LEN);
         const uint8_t *tls = gather_prelogin_tls(conv, side, payload, rec);
         tdstls_conn_tls(&conv->core, pinfo->num, side, true, &tdstls_wmem_allocator, tls, rec->tls_len,
                         &rec->findings);
-        if (rec->findings.client_hello_from_server)
-            conv->server_tls_withheld = true;
-        rec->tls_withheld = side == SIDE_SERVER && conv->server_tls_withheld;
         p_add_proto_data(wmem_file_scope(), pinfo, proto_tdstls, key, rec);
+    } else if (!visited && len >= TDS_HEADER_LEN && stock_tds_hands_to_tls(tvb, type)) {
+        p_add_proto_data(wmem_file_scope(), pinfo, proto_tdstls, key, (void *)&went_to_stock_tds);
+    } else if (visited && !rec && len >= TDS_HEADER_LEN && stock_tds_hands_to_tls(tvb, type)) {
+        return show_not_on_first_pass(tvb, pinfo, tree, type);
     }
     if (rec && rec->carrier) {
         col_set_str(pinfo->cinfo, COL_PROTOCOL, "TDS");
@@ -306,10 +465,14 @@ static int dissect_pdu(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void
                         type == TDS_PRELOGIN ? "TDS7 pre-login message (TLS)" : "Response (TLS)");
             col_set_fence(pinfo->cinfo, COL_INFO);
         }
+        tvbuff_t *tls_tvb = rec->tls_len ? tls_tvb_of(tvb, pinfo, rec) : NULL;
+        if (tls_tvb && first_look)
+            rec->tls_withheld = tls_verdict(conv, side, pinfo, tvb_get_ptr(tls_tvb, 0, rec->tls_len), rec->tls_len,
+                                            (uint32_t)tvb_raw_offset(tls_tvb), &rec->findings);
         add_tds_header(tvb, tree);
         show_findings(tvb, pinfo, tree, rec);
-        if (rec->tls_len && tdstls_decode_tls && !rec->tls_withheld)
-            call_dissector(tls_handle, tls_tvb_of(tvb, pinfo, rec), pinfo, tree);
+        if (tls_tvb && tdstls_decode_tls && !rec->tls_withheld)
+            call_dissector(tls_handle, tls_tvb, pinfo, tree);
         else if (!rec->tls_len && key == 1)  /* say it once, on the frame's first packet */
             col_append_str(pinfo->cinfo, COL_INFO, ", TLS record continues in a later packet");
         return len;
