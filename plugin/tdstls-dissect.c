@@ -77,7 +77,11 @@ static unsigned get_pdu_len(packet_info *pinfo _U_, tvbuff_t *tvb, int offset, v
  * every dissection of the frame (each pass, each GUI click) starts afresh. */
 struct frame_pdus {
     uint32_t count;                  /* PDUs so far */
-    wmem_map_t *tls_record_ids;      /* records handed to TLS (first pass) */
+    /* records handed to TLS (first pass): the first batch as it is, a map
+     * of record numbers once a second comes (most frames have one) */
+    const uint8_t *first_records;
+    uint32_t first_len, first_raw_offset;
+    wmem_map_t *tls_record_ids;
     const uint8_t *copies;           /* the TLS copies of this frame, end to end */
     uint32_t copies_len, copies_count;
 };
@@ -117,18 +121,30 @@ static uint32_t next_record(const uint8_t *records, uint32_t len, uint32_t off)
  * PDU TCP reassembled: two such in one frame would share numbers, and its
  * second pass would find the wrong record's fragments. Claims the numbers
  * of these records, or returns false if one is taken. */
+static void add_record_ids(wmem_map_t *ids, const uint8_t *records, uint32_t len, uint32_t raw_offset)
+{
+    /* + 1: a key of 0 would be NULL */
+    for (uint32_t off = 0; off < len; off = next_record(records, len, off))
+        wmem_map_insert(ids, GUINT_TO_POINTER(raw_offset + off + 1), GUINT_TO_POINTER(1));
+}
+
 static bool claim_record_ids(packet_info *pinfo, const uint8_t *records, uint32_t len, uint32_t raw_offset)
 {
     struct frame_pdus *fp = frame_pdus(pinfo);
-    if (!fp->tls_record_ids)
+    if (!fp->first_records) {                /* the frame's first: nothing to clash with */
+        fp->first_records = records;
+        fp->first_len = len;
+        fp->first_raw_offset = raw_offset;
+        return true;
+    }
+    if (!fp->tls_record_ids) {
         fp->tls_record_ids = wmem_map_new(pinfo->pool, g_direct_hash, g_direct_equal);
-    uint32_t off;
-    /* + 1: a key of 0 would be NULL */
-    for (off = 0; off < len; off = next_record(records, len, off))
+        add_record_ids(fp->tls_record_ids, fp->first_records, fp->first_len, fp->first_raw_offset);
+    }
+    for (uint32_t off = 0; off < len; off = next_record(records, len, off))
         if (wmem_map_contains(fp->tls_record_ids, GUINT_TO_POINTER(raw_offset + off + 1)))
             return false;
-    for (off = 0; off < len; off = next_record(records, len, off))
-        wmem_map_insert(fp->tls_record_ids, GUINT_TO_POINTER(raw_offset + off + 1), GUINT_TO_POINTER(1));
+    add_record_ids(fp->tls_record_ids, records, len, raw_offset);
     return true;
 }
 
