@@ -397,7 +397,7 @@ static bool carries_tls(const struct tdstls_conv *conv, enum tdstls_side side, t
  * dissector: cut out of the packet, or the copy kept from the first pass.
  * TLS numbers a record by its offset from the start of its real data, so
  * the copies of one frame are laid end to end, each after the ones before
- * (shown as one growing data source): the frame's records keep distinct
+ * (each data source holds the frame's copies so far): its records keep distinct
  * numbers. Called for every such PDU on every pass, in the same order, so
  * each pass gives the same numbers. */
 static tvbuff_t *tls_tvb_of(tvbuff_t *pdu, packet_info *pinfo, const struct pdu_record *rec)
