@@ -55,14 +55,15 @@ MIX = [("tsql-dhe-tls12.pcapng", 20), ("pytds-ecdhe-tls12.pcapng", 20), ("tediou
 FIELDS = ["-T", "fields", "-e", "frame.number", "-e", "tcp.stream", "-e", "tls.handshake.type"]
 
 
-def build(path, connections):
+def build(path, connections, sqlserver_packet_ids=False):
     total = sum(w for _, w in MIX)
     parts = []
     for name, weight in MIX:
         parts.append("%s:%d" % (os.path.join(CORPUS, name), connections * weight // total))
     made = sum(int(p.rsplit(":", 1)[1]) for p in parts)
     parts[0] = "%s:%d" % (parts[0].rsplit(":", 1)[0], int(parts[0].rsplit(":", 1)[1]) + connections - made)
-    subprocess.run([sys.executable, os.path.join(HERE, "make_bulk.py"), path] + parts, check=True,
+    extra = ["--sqlserver-packet-ids"] if sqlserver_packet_ids else []
+    subprocess.run([sys.executable, os.path.join(HERE, "make_bulk.py"), path] + extra + parts, check=True,
                    capture_output=True)
     os.chmod(path, 0o644)
 
@@ -119,6 +120,8 @@ def main():
     ap.add_argument("--variants", default=",".join(VARIANTS), help="which variants to run (default: all)")
     ap.add_argument("--no-tds-defragment", action="store_true",
                     help="run every variant with -o tds.defragment:FALSE")
+    ap.add_argument("--sqlserver-packet-ids", action="store_true",
+                    help="number the server's TDS packets per message, as SQL Server does (make_bulk.py)")
     ap.add_argument("--work", help="where the large captures go (default: a temporary folder)")
     ap.add_argument("--markdown", help="also write the table here, as Markdown")
     args = ap.parse_args()
@@ -144,18 +147,19 @@ def main():
     # tshark's start-up, measured on one connection, is taken off the
     # per-connection figures so that they compare across sizes
     startup = {}
-    one = os.path.join(work, "bulk-1.pcap")
+    kind = "bulk-sqlpid" if args.sqlserver_packet_ids else "bulk"
+    one = os.path.join(work, "%s-1.pcap" % kind)
     if not os.path.exists(one):
-        build(one, 1)
+        build(one, 1, args.sqlserver_packet_ids)
     for mode in ("one-pass", "two-pass"):
         for variant in variants:
             startup[mode, variant] = statistics.median(run(cmd_env, one, mode, variant)[0] for _ in range(3))
 
     rows = []
     for size in [int(s) for s in args.sizes.split(",")]:
-        capture = os.path.join(work, "bulk-%d.pcap" % size)
+        capture = os.path.join(work, "%s-%d.pcap" % (kind, size))
         if not os.path.exists(capture):
-            build(capture, size)
+            build(capture, size, args.sqlserver_packet_ids)
         for mode in ("one-pass", "two-pass"):
             samples = {v: [] for v in variants}
             timed_out = {}                    # variant -> CPU seconds spent before it was stopped
@@ -208,7 +212,8 @@ def main():
                         ", ".join(per_conn(med, stopped, v, size, mode) for v in ("on", "lean", "base", "off", "stock"))))
     header = ("Measured %s on %d cores (%s), median of %d interleaved runs (timeout %.0f s)%s, tshark %s."
               % (datetime.date.today().isoformat(), os.cpu_count(), os.uname().machine, args.repeats, args.timeout,
-                 "" if TDS_DEFRAGMENT else ", every variant with -o tds.defragment:FALSE",
+                 ("" if TDS_DEFRAGMENT else ", every variant with -o tds.defragment:FALSE")
+                 + (", server PacketIDs per message as SQL Server numbers them" if args.sqlserver_packet_ids else ""),
                  subprocess.run(["tshark", "--version"], capture_output=True, text=True).stdout.split()[2]))
     print()
     print(header)

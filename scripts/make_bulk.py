@@ -10,6 +10,13 @@ Copies start --gap seconds apart (longer than any corpus connection lasts, so
 frames come out in time order and are streamed to disk). Only the client
 side's address and port change; the server stays 127.0.0.1:1433. Checksums
 are not recomputed (Wireshark does not check them by default).
+
+--sqlserver-packet-ids renumbers the server's TDS packets as SQL Server
+numbers them: PacketID 1 for the first packet of each message, counting up
+within it (MS-TDS 2.2.3.1.5 and its product note 7; the server responses of
+its examples carry 1). The lab server that made the corpus numbers them on
+across the connection, which leaves single-packet messages unfinished in
+stock tds's reassembly table.
 """
 import argparse
 import os
@@ -50,6 +57,59 @@ def client_side(frame):
     return ip, tcp, dport == 1433 or (sport != 1433 and sport > dport)
 
 
+TLS_TYPES = range(20, 25)
+
+
+def server_packet_ids(frames):
+    """{frame index: {payload offset: PacketID}} renumbering the server's TDS
+    packets per message. Walks the server's byte stream (in TCP sequence
+    order) unit by unit: a TLS record (raw, as in TDS 8 or after a TDS 7
+    handshake) is skipped whole, a TDS packet gets its number."""
+    stream, where, isn = bytearray(), [], None     # where: (frame index, stream offset, payload offset, length)
+    for i, (_, data) in enumerate(frames):
+        found = client_side(data)
+        if not found or found[2]:
+            continue
+        ip, tcp, _ = found
+        seq, flags = struct.unpack_from("!I", data, tcp + 4)[0], data[tcp + 13]
+        if flags & 0x02:                                 # SYN+ACK: the server's initial sequence number
+            isn = seq + 1
+            continue
+        payload = tcp + (data[tcp + 12] >> 4) * 4
+        end = ip + struct.unpack_from("!H", data, ip + 2)[0]
+        if isn is None or end <= payload:
+            continue
+        rel = (seq - isn) & 0xFFFFFFFF
+        if rel != len(stream):                           # only an in-order stream is renumbered
+            return {}
+        where.append((i, rel, payload, end - payload))
+        stream += data[payload:end]
+    ids, at, next_id = {}, 0, 1
+    while at + 8 <= len(stream):
+        if stream[at] in TLS_TYPES and stream[at + 1] == 3:
+            at += 5 + struct.unpack_from("!H", stream, at + 3)[0]
+            continue
+        length = struct.unpack_from("!H", stream, at + 2)[0]
+        if length < 8:
+            break
+        ids[at + 6] = next_id
+        next_id = 1 if stream[at + 1] & 0x01 else (next_id + 1) & 0xFF
+        at += length
+    patches = {}
+    for i, rel, payload, length in where:
+        for pos in range(rel, rel + length):
+            if pos in ids:
+                patches.setdefault(i, {})[payload + pos - rel] = ids[pos]
+    return patches
+
+
+def renumber(frame, patches):
+    b = bytearray(frame)
+    for offset, packet_id in patches.items():
+        b[offset] = packet_id
+    return bytes(b)
+
+
 def retarget(frame, client_ip, client_port):
     found = client_side(frame)
     if not found:
@@ -66,6 +126,8 @@ def main():
     ap.add_argument("out")
     ap.add_argument("parts", nargs="+", help="CAPTURE:COUNT")
     ap.add_argument("--gap", type=float, default=1.0, help="seconds between connection starts")
+    ap.add_argument("--sqlserver-packet-ids", action="store_true",
+                    help="number the server's TDS packets per message, as SQL Server does")
     args = ap.parse_args()
 
     plan = []                                  # (frames of one connection, copies)
@@ -74,6 +136,9 @@ def main():
         frames = read_pcap(path)
         if frames[-1][0] - frames[0][0] >= args.gap:
             raise SystemExit("%s lasts longer than --gap %s s" % (path, args.gap))
+        if args.sqlserver_packet_ids:
+            patches = server_packet_ids(frames)
+            frames = [(t, renumber(data, patches.get(i, {}))) for i, (t, data) in enumerate(frames)]
         plan.append((frames, int(count)))
     n = written = 0
     base = 1_700_000_000

@@ -95,7 +95,9 @@ class Wire:
 
     def frame(self, ptype, payload):
         """TDS packets of at most packet_size bytes, EOM on the last one.
-        Packet ids run on per connection, as servers number them freely."""
+        Packet ids run on per connection. SQL Server instead starts each
+        message at 1 (MS-TDS 2.2.3.1.5); the corpus was made this way, and
+        make_bulk.py --sqlserver-packet-ids renumbers copies as SQL Server."""
         room = self.packet_size - 8
         chunks = [payload[i:i + room] for i in range(0, len(payload), room)] or [b""]
         out = b""
