@@ -115,12 +115,6 @@ static uint32_t next_record(const uint8_t *records, uint32_t len, uint32_t off)
     return total > len - off ? len : off + total;
 }
 
-/* Wireshark's TLS dissector files what it keeps of a record (handshake
- * fragments, decrypted data) under the record's offset from the start of
- * its tvb's real data, per frame. Records copied here start at 0, as does a
- * PDU TCP reassembled: two such in one frame would share numbers, and its
- * second pass would find the wrong record's fragments. Claims the numbers
- * of these records, or returns false if one is taken. */
 static void add_record_ids(wmem_map_t *ids, const uint8_t *records, uint32_t len, uint32_t raw_offset)
 {
     /* + 1: a key of 0 would be NULL */
@@ -128,6 +122,12 @@ static void add_record_ids(wmem_map_t *ids, const uint8_t *records, uint32_t len
         wmem_map_insert(ids, GUINT_TO_POINTER(raw_offset + off + 1), GUINT_TO_POINTER(1));
 }
 
+/* Wireshark's TLS dissector files what it keeps of a record (handshake
+ * fragments, decrypted data) under the record's offset from the start of
+ * its tvb's real data, per frame. Records copied here start at 0, as does a
+ * PDU TCP reassembled: two such in one frame would share numbers, and its
+ * second pass would find the wrong record's fragments. Claims the numbers
+ * of these records, or returns false if one is taken. */
 static bool claim_record_ids(packet_info *pinfo, const uint8_t *records, uint32_t len, uint32_t raw_offset)
 {
     struct frame_pdus *fp = frame_pdus(pinfo);
