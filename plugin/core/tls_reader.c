@@ -390,19 +390,6 @@ void tls_reader_record(struct tls_reader *r, struct tls_context *ctx, const stru
         }
         break;
     case TLS_CT_HANDSHAKE:
-        /* Wireshark's TLS dissector reads a handshake record from its first
-         * byte as clear text when it is short, or when the ChangeCipherSpec
-         * came in the same frame: an encrypted server record starting with
-         * 1 would be taken for a ClientHello (see client_hello_from_server). */
-        if (encrypted && r->from_server && body_len > 0 && body[0] == TLS_HS_CLIENT_HELLO)
-            f->client_hello_lookalike = true;
-        if (!encrypted && r->header_have == 0 && tls_dissector_takes_for_encrypted(body, body_len)) {
-            /* Where Wireshark's TLS dissector sees no message start, neither
-             * do we: its next record starts a message again, and so does ours. */
-            malformed(f, "a handshake record before ChangeCipherSpec that is not clear text");
-            f->encrypted_record = true;
-            break;
-        }
         if (encrypted) {
             f->encrypted_record = true;
             if (!r->finished_seen) {
@@ -411,6 +398,18 @@ void tls_reader_record(struct tls_reader *r, struct tls_context *ctx, const stru
                 if (!r->from_server)
                     ctx->client_finished = true;
             }
+            /* Wireshark's TLS dissector reads a handshake record from its
+             * first byte as clear text when it is short, or when the
+             * ChangeCipherSpec came in the same frame: an encrypted server
+             * record starting with 1 would be taken for a ClientHello (see
+             * client_hello_from_server). */
+            if (r->from_server && body_len > 0 && body[0] == TLS_HS_CLIENT_HELLO)
+                f->client_hello_lookalike = true;
+        } else if (r->header_have == 0 && tls_dissector_takes_for_encrypted(body, body_len)) {
+            /* Where Wireshark's TLS dissector sees no message start, neither
+             * do we: its next record starts a message again, and so does ours. */
+            malformed(f, "a handshake record before ChangeCipherSpec that is not clear text");
+            f->encrypted_record = true;
         } else {
             handshake_bytes(r, ctx, a, body, body_len, f);
         }
