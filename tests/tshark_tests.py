@@ -458,12 +458,25 @@ def group_keylog(box, truth, ck):
                  "%s: without it, they are" % name)
 
 
+def check_no_dissector_bug(box, ck, name, passes=([], ["-2"])):
+    """-nVx over a capture in each pass: Sandbox.tshark fails on a dissector
+    bug reported on stderr; the tree must not show one either."""
+    for extra in passes:
+        out = box.tshark(["-nVx", "-r", os.path.join(box.captures, name)] + extra)
+        ck.check("Dissector bug" not in out, "%s %s: no dissector bug" % (name, " ".join(extra)))
+
+
+def frames_saying(box, name, text, extra=()):
+    """The frames of a capture whose expert info holds this text."""
+    rows = box.frames(name, list(extra), fields=["frame.number", "_ws.expert.message"])
+    return [r["frame.number"] for r in rows if text in r["_ws.expert.message"]]
+
+
 def group_hostile(box, truth, ck):
     """Absurd lengths and broken TCP: malformed or expert info, never a crash
     (Sandbox.tshark fails the test on a crash, abort or dissector bug)."""
     name = "crafted-hostile-lengths.pcap"
-    for extra in ([], ["-2"]):
-        box.tshark(["-nVx", "-r", os.path.join(box.captures, name)] + extra)
+    check_no_dissector_bug(box, ck, name)
     rows = box.frames(name, fields=["frame.number", "tcp.srcport", "tdstls.phase", "_ws.expert.message"])
     ck.check(all(r["tdstls.phase"] for r in rows), "%s: every frame keeps a phase" % name)
     ours = [r for r in rows if "Malformed TLS inside TDS" in r["_ws.expert.message"]]
@@ -474,20 +487,14 @@ def group_hostile(box, truth, ck):
     # found by scripts/fuzz_captures.py: a mutated SYN+FIN+RST reuses the ports,
     # relative sequence numbers change between passes; -2 tripped TLS's
     # "frag_info && frag_info->offset == 0" assertion until PDUs were keyed by order
-    name = "fuzzed-port-reuse-two-pass.pcap"
-    for extra in ([], ["-2"]):
-        out = box.tshark(["-nVx", "-r", os.path.join(box.captures, name)] + extra)
-        ck.check("Dissector bug" not in out, "%s %s: no dissector bug" % (name, " ".join(extra)))
+    check_no_dissector_bug(box, ck, "fuzzed-port-reuse-two-pass.pcap")
     # found by scripts/fuzz_captures.py: a mutated server record holds a
     # ClientHello header; Wireshark's TLS dissector then takes the client for
     # the server and trips its "fh" reassembly assertion on the client's next
     # record. tdstls flags it and hands that handshake's PRELOGIN TLS no further.
     name = "fuzzed-clienthello-from-server.pcap"
-    for extra in ([], ["-2"]):
-        out = box.tshark(["-nVx", "-r", os.path.join(box.captures, name)] + extra)
-        ck.check("Dissector bug" not in out, "%s %s: no dissector bug" % (name, " ".join(extra)))
-    rows = box.frames(name, fields=["frame.number", "_ws.expert.message"])
-    ck.check(any("Malformed TLS inside TDS" in r["_ws.expert.message"] for r in rows),
+    check_no_dissector_bug(box, ck, name)
+    ck.check(frames_saying(box, name, "Malformed TLS inside TDS"),
              "%s: the corrupt server flight is tdstls.expert.malformed" % name)
     # found by scripts/fuzz_captures.py: a mutated SYN from the server's port
     # swaps which side tdstls takes for the server, and the client's
@@ -496,21 +503,16 @@ def group_hostile(box, truth, ck):
     # tripped its "fh" assertion (one pass and two); tdstls now hands it no
     # server handshake records before the client's ClientHello.
     name = "fuzzed-server-flight-before-clienthello.pcap"
-    for extra in ([], ["-2"]):
-        out = box.tshark(["-nVx", "-r", os.path.join(box.captures, name)] + extra)
-        ck.check("Dissector bug" not in out, "%s %s: no dissector bug" % (name, " ".join(extra)))
-    rows = box.frames(name, fields=["frame.number", "_ws.expert.message"])
-    ck.check(any("before the client's ClientHello" in r["_ws.expert.message"] for r in rows),
+    check_no_dissector_bug(box, ck, name)
+    ck.check(frames_saying(box, name, "before the client's ClientHello"),
              "%s: tdstls.expert.tls_not_decoded says why" % name)
     # found by scripts/fuzz_captures.py: TCP reassembles a mutated stream
     # differently on the second pass and delivers a PRELOGIN PDU in frame 8
     # that the first pass never saw; handed to TLS (by stock tds too), it
     # trips TLS's "frag_info && frag_info->offset == 0". tdstls shows it as data.
     name = "fuzzed-pdu-only-on-second-pass.pcap"
-    out = box.tshark(["-nVx", "-2", "-r", os.path.join(box.captures, name)])
-    ck.check("Dissector bug" not in out, "%s -2: no dissector bug" % name)
-    rows = box.frames(name, ["-2"], fields=["frame.number", "_ws.expert.message"])
-    ck.check([r["frame.number"] for r in rows if "did not deliver these bytes" in r["_ws.expert.message"]] == ["8"],
+    check_no_dissector_bug(box, ck, name, passes=(["-2"],))
+    ck.check(frames_saying(box, name, "did not deliver these bytes", ["-2"]) == ["8"],
              "%s -2: frame 8 is the PDU only the second pass saw" % name)
     name = "crafted-retransmit-reorder.pcap"
     rows = box.frames(name)
