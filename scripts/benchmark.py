@@ -21,7 +21,8 @@ the honest ratio.
 
 usage: benchmark.py --plugin-dir BUILD/plugins [--sizes 1000,10000,100000] [--repeats 3]
                     [--timeout SECONDS] [--no-tds-defragment] [--variants on,lean,off,stock,base]
-                    [--work DIR] [--markdown OUT.md]
+                    [--passes one-pass,two-pass] [--sqlserver-packet-ids]
+                    [--instructions [--jobs N]] [--work DIR] [--markdown OUT.md]
 
 --no-tds-defragment adds -o tds.defragment:FALSE to every variant: tdstls
 hands the plain TDS packets it does not carry itself to stock tds, so "on"
@@ -33,8 +34,17 @@ system) and peak RSS come from wait4(). A run longer than --timeout seconds
 the rest of that size and pass mode. Reported: the median of each, the ratios,
 and CPU microseconds per connection after tshark's start-up (measured on a
 one-connection capture), for one pass (-T fields) and two passes (-2 -T fields).
+
+--instructions counts instructions instead (valgrind's cachegrind without
+its cache simulation, about 60 times slower than tshark alone): one run per
+case, the same count every time, so ratios of a few percent and growth per
+connection show through timing noise that on a shared virtual machine can
+reach 25% between runs. It says nothing of memory or cache misses, which
+the timed runs do. --jobs N counts N cases at once (counts do not change
+with load).
 """
 import argparse
+import concurrent.futures
 import datetime
 import os
 import shutil
@@ -74,9 +84,24 @@ VARIANTS = ("on", "lean", "off", "stock", "base")
 TDS_DEFRAGMENT = True
 
 
-def run(cmd_env, capture, mode, variant, timeout=None):
-    """(CPU seconds, peak RSS MB) of one tshark run; past the timeout the run
-    is stopped and the result is ("stopped", CPU seconds spent until then)."""
+# Instructions instead of time: cachegrind without its cache simulation
+# counts every instruction tshark executes (about 60 times slower than
+# running it). The count repeats from run to run, so one run per case is
+# enough and cases can run side by side (--jobs).
+COUNT_INSTRUCTIONS = ["valgrind", "--tool=cachegrind", "--cache-sim=no", "--cachegrind-out-file=/dev/null"]
+
+
+def instructions_of(valgrind_stderr):
+    for line in valgrind_stderr.splitlines():
+        if "I   refs:" in line or "I refs:" in line:
+            return int(line.rsplit(":", 1)[1].replace(",", "").strip())
+    raise SystemExit("no instruction count in valgrind's output: " + valgrind_stderr[-500:])
+
+
+def run(cmd_env, capture, mode, variant, timeout=None, count_instructions=False):
+    """(CPU seconds, peak RSS MB) of one tshark run, or with count_instructions
+    (instructions, None); past the timeout the run is stopped and the result
+    is ("stopped", CPU seconds spent until then)."""
     plugins, no_plugins, home = cmd_env
     env = {"PATH": os.environ["PATH"], "HOME": home,
            "WIRESHARK_PLUGIN_DIR": no_plugins if variant == "stock" else plugins}
@@ -87,7 +112,7 @@ def run(cmd_env, capture, mode, variant, timeout=None):
         args += ["-o", "tdstls.decode_tls:FALSE"]
     if variant == "base" or not TDS_DEFRAGMENT:
         args += ["-o", "tds.defragment:FALSE"]
-    cmd = ["env"] + ["%s=%s" % kv for kv in env.items()] + args
+    cmd = ["env"] + ["%s=%s" % kv for kv in env.items()] + (COUNT_INSTRUCTIONS if count_instructions else []) + args
     if os.geteuid() == 0:     # root ignores plugin folders
         cmd = ["setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups"] + cmd
     with open(os.devnull, "w") as devnull, tempfile.TemporaryFile() as errf:
@@ -108,6 +133,8 @@ def run(cmd_env, capture, mode, variant, timeout=None):
         err = errf.read().decode(errors="replace")
     if status != 0:
         raise SystemExit("tshark failed (%s): %s" % (status, err[-500:]))
+    if count_instructions:
+        return instructions_of(err), None
     return usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024.0
 
 
@@ -122,6 +149,12 @@ def main():
                     help="run every variant with -o tds.defragment:FALSE")
     ap.add_argument("--sqlserver-packet-ids", action="store_true",
                     help="number the server's TDS packets per message, as SQL Server does (make_bulk.py)")
+    ap.add_argument("--passes", default="one-pass,two-pass", help="one-pass, two-pass or both (default)")
+    ap.add_argument("--instructions", action="store_true",
+                    help="count instructions (valgrind) instead of timing: one run per case, immune to the "
+                         "machine's timing noise; ratios and instructions per connection, no memory")
+    ap.add_argument("--jobs", type=int, default=1,
+                    help="with --instructions, cases counted side by side (default 1)")
     ap.add_argument("--work", help="where the large captures go (default: a temporary folder)")
     ap.add_argument("--markdown", help="also write the table here, as Markdown")
     args = ap.parse_args()
@@ -130,6 +163,10 @@ def main():
     variants = [v for v in args.variants.split(",") if v]
     if not variants or any(v not in VARIANTS for v in variants):
         ap.error("--variants: a comma-separated subset of " + ",".join(VARIANTS))
+    modes = [m for m in args.passes.split(",") if m]
+    if not modes or any(m not in ("one-pass", "two-pass") for m in modes):
+        ap.error("--passes: one-pass, two-pass or one-pass,two-pass")
+    sizes = [int(s) for s in args.sizes.split(",")]
 
     work = args.work or tempfile.mkdtemp(prefix="tdstls-bench-")
     os.makedirs(work, exist_ok=True)
@@ -144,23 +181,32 @@ def main():
             os.chmod(os.path.join(root, n), 0o755)
     cmd_env = (plugins, no_plugins, work)
 
+    kind = "bulk-sqlpid" if args.sqlserver_packet_ids else "bulk"
+    captures = {}
+    for size in [1] + sizes:
+        captures[size] = os.path.join(work, "%s-%d.pcap" % (kind, size))
+        if not os.path.exists(captures[size]):
+            build(captures[size], size, args.sqlserver_packet_ids)
+    conditions = ("" if TDS_DEFRAGMENT else ", every variant with -o tds.defragment:FALSE") + \
+        (", server PacketIDs per message as SQL Server numbers them" if args.sqlserver_packet_ids else "")
+    if args.instructions:
+        header, table = count_instructions(cmd_env, captures, sizes, modes, variants, args.jobs, args.timeout,
+                                           conditions)
+        report(header, table, args.markdown)
+        return
+
     # tshark's start-up, measured on one connection, is taken off the
     # per-connection figures so that they compare across sizes
     startup = {}
-    kind = "bulk-sqlpid" if args.sqlserver_packet_ids else "bulk"
-    one = os.path.join(work, "%s-1.pcap" % kind)
-    if not os.path.exists(one):
-        build(one, 1, args.sqlserver_packet_ids)
-    for mode in ("one-pass", "two-pass"):
+    for mode in modes:
         for variant in variants:
-            startup[mode, variant] = statistics.median(run(cmd_env, one, mode, variant)[0] for _ in range(3))
+            startup[mode, variant] = statistics.median(
+                run(cmd_env, captures[1], mode, variant)[0] for _ in range(3))
 
     rows = []
-    for size in [int(s) for s in args.sizes.split(",")]:
-        capture = os.path.join(work, "%s-%d.pcap" % (kind, size))
-        if not os.path.exists(capture):
-            build(capture, size, args.sqlserver_packet_ids)
-        for mode in ("one-pass", "two-pass"):
+    for size in sizes:
+        capture = captures[size]
+        for mode in modes:
             samples = {v: [] for v in variants}
             timed_out = {}                    # variant -> CPU seconds spent before it was stopped
             for _ in range(args.repeats):
@@ -212,15 +258,66 @@ def main():
                         ", ".join(per_conn(med, stopped, v, size, mode) for v in ("on", "lean", "base", "off", "stock"))))
     header = ("Measured %s on %d cores (%s), median of %d interleaved runs (timeout %.0f s)%s, tshark %s."
               % (datetime.date.today().isoformat(), os.cpu_count(), os.uname().machine, args.repeats, args.timeout,
-                 ("" if TDS_DEFRAGMENT else ", every variant with -o tds.defragment:FALSE")
-                 + (", server PacketIDs per message as SQL Server numbers them" if args.sqlserver_packet_ids else ""),
-                 subprocess.run(["tshark", "--version"], capture_output=True, text=True).stdout.split()[2]))
+                 conditions, tshark_version()))
+    report(header, table, args.markdown)
+
+
+def tshark_version():
+    return subprocess.run(["tshark", "--version"], capture_output=True, text=True).stdout.split()[2]
+
+
+def report(header, table, markdown):
     print()
     print(header)
     print("\n".join(table))
-    if args.markdown:
-        with open(args.markdown, "w") as f:
+    if markdown:
+        with open(markdown, "w") as f:
             f.write(header + "\n\n" + "\n".join(table) + "\n")
+
+
+def count_instructions(cmd_env, captures, sizes, modes, variants, jobs, timeout, conditions):
+    """Every (size, passes, variant) counted once, start-up (the one-connection
+    capture) included; returns the header and table lines."""
+    cases = [(size, mode, v) for size in [1] + sizes for mode in modes for v in variants]
+    counts = {}
+
+    def count(case):
+        size, mode, v = case
+        got = run(cmd_env, captures[size], mode, v, timeout, count_instructions=True)
+        counts[case] = None if got[0] == "stopped" else got[0]
+        print("%7d %-8s %-5s %s" % (size, mode, v, "stopped after %.0f s CPU" % got[1] if got[0] == "stopped"
+                                     else "{:,} instructions".format(got[0])), flush=True)
+
+    with concurrent.futures.ThreadPoolExecutor(max_workers=max(jobs, 1)) as pool:
+        list(pool.map(count, cases))
+
+    def ratio(size, mode, a, b):
+        if a not in variants or b not in variants:
+            return "—"
+        if counts[size, mode, a] is None or counts[size, mode, b] is None:
+            return "n/a"
+        return "%.3f" % (counts[size, mode, a] / counts[size, mode, b])
+
+    def per_conn(size, mode, v):
+        if v not in variants:
+            return "—"
+        if counts[size, mode, v] is None or counts[1, mode, v] is None:
+            return "n/a"
+        return "%.3f" % ((counts[size, mode, v] - counts[1, mode, v]) / max(size - 1, 1) / 1e6)
+
+    table = ["| connections | passes | instructions on / off | on / base | lean / base "
+             "| M instructions per connection after start-up: on, lean, base, off, stock |",
+             "|---|---|---|---|---|---|"]
+    for size in sizes:
+        for mode in modes:
+            table.append("| %d | %s | %s | %s | %s | %s |"
+                         % (size, mode, ratio(size, mode, "on", "off"), ratio(size, mode, "on", "base"),
+                            ratio(size, mode, "lean", "base"),
+                            ", ".join(per_conn(size, mode, v) for v in ("on", "lean", "base", "off", "stock"))))
+    header = ("Counted %s (instructions, valgrind --tool=cachegrind --cache-sim=no; one run per case, "
+              "timeout %.0f s)%s, tshark %s." % (datetime.date.today().isoformat(), timeout, conditions,
+                                                  tshark_version()))
+    return header, table
 
 
 if __name__ == "__main__":
