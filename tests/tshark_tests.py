@@ -643,6 +643,68 @@ def group_check_prefs(box, truth, ck):
              "the short-Ys capture has leading-zero expert info by default")
 
 
+def group_bulk(box, truth, ck):
+    """The benchmark's tools (scripts/make_bulk.py, scripts/benchmark.py):
+    each copy is its own connection and dissects as the original does, with
+    the lab server's packet numbering and with SQL Server's; the benchmark
+    runs end to end, timed and counted (no figure is checked, only that it
+    measures)."""
+    scripts = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "scripts")
+    fields = ["tcp.stream", "tcp.srcport", "tds.type", "tds.packet_number", "tdstls.phase", "tdstls.diagnosis",
+              "tls.handshake.type"]
+    parts = {"tsql-dhe-tls12.pcapng": 3, "pytds-ecdhe-tls12.pcapng": 2}
+
+    def by_stream(rows):
+        streams = {}
+        for r in rows:
+            streams.setdefault(r["tcp.stream"], []).append(
+                (r["tdstls.phase"], r["tdstls.diagnosis"], r["tls.handshake.type"]))
+        return streams
+
+    for renumbered in (False, True):
+        name = "bulk-%s.pcap" % ("sqlpid" if renumbered else "lab")
+        subprocess.run([sys.executable, os.path.join(scripts, "make_bulk.py"), os.path.join(box.captures, name)]
+                       + (["--sqlserver-packet-ids"] if renumbered else [])
+                       + ["%s:%d" % (os.path.join(box.captures, c), n) for c, n in parts.items()],
+                       check=True, capture_output=True)
+        os.chmod(os.path.join(box.captures, name), 0o644)
+        streams = by_stream(box.frames(name, fields=fields))
+        ck.check(len(streams) == sum(parts.values()), "%s: %d connections, got %d"
+                 % (name, sum(parts.values()), len(streams)))
+        copies = list(streams.values())
+        at = 0
+        for capture, n in parts.items():
+            original = list(by_stream(box.frames(capture, fields=fields)).values())[0]
+            ck.check(all(c == original for c in copies[at:at + n]),
+                     "%s: every copy of %s dissects as the original" % (name, capture))
+            at += n
+        if renumbered:
+            # SQL Server numbers each message from 1: every server TDS packet here is a message of its own
+            server_ids = [r["tds.packet_number"] for r in box.frames(name, fields=fields)
+                          if r["tcp.srcport"] == "1433" and r["tds.packet_number"]]
+            ck.check(server_ids and set("|".join(server_ids).split("|")) == {"1"},
+                     "%s: the server's TDS packets are numbered 1 (%s)" % (name, sorted(set(server_ids))))
+
+    work = os.path.join(box.dir, "bench")
+    for extra in ([], ["--instructions", "--jobs", "2"]):
+        p = subprocess.run([sys.executable, os.path.join(scripts, "benchmark.py"), "--plugin-dir", box.plugins,
+                            "--sizes", "3", "--repeats", "1", "--variants", "on,off", "--passes", "one-pass",
+                            "--sqlserver-packet-ids", "--work", work] + extra,
+                           capture_output=True, text=True, timeout=900)
+        rows = [line.split("|") for line in p.stdout.splitlines() if line.startswith("| 3 | one-pass |")]
+        what = "benchmark.py %s" % " ".join(extra)
+        ck.check(p.returncode == 0 and len(rows) == 1, "%s: a table row (%s)" % (what, p.stderr[-300:]))
+        if rows:
+            cells = [c.strip() for c in rows[0]]
+            ratio = cells[3] if extra else cells[5]             # on / off
+            per_conn = cells[-2].split(", ")[0]                  # on, after start-up
+            ck.check(re.fullmatch(r"\d+\.\d{3}", ratio) is not None, "%s: on / off measured (%s)" % (what, ratio))
+            ck.check(re.fullmatch(r"-?\d+(\.\d+)?", per_conn) is not None,
+                     "%s: cost per connection measured (%s)" % (what, per_conn))
+            if extra:   # counted, not timed: three connections cost more than one
+                ck.check(float(per_conn) > 0, "%s: instructions per connection > 0 (%s)" % (what, per_conn))
+
+
 GROUPS = {name[len("group_"):]: fn for name, fn in globals().items() if name.startswith("group_")}
 
 
