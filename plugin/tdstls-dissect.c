@@ -84,6 +84,7 @@ struct frame_pdus {
     wmem_map_t *tls_record_ids;
     const uint8_t *copies;           /* the TLS copies of this frame, end to end */
     uint32_t copies_len, copies_count;
+    struct tdstls_conv *conv;        /* found once here, kept for the post-dissector */
 };
 
 static struct frame_pdus *frame_pdus(packet_info *pinfo)
@@ -94,6 +95,15 @@ static struct frame_pdus *frame_pdus(packet_info *pinfo)
         p_add_proto_data(pinfo->pool, pinfo, proto_tdstls, 0, fp);
     }
     return fp;
+}
+
+/* The connection of a frame that had TCP payload for tdstls, found by the
+ * dissector; the post-dissector, which sees every frame, looks up the
+ * others itself. Saves a conversation lookup per frame and pass. */
+struct tdstls_conv *tdstls_conv_of_frame(packet_info *pinfo)
+{
+    struct frame_pdus *fp = (struct frame_pdus *)p_get_proto_data(pinfo->pool, pinfo, proto_tdstls, 0);
+    return fp ? fp->conv : NULL;
 }
 
 /* Per-PDU key: the PDU's place among the PDUs of this frame's dissection.
@@ -530,6 +540,7 @@ int dissect_tdstls(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *da
     struct tdstls_conv *conv = tdstls_conv_get(pinfo, true, dst_is_server);
     if (!conv)
         return 0;
+    frame_pdus(pinfo)->conv = conv;
     /* Several PDUs may share a frame: each appends to Info behind a fence. */
     col_clear(pinfo->cinfo, COL_INFO);
     tcp_dissect_pdus(tvb, pinfo, tree, true, PDU_MIN_LEN, get_pdu_len, dissect_pdu, conv);
