@@ -88,7 +88,7 @@ extern const struct tls_allocator tdstls_wmem_allocator;
 /* tdstls-dissect.c */
 int dissect_tdstls(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *data);
 int dissect_tdstls_decrypted(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *data);
-/* the connection the dissector found for this frame, or NULL */
+/* this frame's connection (the dissector's, else looked up), or NULL */
 struct tdstls_conv *tdstls_conv_of_frame(packet_info *pinfo);
 
 /* tdstls-stat.c */

@@ -187,16 +187,13 @@ int dissect_tdstls_post(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, voi
 {
     if (pinfo->ptype != PT_TCP)
         return 0;
-    struct tdstls_conv *conv = NULL;
+    struct tdstls_conv *conv = tdstls_conv_of_frame(pinfo);
     uint32_t stored;
     if (!PINFO_FD_VISITED(pinfo)) {
         uint16_t flags;
         if (!tcp_flags(tree, &flags))
             return 0;
         bool syn_only = (flags & TCP_FLAG_SYN) && !(flags & TCP_FLAG_ACK);
-        conv = tdstls_conv_of_frame(pinfo);
-        if (!conv)
-            conv = tdstls_conv_get(pinfo, false, -1);
         if (!conv) {
             if (!port_is_ours(pinfo->srcport) && !port_is_ours(pinfo->destport))
                 return 0;                    /* not a TDS connection */
@@ -218,9 +215,6 @@ int dissect_tdstls_post(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, voi
         if (phase != PHASE_CLOSE && phase > conv->last_phase_before_close)
             conv->last_phase_before_close = phase;
     } else {
-        conv = tdstls_conv_of_frame(pinfo);
-        if (!conv)
-            conv = tdstls_conv_get(pinfo, false, -1);
         stored = conv ? label_of(conv, pinfo->num) : 0;
         if (!stored)
             return 0;                        /* not a TDS frame */

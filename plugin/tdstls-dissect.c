@@ -97,13 +97,13 @@ static struct frame_pdus *frame_pdus(packet_info *pinfo)
     return fp;
 }
 
-/* The connection of a frame that had TCP payload for tdstls, found by the
- * dissector; the post-dissector, which sees every frame, looks up the
- * others itself. Saves a conversation lookup per frame and pass. */
+/* The connection of this frame, for the post-dissector, which sees every
+ * frame: the one the dissector found when the frame had TCP payload for
+ * tdstls (saves a conversation lookup per frame and pass), else looked up. */
 struct tdstls_conv *tdstls_conv_of_frame(packet_info *pinfo)
 {
     struct frame_pdus *fp = (struct frame_pdus *)p_get_proto_data(pinfo->pool, pinfo, proto_tdstls, 0);
-    return fp ? fp->conv : NULL;
+    return fp && fp->conv ? fp->conv : tdstls_conv_get(pinfo, false, -1);
 }
 
 /* Per-PDU key: the PDU's place among the PDUs of this frame's dissection.
