@@ -668,7 +668,8 @@ def group_bulk(box, truth, ck):
                        + ["%s:%d" % (os.path.join(box.captures, c), n) for c, n in parts.items()],
                        check=True, capture_output=True)
         os.chmod(os.path.join(box.captures, name), 0o644)
-        streams = by_stream(box.frames(name, fields=fields))
+        rows = box.frames(name, fields=fields)
+        streams = by_stream(rows)
         ck.check(len(streams) == sum(parts.values()), "%s: %d connections, got %d"
                  % (name, sum(parts.values()), len(streams)))
         copies = list(streams.values())
@@ -680,8 +681,7 @@ def group_bulk(box, truth, ck):
             at += n
         if renumbered:
             # SQL Server numbers each message from 1: every server TDS packet here is a message of its own
-            server_ids = [r["tds.packet_number"] for r in box.frames(name, fields=fields)
-                          if r["tcp.srcport"] == "1433" and r["tds.packet_number"]]
+            server_ids = [r["tds.packet_number"] for r in rows if r["tcp.srcport"] == "1433" and r["tds.packet_number"]]
             ck.check(server_ids and set("|".join(server_ids).split("|")) == {"1"},
                      "%s: the server's TDS packets are numbered 1 (%s)" % (name, sorted(set(server_ids))))
 
@@ -691,11 +691,11 @@ def group_bulk(box, truth, ck):
                             "--sizes", "3", "--repeats", "1", "--variants", "on,off", "--passes", "one-pass",
                             "--sqlserver-packet-ids", "--work", work] + extra,
                            capture_output=True, text=True, timeout=900)
-        rows = [line.split("|") for line in p.stdout.splitlines() if line.startswith("| 3 | one-pass |")]
+        table_rows = [line.split("|") for line in p.stdout.splitlines() if line.startswith("| 3 | one-pass |")]
         what = "benchmark.py %s" % " ".join(extra)
-        ck.check(p.returncode == 0 and len(rows) == 1, "%s: a table row (%s)" % (what, p.stderr[-300:]))
-        if rows:
-            cells = [c.strip() for c in rows[0]]
+        ck.check(p.returncode == 0 and len(table_rows) == 1, "%s: a table row (%s)" % (what, p.stderr[-300:]))
+        if table_rows:
+            cells = [c.strip() for c in table_rows[0]]
             ratio = cells[3] if extra else cells[5]             # on / off
             per_conn = cells[-2].split(", ")[0]                  # on, after start-up
             ck.check(re.fullmatch(r"\d+\.\d{3}", ratio) is not None, "%s: on / off measured (%s)" % (what, ratio))
