@@ -1,15 +1,14 @@
-/* SPDX-License-Identifier: GPL-2.0-or-later
- *
- * Per-connection state: found through the TCP conversation, kept in wmem
- * file scope, and which side is the server.
- */
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 #define WS_BUILD_DLL
-#include <wireshark.h>
+#include "tdstls-conv.h"
+
 #include <epan/conversation.h>
-#include <epan/packet.h>
+#include <epan/proto_data.h>
 #include <epan/dissectors/packet-tcp.h>
 
-#include "packet-tdstls.h"
+static int proto_tdstls = -1;
+static dissector_handle_t tdstls_handle;
+static dissector_table_t tcp_port_table;
 
 static void *wmem_file_alloc(void *ctx, size_t size)
 {
@@ -23,13 +22,28 @@ static void wmem_file_release(void *ctx, void *ptr)
     wmem_free(wmem_file_scope(), ptr);
 }
 
-const struct tls_allocator tdstls_wmem_allocator = {wmem_file_alloc, wmem_file_release, NULL};
+/* Storage that lives as long as the capture file. */
+static const struct tls_allocator file_scope = {wmem_file_alloc, wmem_file_release, NULL};
 
-/* The server is the side on one of our ports (preference or Decode As),
- * unless the caller knows better (a SYN, or the port the dissector matched). */
-bool port_is_ours(uint32_t port)
+void tdstls_conv_register(int proto)
+{
+    proto_tdstls = proto;
+}
+
+void tdstls_conv_handoff(dissector_handle_t ours)
+{
+    tdstls_handle = ours;
+    tcp_port_table = find_dissector_table("tcp.port");
+}
+
+bool tdstls_port_is_ours(uint32_t port)
 {
     return tcp_port_table && dissector_get_uint_handle(tcp_port_table, port) == tdstls_handle;
+}
+
+static int64_t ns_of(const nstime_t *t)
+{
+    return (int64_t)t->secs * 1000000000 + t->nsecs;
 }
 
 struct tdstls_conv *tdstls_conv_get(packet_info *pinfo, bool create, int dst_is_server_hint)
@@ -42,15 +56,19 @@ struct tdstls_conv *tdstls_conv_get(packet_info *pinfo, bool create, int dst_is_
         return c;
 
     c = wmem_new0(wmem_file_scope(), struct tdstls_conv);
-    tdstls_conn_init(&c->core);
+    tdstls_conn_init(&c->core, &file_scope, ns_of(&pinfo->abs_ts));
+    /* The server is the side on one of our ports, unless the caller knows
+     * better (a SYN, or the port the dissector matched). */
     bool dst_is_server = dst_is_server_hint >= 0 ? dst_is_server_hint
-                                                      : port_is_ours(pinfo->destport) || !port_is_ours(pinfo->srcport);
+                                                 : tdstls_port_is_ours(pinfo->destport) ||
+                                                       !tdstls_port_is_ours(pinfo->srcport);
     copy_address_wmem(wmem_file_scope(), &c->server_addr, dst_is_server ? &pinfo->dst : &pinfo->src);
+    copy_address_wmem(wmem_file_scope(), &c->client_addr, dst_is_server ? &pinfo->src : &pinfo->dst);
     c->server_port = dst_is_server ? pinfo->destport : pinfo->srcport;
-    c->first_time = pinfo->abs_ts;
-    /* TCP's stream number, so the summary's rows match tcp.stream filters */
+    c->client_port = dst_is_server ? pinfo->srcport : pinfo->destport;
+    /* TCP's stream number, so the tables' rows match tcp.stream filters */
     struct tcp_analysis *tcpd = get_tcp_conversation_data(conv, pinfo);
-    c->index = tcpd ? tcpd->stream : 0;
+    c->stream = tcpd ? tcpd->stream : 0;
     conversation_add_proto_data(conv, proto_tdstls, c);
     return c;
 }
@@ -61,13 +79,19 @@ enum tdstls_side tdstls_side_of(const struct tdstls_conv *conv, const packet_inf
                                                                                                         : SIDE_CLIENT;
 }
 
-/* Suite names come from Wireshark's TLS dissector, so they match tls.* exactly. */
-const char *tdstls_suite_name(uint16_t suite)
+struct tdstls_frame *tdstls_frame_of(packet_info *pinfo, bool create)
 {
-    static header_field_info *hfi;
-    if (!hfi)
-        hfi = proto_registrar_get_byname("tls.handshake.ciphersuite");
-    if (hfi && hfi->strings && (hfi->display & BASE_EXT_STRING))
-        return val_to_str_ext_const(suite, (value_string_ext *)hfi->strings, "unknown cipher suite");
-    return "unknown cipher suite";
+    struct tdstls_frame *f =
+        (struct tdstls_frame *)p_get_proto_data(pinfo->pool, pinfo, proto_tdstls, PACKET_KEY_FRAME);
+    if (!f && create) {
+        f = wmem_new0(pinfo->pool, struct tdstls_frame);
+        p_add_proto_data(pinfo->pool, pinfo, proto_tdstls, PACKET_KEY_FRAME, f);
+    }
+    return f;
+}
+
+struct tdstls_conv *tdstls_conv_of_frame(packet_info *pinfo)
+{
+    struct tdstls_frame *f = tdstls_frame_of(pinfo, false);
+    return f && f->conv ? f->conv : tdstls_conv_get(pinfo, false, -1);
 }

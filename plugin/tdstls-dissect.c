@@ -17,33 +17,43 @@
 #include <epan/proto_data.h>
 #include <epan/dissectors/packet-tcp.h>
 
-#include "packet-tdstls.h"
-#include "core/dhe_suites.h"
+#include "tdstls-dissect.h"
+#include "tdstls-conv.h"
+#include "tdstls-expert.h"
+#include "tdstls-handoff.h"
+#include "tdstls-names.h"
 
+static int proto_tdstls = -1, proto_tds = -1;
+static const struct tdstls_prefs *preferences;
+static dissector_handle_t tdstls_handle, tds_handle, tls_handle;
+
+static int hf_carrier = -1, hf_tls_bytes = -1;
+static int hf_cipher_suite = -1, hf_dhe = -1, hf_dhe_offered = -1, hf_offers_tds8 = -1;
+static int hf_tls_version = -1, hf_key_share_group = -1;
+static int hf_dh_p_len = -1, hf_dh_g_len = -1, hf_dh_ys_len = -1, hf_dh_yc_len = -1;
+static int hf_dh_ys_leading_zero = -1, hf_dh_yc_leading_zero = -1;
+static int hf_finished = -1, hf_alert_desc = -1;
+/* stock TDS header fields, so tds.* filters keep matching TLS-carrying packets */
+static int hf_tds_type = -1, hf_tds_status = -1, hf_tds_length = -1, hf_tds_channel = -1,
+           hf_tds_packet_number = -1, hf_tds_window = -1;
+static int ett_tdstls = -1, ett_dh = -1, ett_tds_header = -1;
+
+#define TDSTLS_DEFAULT_PORTS "1433"
 #define TDS_HEADER_LEN 8
 #define TDS_SMP 0x53
 #define SMP_HEADER_LEN 16
 /* enough to tell a TLS record (5) or a TDS packet (4) and its length */
 #define PDU_MIN_LEN TLS_RECORD_HEADER_LEN
 
-/* Why a PDU's TLS records stay away from Wireshark's TLS dissector (see
- * tls_verdict). */
-enum tls_withheld {
-    TLS_HANDED = 0,
-    TLS_BEFORE_CLIENT_HELLO,
-    TLS_SERVER_CLIENT_HELLO,
-    TLS_RECORD_IDS_TAKEN,
-    TLS_NOT_ON_FIRST_PASS,
-};
-
 /* What one PDU showed on the first pass, kept (file scope) only where
- * there is something to show again: TLS bytes or handshake findings. */
+ * there is something to show again: TLS bytes, findings, or a reason it was
+ * not decoded. */
 struct pdu_record {
     struct tls_findings findings;
     const uint8_t *tls;        /* whole records completed by this PRELOGIN packet, */
     uint32_t tls_len;          /* copied when they span packets, */
     bool tls_in_place;         /* or NULL: exactly this packet's payload */
-    uint8_t tls_withheld;      /* enum tls_withheld */
+    uint8_t tls_withheld;      /* enum tls_withheld (tdstls-handoff.h) */
     uint8_t carrier;           /* 0x12, 0x04, or 0 for raw TLS on TCP */
 };
 
@@ -73,123 +83,19 @@ static unsigned get_pdu_len(packet_info *pinfo _U_, tvbuff_t *tvb, int offset, v
     return len >= TDS_HEADER_LEN ? len : remaining;
 }
 
-/* What one dissection of a frame keeps across its PDUs. Packet scope, so
- * every dissection of the frame (each pass, each GUI click) starts afresh. */
-struct frame_pdus {
-    uint32_t count;                  /* PDUs so far */
-    /* records handed to TLS (first pass): the first batch as it is, a map
-     * of record numbers once a second comes (most frames have one) */
-    const uint8_t *first_records;
-    uint32_t first_len, first_raw_offset;
-    wmem_map_t *tls_record_ids;
-    const uint8_t *copies;           /* the TLS copies of this frame, end to end */
-    uint32_t copies_len, copies_count;
-    struct tdstls_conv *conv;        /* found once here, kept for the post-dissector */
-};
-
-static struct frame_pdus *frame_pdus(packet_info *pinfo)
-{
-    struct frame_pdus *fp = (struct frame_pdus *)p_get_proto_data(pinfo->pool, pinfo, proto_tdstls, 0);
-    if (!fp) {
-        fp = wmem_new0(pinfo->pool, struct frame_pdus);
-        p_add_proto_data(pinfo->pool, pinfo, proto_tdstls, 0, fp);
-    }
-    return fp;
-}
-
-/* The connection of this frame, for the post-dissector, which sees every
- * frame: the one the dissector found when the frame had TCP payload for
- * tdstls (saves a conversation lookup per frame and pass), else looked up. */
-struct tdstls_conv *tdstls_conv_of_frame(packet_info *pinfo)
-{
-    struct frame_pdus *fp = (struct frame_pdus *)p_get_proto_data(pinfo->pool, pinfo, proto_tdstls, 0);
-    return fp && fp->conv ? fp->conv : tdstls_conv_get(pinfo, false, -1);
-}
-
-/* Per-PDU key: the PDU's place among the PDUs of this frame's dissection.
- * Not the TCP sequence number: relative sequence numbers can change between
- * passes (port reuse), and the second pass must hand TLS exactly the records
- * of the first. */
+/* Per-PDU key: the PDU's place among the PDUs of this frame's dissection
+ * (a packet-scope count, so every dissection of the frame, each pass and
+ * each GUI click, starts afresh). Not the TCP sequence number: relative
+ * sequence numbers can change between passes (port reuse), and the second
+ * pass must hand TLS exactly the records of the first. */
 static uint32_t next_pdu_key(packet_info *pinfo)
 {
-    return 1u + frame_pdus(pinfo)->count++;
-}
-
-/* Where the record after the one at off starts in these bytes (len once
- * none is left): a raw record may be cut short by the capture. */
-static uint32_t next_record(const uint8_t *records, uint32_t len, uint32_t off)
-{
-    if (len - off < TLS_RECORD_HEADER_LEN)
-        return len;
-    uint32_t total = (uint32_t)tls_record_total_length(records + off);   /* >= 5 */
-    return total > len - off ? len : off + total;
-}
-
-static void add_record_ids(wmem_map_t *ids, const uint8_t *records, uint32_t len, uint32_t raw_offset)
-{
-    /* + 1: a key of 0 would be NULL */
-    for (uint32_t off = 0; off < len; off = next_record(records, len, off))
-        wmem_map_insert(ids, GUINT_TO_POINTER(raw_offset + off + 1), GUINT_TO_POINTER(1));
-}
-
-/* Wireshark's TLS dissector files what it keeps of a record (handshake
- * fragments, decrypted data) under the record's offset from the start of
- * its tvb's real data, per frame. Records copied here start at 0, as does a
- * PDU TCP reassembled: two such in one frame would share numbers, and its
- * second pass would find the wrong record's fragments. Claims the numbers
- * of these records, or returns false if one is taken. */
-static bool claim_record_ids(packet_info *pinfo, const uint8_t *records, uint32_t len, uint32_t raw_offset)
-{
-    struct frame_pdus *fp = frame_pdus(pinfo);
-    if (!fp->first_records) {                /* the frame's first: nothing to clash with */
-        fp->first_records = records;
-        fp->first_len = len;
-        fp->first_raw_offset = raw_offset;
-        return true;
+    uint32_t *count = (uint32_t *)p_get_proto_data(pinfo->pool, pinfo, proto_tdstls, PACKET_KEY_PDUS);
+    if (!count) {
+        count = wmem_new0(pinfo->pool, uint32_t);
+        p_add_proto_data(pinfo->pool, pinfo, proto_tdstls, PACKET_KEY_PDUS, count);
     }
-    if (!fp->tls_record_ids) {
-        fp->tls_record_ids = wmem_map_new(pinfo->pool, g_direct_hash, g_direct_equal);
-        add_record_ids(fp->tls_record_ids, fp->first_records, fp->first_len, fp->first_raw_offset);
-    }
-    for (uint32_t off = 0; off < len; off = next_record(records, len, off))
-        if (wmem_map_contains(fp->tls_record_ids, GUINT_TO_POINTER(raw_offset + off + 1)))
-            return false;
-    add_record_ids(fp->tls_record_ids, records, len, raw_offset);
-    return true;
-}
-
-static bool has_handshake_record(const uint8_t *records, uint32_t len)
-{
-    for (uint32_t off = 0; off < len; off = next_record(records, len, off))
-        if (records[off] == TLS_CT_HANDSHAKE)
-            return true;
-    return false;
-}
-
-/* Whether Wireshark's TLS dissector may see these whole records (first
- * pass; the answer is kept). That dissector takes the sender of a
- * ClientHello for the client, for good, and keys its handshake reassembly
- * on the direction: server handshake records it reads before the client's
- * ClientHello, or a ClientHello it could read in the server's records,
- * swap the sides and trip its own assertions. So the server's handshake
- * records wait for the client's ClientHello, and stop for good after
- * anything it could take for one from the server. */
-static uint8_t tls_verdict(struct tdstls_conv *conv, enum tdstls_side side, packet_info *pinfo,
-                           const uint8_t *records, uint32_t len, uint32_t raw_offset, const struct tls_findings *f)
-{
-    if (side == SIDE_SERVER && has_handshake_record(records, len)) {
-        if (f->client_hello_from_server || f->client_hello_lookalike)
-            conv->server_tls_withheld = true;
-        if (conv->server_tls_withheld)
-            return TLS_SERVER_CLIENT_HELLO;
-        if (!conv->client_hello_handed)
-            return TLS_BEFORE_CLIENT_HELLO;
-    }
-    if (!claim_record_ids(pinfo, records, len, raw_offset))
-        return TLS_RECORD_IDS_TAKEN;
-    if (side == SIDE_CLIENT && f->client_hello)
-        conv->client_hello_handed = true;
-    return TLS_HANDED;
+    return ++*count;
 }
 
 static void add_tds_header(tvbuff_t *tvb, proto_tree *tree)
@@ -211,108 +117,79 @@ static void add_tds_header(tvbuff_t *tvb, proto_tree *tree)
             proto_tree_add_item(t, *fields[i].hf, tvb, fields[i].offset, fields[i].length, ENC_BIG_ENDIAN);
 }
 
+static proto_item *generated(proto_item *it)
+{
+    proto_item_set_generated(it);
+    return it;
+}
+
 /* A leading-zero flag: an analysis flag, present only when set (as
  * tcp.analysis.*), so -Y tdstls.dh.ys_leading_zero finds just these frames. */
-static void leading_zero_flag(tvbuff_t *tvb, packet_info *pinfo, proto_tree *dh, const char *which, int hf,
-                              expert_field *ei, bool zero_byte, bool shorter_than_p)
+static proto_item *leading_zero_flag(tvbuff_t *tvb, proto_tree *dh, int hf, uint8_t leading_zero)
 {
-    if (!zero_byte && !shorter_than_p)
-        return;
-    proto_item *it = proto_tree_add_boolean(dh, hf, tvb, 0, 0, true);
-    proto_item_set_generated(it);
-    if (tdstls_check_leading_zero)
-        expert_add_info_format(pinfo, it, ei,
-                               "dh_%s has a leading zero (%s): a peer without the KB 4557473 fix derives a different "
-                               "key and the handshake fails",
-                               which, zero_byte ? "first byte 0x00, padded to len(p)" : "shorter than p, zero stripped");
+    if (leading_zero == DH_NO_LEADING_ZERO)
+        return NULL;
+    return generated(proto_tree_add_boolean(dh, hf, tvb, 0, 0, true));
 }
 
 /* The findings of a PDU as fields and expert info, on the first pass and
  * every later one alike. */
-static void show_findings(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, const struct pdu_record *rec)
+static void show_findings(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, struct tdstls_conv *conv,
+                          const struct pdu_record *rec)
 {
     const struct tls_findings *f = &rec->findings;
+    struct expert_anchors anchors = {0};
     proto_item *ti = proto_tree_add_item(tree, proto_tdstls, tvb, 0, 0, ENC_NA);
     proto_tree *t = proto_item_add_subtree(ti, ett_tdstls);
-    proto_item_set_generated(proto_tree_add_uint(t, hf_tdstls_carrier, tvb, 0, 0, rec->carrier));
+    anchors.fallback = ti;
+    generated(proto_tree_add_uint(t, hf_carrier, tvb, 0, 0, rec->carrier));
     if (rec->carrier)
-        proto_item_set_generated(proto_tree_add_uint(t, hf_tdstls_tls_bytes, tvb, 0, 0, rec->tls_len));
+        generated(proto_tree_add_uint(t, hf_tls_bytes, tvb, 0, 0, rec->tls_len));
 
     if (f->client_hello) {
-        proto_item *it = proto_tree_add_boolean(t, hf_tdstls_dhe_offered, tvb, 0, 0, f->offers_dhe);
-        proto_item_set_generated(it);
-        proto_item_set_generated(proto_tree_add_boolean(t, hf_tdstls_offers_tds8, tvb, 0, 0, f->offers_tds8_alpn));
-        if (f->offers_dhe && tdstls_check_dhe)
-            expert_add_info_format(pinfo, it, &ei_tdstls_dhe_offered,
-                                   "ClientHello offers TLS_DHE suites: if the server picks one and the two Windows "
-                                   "builds differ in the KB 4557473 fix, about 1 handshake in 256 fails");
+        anchors.at[CHECK_DHE_OFFERED] = generated(proto_tree_add_boolean(t, hf_dhe_offered, tvb, 0, 0, f->offers_dhe));
+        generated(proto_tree_add_boolean(t, hf_offers_tds8, tvb, 0, 0, f->offers_tds8_alpn));
     }
     if (f->server_hello) {
-        bool tls13 = f->version == 0x0304;
-        bool dhe = !tls13 && tdstls_suite_is_dhe(f->suite);
-        const char *name = tdstls_suite_name(f->suite);
-        proto_item_set_generated(proto_tree_add_uint_format_value(t, hf_tdstls_cipher_suite, tvb, 0, 0, f->suite,
-                                                                  "%s (0x%04x)", name, f->suite));
-        proto_item_set_generated(proto_tree_add_uint(t, hf_tdstls_tls_version, tvb, 0, 0, f->version));
+        generated(proto_tree_add_uint_format_value(t, hf_cipher_suite, tvb, 0, 0, f->suite, "%s (0x%04x)",
+                                                   tdstls_suite_name(f->suite), f->suite));
+        generated(proto_tree_add_uint(t, hf_tls_version, tvb, 0, 0, f->version));
         if (f->key_share_group)
-            proto_item_set_generated(proto_tree_add_uint(t, hf_tdstls_key_share_group, tvb, 0, 0,
-                                                         f->key_share_group));
-        proto_item *it = proto_tree_add_boolean(t, hf_tdstls_dhe, tvb, 0, 0, dhe);
-        proto_item_set_generated(it);
-        if (dhe && tdstls_check_dhe)
-            expert_add_info_format(pinfo, it, &ei_tdstls_dhe_negotiated,
-                                   "%s negotiated: ephemeral finite-field Diffie-Hellman; between Windows builds with "
-                                   "and without the KB 4557473 fix, a leading zero in dh_Ys or dh_Yc (1 in 256) "
-                                   "breaks the handshake",
-                                   name);
+            generated(proto_tree_add_uint(t, hf_key_share_group, tvb, 0, 0, f->key_share_group));
+        anchors.at[CHECK_DHE_NEGOTIATED] = generated(proto_tree_add_boolean(t, hf_dhe, tvb, 0, 0, f->suite_dhe));
     }
     if (f->server_key_exchange_dh || f->client_key_exchange_dh) {
-        proto_tree *dh = proto_tree_add_subtree(t, tvb, 0, 0, ett_tdstls_dh, NULL, "Diffie-Hellman public value");
+        proto_tree *dh = proto_tree_add_subtree(t, tvb, 0, 0, ett_dh, NULL, "Diffie-Hellman public value");
         if (f->server_key_exchange_dh) {
-            proto_item_set_generated(proto_tree_add_uint(dh, hf_tdstls_dh_p_len, tvb, 0, 0, f->p_len));
-            proto_item_set_generated(proto_tree_add_uint(dh, hf_tdstls_dh_g_len, tvb, 0, 0, f->g_len));
-            proto_item_set_generated(proto_tree_add_uint(dh, hf_tdstls_dh_ys_len, tvb, 0, 0, f->ys_len));
-            leading_zero_flag(tvb, pinfo, dh, "Ys", hf_tdstls_dh_ys_leading_zero, &ei_tdstls_ys_leading_zero,
-                              f->ys_zero_byte, f->ys_len < f->p_len);
+            generated(proto_tree_add_uint(dh, hf_dh_p_len, tvb, 0, 0, f->p_len));
+            generated(proto_tree_add_uint(dh, hf_dh_g_len, tvb, 0, 0, f->g_len));
+            generated(proto_tree_add_uint(dh, hf_dh_ys_len, tvb, 0, 0, f->ys_len));
+            anchors.at[CHECK_YS_LEADING_ZERO] = leading_zero_flag(tvb, dh, hf_dh_ys_leading_zero, f->ys_leading_zero);
         }
         if (f->client_key_exchange_dh) {
-            proto_item_set_generated(proto_tree_add_uint(dh, hf_tdstls_dh_yc_len, tvb, 0, 0, f->yc_len));
-            leading_zero_flag(tvb, pinfo, dh, "Yc", hf_tdstls_dh_yc_leading_zero, &ei_tdstls_yc_leading_zero,
-                              f->yc_zero_byte, f->yc_short);
+            generated(proto_tree_add_uint(dh, hf_dh_yc_len, tvb, 0, 0, f->yc_len));
+            anchors.at[CHECK_YC_LEADING_ZERO] = leading_zero_flag(tvb, dh, hf_dh_yc_leading_zero, f->yc_leading_zero);
         }
     }
     if (f->finished)
-        proto_item_set_generated(proto_tree_add_boolean(t, hf_tdstls_finished, tvb, 0, 0, true));
-    if (f->alert && f->alert_level == 2) {
-        proto_item *it = proto_tree_add_uint(t, hf_tdstls_alert_desc, tvb, 0, 0, f->alert_description);
-        proto_item_set_generated(it);
-        expert_add_info_format(pinfo, it, &ei_tdstls_tls_alert,
-                               "Fatal TLS alert %u during the handshake: the peers could not agree on TLS",
-                               f->alert_description);
-    }
-    if (f->malformed)
-        expert_add_info_format(pinfo, ti, &ei_tdstls_malformed, "Malformed TLS inside TDS: %s",
-                               f->problem ? f->problem : "unreadable");
-    static const char *const not_decoded[] = {
-        [TLS_BEFORE_CLIENT_HELLO] = "the server's handshake records before the client's ClientHello: Wireshark's TLS "
-                                    "dissector would take the server for the client",
-        [TLS_SERVER_CLIENT_HELLO] = "the server sent what Wireshark's TLS dissector could read as a ClientHello: it "
-                                    "would take the server for the client from then on",
-        [TLS_RECORD_IDS_TAKEN] = "Wireshark's TLS dissector would file these records under the numbers of others in "
-                                 "this frame",
-        [TLS_NOT_ON_FIRST_PASS] = "TCP did not deliver these bytes in this frame on the first pass (reassembled "
-                                  "differently), so Wireshark's TLS dissector has no state for them",
-    };
-    if (rec->tls_withheld && rec->tls_withheld < G_N_ELEMENTS(not_decoded) && tdstls_decode_tls)
-        expert_add_info_format(pinfo, ti, &ei_tdstls_tls_not_decoded, "TLS not decoded here: %s",
-                               not_decoded[rec->tls_withheld]);
+        generated(proto_tree_add_boolean(t, hf_finished, tvb, 0, 0, true));
+    check_set checks = tdstls_checks_of_findings(f);
+    if (checks & CHECK_BIT(CHECK_TLS_ALERT))
+        anchors.at[CHECK_TLS_ALERT] = generated(proto_tree_add_uint(t, hf_alert_desc, tvb, 0, 0, f->alert_description));
+    const char *why = tdstls_withheld_reason(rec->tls_withheld);
+    if (why)
+        checks |= CHECK_BIT(CHECK_TLS_NOT_DECODED);
+    struct check_context ctx = {tdstls_conn_results(&conv->core), f, tdstls_suite_name, preferences->login_budget_ms,
+                                why};
+    if (!PINFO_FD_VISITED(pinfo))
+        conv->raised |= checks;
+    tdstls_expert_add(pinfo, &anchors, checks, &ctx);
 }
 
+/* Worth keeping for later passes: what they show again. */
 static bool worth_keeping(const struct pdu_record *rec)
 {
-    const struct tls_findings *f = &rec->findings;
-    return rec->tls_len || rec->tls_withheld || f->client_hello || f->server_hello || f->server_key_exchange_dh ||
-           f->client_key_exchange_dh || f->finished || f->alert || f->malformed || f->change_cipher_spec;
+    return rec->tls_len || rec->tls_withheld || tls_findings_any(&rec->findings);
 }
 
 /* Finds the whole TLS records a PRELOGIN payload completes. Usually the
@@ -372,7 +249,8 @@ static const struct pdu_record went_to_stock_tds;
 /* A PDU a later pass sees but the first did not (TCP reassembled the
  * stream differently): Wireshark's TLS dissector would look for state its
  * first pass never made and trip its assertions, so its bytes show as data. */
-static int show_not_on_first_pass(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, uint8_t carrier)
+static int show_not_on_first_pass(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, struct tdstls_conv *conv,
+                                  uint8_t carrier)
 {
     struct pdu_record unseen;
     memset(&unseen, 0, sizeof unseen);
@@ -380,7 +258,7 @@ static int show_not_on_first_pass(tvbuff_t *tvb, packet_info *pinfo, proto_tree 
     unseen.tls_withheld = TLS_NOT_ON_FIRST_PASS;
     if (carrier)
         add_tds_header(tvb, tree);
-    show_findings(tvb, pinfo, tree, &unseen);
+    show_findings(tvb, pinfo, tree, conv, &unseen);
     col_append_sep_str(pinfo->cinfo, COL_INFO, NULL, "TLS not decoded");
     call_data_dissector(tvb_new_subset_remaining(tvb, carrier ? TDS_HEADER_LEN : 0), pinfo, tree);
     return (int)tvb_captured_length(tvb);
@@ -391,41 +269,73 @@ static int show_not_on_first_pass(tvbuff_t *tvb, packet_info *pinfo, proto_tree 
  * continues one. */
 static bool carries_tls(const struct tdstls_conv *conv, enum tdstls_side side, tvbuff_t *tvb, uint8_t type)
 {
-    bool in_handshake = !conv->core.handshake_done && !conv->core.tls_first;
-    if (!(type == TDS_PRELOGIN || (type == TDS_RESPONSE && side == SIDE_SERVER && conv->core.tls_in_prelogin)))
-        return false;
-    if (!in_handshake)
+    if (!tdstls_conn_expects_prelogin_tls(&conv->core, side, type))
         return false;
     return conv->pending_len[side] > 0 || looks_like_tls(tvb, TDS_HEADER_LEN);
 }
 
-/* Copies chained in one frame before the next starts afresh at 0: bounds
- * what a frame of many tiny PDUs costs (the claim check still guards). */
-#define MAX_CHAINED_COPIES 32
-
-/* The records a PRELOGIN packet completed, as a tvb for Wireshark's TLS
- * dissector: cut out of the packet, or the copy kept from the first pass.
- * TLS numbers a record by its offset from the start of its real data, so
- * the copies of one frame are laid end to end, each after the ones before
- * (each data source holds the frame's copies so far): its records keep distinct
- * numbers. Called for every such PDU on every pass, in the same order, so
- * each pass gives the same numbers. */
-static tvbuff_t *tls_tvb_of(tvbuff_t *pdu, packet_info *pinfo, const struct pdu_record *rec)
+/* A raw TLS record: TDS 8 strict, or TDS 7.x after the handshake. */
+static int dissect_raw_tls(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, struct tdstls_conv *conv,
+                           enum tdstls_side side, uint32_t key)
 {
-    if (rec->tls_in_place)
-        return tvb_new_subset_length(pdu, TDS_HEADER_LEN, rec->tls_len);
-    struct frame_pdus *fp = frame_pdus(pinfo);
-    uint32_t base = fp->copies_count < MAX_CHAINED_COPIES ? fp->copies_len : 0;
-    uint8_t *all = (uint8_t *)wmem_alloc(pinfo->pool, base + rec->tls_len);
-    if (base)
-        memcpy(all, fp->copies, base);
-    memcpy(all + base, rec->tls, rec->tls_len);
-    fp->copies = all;
-    fp->copies_len = base + rec->tls_len;
-    fp->copies_count++;
-    tvbuff_t *all_tvb = tvb_new_child_real_data(pdu, all, fp->copies_len, fp->copies_len);
-    add_new_data_source(pinfo, all_tvb, "TLS from TDS PRELOGIN");
-    return tvb_new_subset_length(all_tvb, base, rec->tls_len);
+    unsigned len = tvb_captured_length(tvb);
+    struct pdu_record *rec = (struct pdu_record *)p_get_proto_data(wmem_file_scope(), pinfo, proto_tdstls, key);
+    if (!PINFO_FD_VISITED(pinfo)) {
+        struct pdu_record fresh;
+        struct tls_traits traits = {0};
+        memset(&fresh, 0, sizeof fresh);
+        const uint8_t *bytes = tvb_get_ptr(tvb, 0, len);   /* read only: no copy */
+        tdstls_conn_tls(&conv->core, pinfo->num, side, false, bytes, len, &fresh.findings, &traits);
+        fresh.tls_withheld =
+            tdstls_tls_verdict(conv, side, pinfo, bytes, len, tvb_raw_offset(tvb), &fresh.findings, &traits);
+        /* handshake records are kept whatever they showed, so a later pass
+         * can tell a record TCP gave it only then */
+        if (worth_keeping(&fresh) || bytes[0] == TLS_CT_HANDSHAKE) {
+            rec = wmem_new(wmem_file_scope(), struct pdu_record);
+            *rec = fresh;
+            p_add_proto_data(wmem_file_scope(), pinfo, proto_tdstls, key, rec);
+        }
+    } else if (!rec && tvb_get_uint8(tvb, 0) == TLS_CT_HANDSHAKE) {
+        return show_not_on_first_pass(tvb, pinfo, tree, conv, 0);
+    }
+    if (rec)
+        show_findings(tvb, pinfo, tree, conv, rec);
+    if (rec && rec->tls_withheld) {
+        col_append_sep_str(pinfo->cinfo, COL_INFO, NULL, "TLS record (not decoded)");
+        call_data_dissector(tvb, pinfo, tree);
+    } else {
+        call_dissector(tls_handle, tvb, pinfo, tree);
+    }
+    return len;
+}
+
+/* A TDS packet that carries TLS of the handshake (PRELOGIN, or a server's
+ * type 0x04): its records to Wireshark's TLS dissector, whole. first_look:
+ * the first pass's traits of its records, NULL on a later pass. */
+static int dissect_tls_carrier(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, struct tdstls_conv *conv,
+                               enum tdstls_side side, uint32_t key, struct pdu_record *rec,
+                               const struct tls_traits *first_look)
+{
+    uint8_t type = rec->carrier;
+    col_set_str(pinfo->cinfo, COL_PROTOCOL, "TDS");
+    const char *info = col_get_text(pinfo->cinfo, COL_INFO);
+    if (!info || !*info) {               /* once per frame, however many packets */
+        col_set_str(pinfo->cinfo, COL_INFO, type == TDS_PRELOGIN ? "TDS7 pre-login message (TLS)" : "Response (TLS)");
+        col_set_fence(pinfo->cinfo, COL_INFO);
+    }
+    tvbuff_t *tls_tvb = !rec->tls_len       ? NULL
+                        : rec->tls_in_place ? tvb_new_subset_length(tvb, TDS_HEADER_LEN, rec->tls_len)
+                                            : tdstls_tls_copy_tvb(tvb, pinfo, rec->tls, rec->tls_len);
+    if (tls_tvb && first_look)
+        rec->tls_withheld = tdstls_tls_verdict(conv, side, pinfo, tvb_get_ptr(tls_tvb, 0, rec->tls_len), rec->tls_len,
+                                        (uint32_t)tvb_raw_offset(tls_tvb), &rec->findings, first_look);
+    add_tds_header(tvb, tree);
+    show_findings(tvb, pinfo, tree, conv, rec);
+    if (tls_tvb && preferences->decode_tls && !rec->tls_withheld)
+        call_dissector(tls_handle, tls_tvb, pinfo, tree);
+    else if (!rec->tls_len && key == 1)  /* say it once, on the frame's first packet */
+        col_append_str(pinfo->cinfo, COL_INFO, ", TLS record continues in a later packet");
+    return (int)tvb_captured_length(tvb);
 }
 
 static int dissect_pdu(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *data)
@@ -435,84 +345,34 @@ static int dissect_pdu(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void
     uint32_t key = next_pdu_key(pinfo);
     unsigned len = tvb_captured_length(tvb);
     bool visited = PINFO_FD_VISITED(pinfo);
+
+    if (looks_like_tls(tvb, 0))
+        return dissect_raw_tls(tvb, pinfo, tree, conv, side, key);
+
     struct pdu_record *rec = (struct pdu_record *)p_get_proto_data(wmem_file_scope(), pinfo, proto_tdstls, key);
-
-    if (looks_like_tls(tvb, 0)) {
-        /* a raw TLS record: TDS 8 strict, or TDS 7.x after the handshake */
-        if (!visited) {
-            struct pdu_record fresh;
-            memset(&fresh, 0, sizeof fresh);
-            const uint8_t *bytes = tvb_get_ptr(tvb, 0, len);   /* read only: no copy */
-            tdstls_conn_tls(&conv->core, pinfo->num, side, false, &tdstls_wmem_allocator, bytes, len,
-                            &fresh.findings);
-            fresh.tls_withheld = tls_verdict(conv, side, pinfo, bytes, len, tvb_raw_offset(tvb), &fresh.findings);
-            /* handshake records are kept whatever they showed, so a later pass
-             * can tell a record TCP gave it only then */
-            if (worth_keeping(&fresh) || bytes[0] == TLS_CT_HANDSHAKE) {
-                rec = wmem_new(wmem_file_scope(), struct pdu_record);
-                *rec = fresh;
-                p_add_proto_data(wmem_file_scope(), pinfo, proto_tdstls, key, rec);
-            }
-        }
-        if (visited && !rec && tvb_get_uint8(tvb, 0) == TLS_CT_HANDSHAKE)
-            return show_not_on_first_pass(tvb, pinfo, tree, 0);
-        if (rec)
-            show_findings(tvb, pinfo, tree, rec);
-        if (rec && rec->tls_withheld) {
-            col_append_sep_str(pinfo->cinfo, COL_INFO, NULL, "TLS record (not decoded)");
-            call_data_dissector(tvb, pinfo, tree);
-        } else {
-            call_dissector(tls_handle, tvb, pinfo, tree);
-        }
-        return len;
-    }
-
     uint8_t type = len >= TDS_HEADER_LEN ? tvb_get_uint8(tvb, 0) : 0;
-    bool first_look = false;
     if (!visited && len >= TDS_HEADER_LEN && carries_tls(conv, side, tvb, type)) {
-        first_look = true;
+        struct tls_traits traits = {0};
         rec = wmem_new0(wmem_file_scope(), struct pdu_record);
         rec->carrier = type;
         tvbuff_t *payload = tvb_new_subset_remaining(tvb, TDS_HEADER_LEN);
         const uint8_t *tls = gather_prelogin_tls(conv, side, payload, rec);
-        tdstls_conn_tls(&conv->core, pinfo->num, side, true, &tdstls_wmem_allocator, tls, rec->tls_len,
-                        &rec->findings);
+        tdstls_conn_tls(&conv->core, pinfo->num, side, true, tls, rec->tls_len, &rec->findings, &traits);
         p_add_proto_data(wmem_file_scope(), pinfo, proto_tdstls, key, rec);
-    } else if (!visited && len >= TDS_HEADER_LEN && stock_tds_hands_to_tls(tvb, type)) {
+        return dissect_tls_carrier(tvb, pinfo, tree, conv, side, key, rec, &traits);
+    }
+    if (!visited && len >= TDS_HEADER_LEN && stock_tds_hands_to_tls(tvb, type))
         p_add_proto_data(wmem_file_scope(), pinfo, proto_tdstls, key, (void *)&went_to_stock_tds);
-    } else if (visited && !rec && len >= TDS_HEADER_LEN && stock_tds_hands_to_tls(tvb, type)) {
-        return show_not_on_first_pass(tvb, pinfo, tree, type);
-    }
-    if (rec && rec->carrier) {
-        col_set_str(pinfo->cinfo, COL_PROTOCOL, "TDS");
-        const char *info = col_get_text(pinfo->cinfo, COL_INFO);
-        if (!info || !*info) {               /* once per frame, however many packets */
-            col_set_str(pinfo->cinfo, COL_INFO,
-                        type == TDS_PRELOGIN ? "TDS7 pre-login message (TLS)" : "Response (TLS)");
-            col_set_fence(pinfo->cinfo, COL_INFO);
-        }
-        tvbuff_t *tls_tvb = rec->tls_len ? tls_tvb_of(tvb, pinfo, rec) : NULL;
-        if (tls_tvb && first_look)
-            rec->tls_withheld = tls_verdict(conv, side, pinfo, tvb_get_ptr(tls_tvb, 0, rec->tls_len), rec->tls_len,
-                                            (uint32_t)tvb_raw_offset(tls_tvb), &rec->findings);
-        add_tds_header(tvb, tree);
-        show_findings(tvb, pinfo, tree, rec);
-        if (tls_tvb && tdstls_decode_tls && !rec->tls_withheld)
-            call_dissector(tls_handle, tls_tvb, pinfo, tree);
-        else if (!rec->tls_len && key == 1)  /* say it once, on the frame's first packet */
-            col_append_str(pinfo->cinfo, COL_INFO, ", TLS record continues in a later packet");
-        return len;
-    }
+    else if (visited && !rec && len >= TDS_HEADER_LEN && stock_tds_hands_to_tls(tvb, type))
+        return show_not_on_first_pass(tvb, pinfo, tree, conv, type);
+    if (rec && rec->carrier)
+        return dissect_tls_carrier(tvb, pinfo, tree, conv, side, key, rec, NULL);
 
     /* Any other TDS packet: the stock dissector, and its type for the phase. */
-    if (!visited && len > TDS_HEADER_LEN && conv->core.phase <= PHASE_PRELOGIN &&
-        ((side == SIDE_CLIENT && type == TDS_PRELOGIN) || (side == SIDE_SERVER && type == TDS_RESPONSE))) {
-        const uint8_t *payload = tvb_get_ptr(tvb, TDS_HEADER_LEN, len - TDS_HEADER_LEN);
-        tdstls_conn_prelogin(&conv->core, side, payload, len - TDS_HEADER_LEN);
-    }
     if (!visited) {
         if (len >= TDS_HEADER_LEN && type != TDS_SMP)
-            tdstls_conn_clear_tds(&conv->core, pinfo->num, side, type);
+            tdstls_conn_clear_tds(&conv->core, pinfo->num, side, type,
+                                  tvb_get_ptr(tvb, TDS_HEADER_LEN, len - TDS_HEADER_LEN), len - TDS_HEADER_LEN);
         else
             tdstls_conn_other_data(&conv->core, pinfo->num, side);
     }
@@ -521,7 +381,7 @@ static int dissect_pdu(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void
 
 /* Decrypted TLS application data (a keylog): TDS. Its packet type tells the
  * phase for certain; then the stock tds dissector shows it. */
-int dissect_tdstls_decrypted(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *data)
+static int dissect_tdstls_decrypted(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *data)
 {
     if (!PINFO_FD_VISITED(pinfo) && tvb_captured_length(tvb) >= TDS_HEADER_LEN) {
         struct tdstls_conv *conv = tdstls_conv_get(pinfo, false, -1);
@@ -534,15 +394,101 @@ int dissect_tdstls_decrypted(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree
     return call_dissector_with_data(tds_handle, tvb, pinfo, tree, data);
 }
 
-int dissect_tdstls(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *data _U_)
+/* TCP payload on one of our ports. data: TCP's struct tcpinfo. */
+static int dissect_tdstls(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *data)
 {
     int dst_is_server = pinfo->match_uint == pinfo->destport ? 1 : (pinfo->match_uint == pinfo->srcport ? 0 : -1);
     struct tdstls_conv *conv = tdstls_conv_get(pinfo, true, dst_is_server);
     if (!conv)
         return 0;
-    frame_pdus(pinfo)->conv = conv;
+    struct tdstls_frame *frame = tdstls_frame_of(pinfo, true);
+    frame->conv = conv;
+    if (data && !frame->have_tcp_flags) {
+        frame->tcp_flags = ((const struct tcpinfo *)data)->flags;
+        frame->have_tcp_flags = true;
+    }
     /* Several PDUs may share a frame: each appends to Info behind a fence. */
     col_clear(pinfo->cinfo, COL_INFO);
     tcp_dissect_pdus(tvb, pinfo, tree, true, PDU_MIN_LEN, get_pdu_len, dissect_pdu, conv);
     return tvb_captured_length(tvb);
+}
+
+static const value_string carrier_vals[] = {
+    {0x00, "TCP (raw TLS records)"},
+    {0x04, "TDS type 0x04 (response) packet"},
+    {0x12, "TDS PRELOGIN packet"},
+    {0, NULL},
+};
+
+void tdstls_dissect_register(int proto, const struct tdstls_prefs *p)
+{
+    static hf_register_info hf[] = {
+        {&hf_carrier, {"TLS carried in", "tdstls.carrier", FT_UINT8, BASE_HEX, VALS(carrier_vals), 0, NULL, HFILL}},
+        {&hf_tls_bytes, {"TLS bytes completed here", "tdstls.tls_bytes", FT_UINT32, BASE_DEC, NULL, 0,
+                         "Bytes of whole TLS records handed to the TLS dissector from this packet", HFILL}},
+        {&hf_cipher_suite, {"Cipher suite", "tdstls.cipher_suite", FT_UINT16, BASE_HEX, NULL, 0,
+                            "Cipher suite the ServerHello selected", HFILL}},
+        {&hf_dhe, {"DHE", "tdstls.dhe", FT_BOOLEAN, BASE_NONE, NULL, 0,
+                   "The negotiated suite uses ephemeral finite-field Diffie-Hellman (TLS_DHE_*)", HFILL}},
+        {&hf_dhe_offered, {"DHE offered", "tdstls.dhe_offered", FT_BOOLEAN, BASE_NONE, NULL, 0,
+                           "The ClientHello offers at least one TLS_DHE_* suite", HFILL}},
+        {&hf_offers_tds8, {"Offers ALPN tds/8.0", "tdstls.alpn_tds8", FT_BOOLEAN, BASE_NONE, NULL, 0,
+                           "The ClientHello offers ALPN tds/8.0 (TDS 8 strict encryption)", HFILL}},
+        {&hf_tls_version, {"Negotiated TLS version", "tdstls.tls_version", FT_UINT16, BASE_HEX, NULL, 0, NULL,
+                           HFILL}},
+        {&hf_key_share_group, {"TLS 1.3 key share group", "tdstls.key_share_group", FT_UINT16, BASE_HEX, NULL, 0,
+                               "Not a TLS_DHE suite: RFC 8446 pads ffdhe values to len(p)", HFILL}},
+        {&hf_dh_p_len, {"DH p length", "tdstls.dh.p_len", FT_UINT16, BASE_DEC, NULL, 0, NULL, HFILL}},
+        {&hf_dh_g_len, {"DH g length", "tdstls.dh.g_len", FT_UINT16, BASE_DEC, NULL, 0, NULL, HFILL}},
+        {&hf_dh_ys_len, {"DH Ys length", "tdstls.dh.ys_len", FT_UINT16, BASE_DEC, NULL, 0, NULL, HFILL}},
+        {&hf_dh_yc_len, {"DH Yc length", "tdstls.dh.yc_len", FT_UINT16, BASE_DEC, NULL, 0, NULL, HFILL}},
+        {&hf_dh_ys_leading_zero, {"DH Ys has a leading zero", "tdstls.dh.ys_leading_zero", FT_BOOLEAN, BASE_NONE,
+                                  NULL, 0, "dh_Ys starts with 0x00 (padded) or is shorter than p (stripped)", HFILL}},
+        {&hf_dh_yc_leading_zero, {"DH Yc has a leading zero", "tdstls.dh.yc_leading_zero", FT_BOOLEAN, BASE_NONE,
+                                  NULL, 0, "dh_Yc starts with 0x00 (padded) or is shorter than p (stripped)", HFILL}},
+        {&hf_finished, {"Finished (encrypted)", "tdstls.finished", FT_BOOLEAN, BASE_NONE, NULL, 0,
+                        "This direction's Finished message is in this packet", HFILL}},
+        {&hf_alert_desc, {"Fatal alert", "tdstls.alert", FT_UINT8, BASE_DEC, NULL, 0,
+                          "Alert description of a clear fatal alert during the handshake", HFILL}},
+    };
+    static int *ett[] = {&ett_tdstls, &ett_dh, &ett_tds_header};
+    proto_tdstls = proto;
+    preferences = p;
+    /* the TLS version names come from the core */
+    for (size_t i = 0; i < G_N_ELEMENTS(hf); i++)
+        if (hf[i].p_id == &hf_tls_version)
+            hf[i].hfinfo.strings = VALS(tdstls_tls_version_vals());
+    proto_register_field_array(proto, hf, array_length(hf));
+    proto_register_subtree_array(ett, array_length(ett));
+    tdstls_handle = register_dissector("tdstls", dissect_tdstls, proto);
+    register_dissector("tdstls.decrypted", dissect_tdstls_decrypted, proto);
+}
+
+static int field_id(const char *name)
+{
+    header_field_info *hfi = proto_registrar_get_byname(name);
+    return hfi ? hfi->id : -1;
+}
+
+void tdstls_dissect_handoff(void)
+{
+    tds_handle = find_dissector_add_dependency("tds", proto_tdstls);
+    tls_handle = find_dissector_add_dependency("tls", proto_tdstls);
+    proto_tds = proto_get_id_by_filter_name("tds");
+    hf_tds_type = field_id("tds.type");
+    hf_tds_status = field_id("tds.status");
+    hf_tds_length = field_id("tds.length");
+    hf_tds_channel = field_id("tds.channel");
+    hf_tds_packet_number = field_id("tds.packet_number");
+    hf_tds_window = field_id("tds.window");
+
+    /* Our handoff runs after the built-in ones, so this takes TCP 1433 over
+     * from tds; tds still gets every TDS packet that carries no TLS. */
+    dissector_add_uint_range_with_preference("tcp.port", TDSTLS_DEFAULT_PORTS, tdstls_handle);
+    tdstls_conv_handoff(tdstls_handle);
+    /* Decrypted data (with a keylog) is TDS: TDS 7.x by port, TDS 8 by ALPN.
+     * Our handle reads its packet type for the phase, then calls tds. */
+    dissector_handle_t decrypted = find_dissector("tdstls.decrypted");
+    dissector_add_uint("tls.port", 1433, decrypted);
+    dissector_add_string("tls.alpn", "tds/8.0", decrypted);
 }

@@ -1,43 +1,213 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later
  *
- * Statistics → TDS TLS connections, and `tshark -q -z tdstls,conn`: one row
- * per connection (who, TDS and TLS, DHE and leading zeros, how far it got,
- * who closed, phase durations, diagnosis), and a capture-level table of
- * DHE handshakes that ended with the KB 4557473 signature.
+ * One row per connection (who, TDS and TLS, DHE and leading zeros, how far
+ * it got, who closed, phase durations, checks raised, diagnosis), and a
+ * capture-level count of DHE handshakes that ended with the KB 4557473
+ * signature. The "tdstls" tap hands each frame's connection; rows are
+ * rewritten from the connection's results, so they hold the latest.
  */
 #define WS_BUILD_DLL
-#include <wireshark.h>
+#include "tdstls-stat.h"
+
+#include <stdio.h>
+
 #include <epan/address.h>
-#include <epan/address_types.h>
-#include <epan/to_str.h>
 #include <epan/packet.h>
 #include <epan/stat_tap_ui.h>
 #include <epan/tap.h>
+#include <epan/to_str.h>
 
-#include "packet-tdstls.h"
 #include "core/tds_prelogin.h"
+#include "tdstls-conv.h"
+#include "tdstls-names.h"
 
-enum conn_column {
-    COL_STREAM, COL_CLIENT, COL_SERVER, COL_TDS, COL_ENCRYPTION, COL_TLS, COL_SUITE, COL_DHE, COL_YS_ZERO,
-    COL_YC_ZERO, COL_LAST_PHASE, COL_CLOSED_BY, COL_DURATIONS, COL_DIAGNOSIS, N_CONN_COLUMNS
+static const struct tdstls_prefs *preferences;
+
+/* --- the connection row: one column list for the table and the export --- */
+
+static void cell_stream(const struct tdstls_conv *c, GString *out)
+{
+    g_string_append_printf(out, "%u", c->stream);
+}
+
+static void endpoint(const address *addr, uint32_t port, GString *out)
+{
+    char *text = address_to_str(NULL, addr);
+    g_string_append_printf(out, "%s:%u", text, port);
+    wmem_free(NULL, text);
+}
+
+static void cell_client(const struct tdstls_conv *c, GString *out)
+{
+    endpoint(&c->client_addr, c->client_port, out);
+}
+
+static void cell_server(const struct tdstls_conv *c, GString *out)
+{
+    endpoint(&c->server_addr, c->server_port, out);
+}
+
+static void cell_tds(const struct tdstls_conv *c, GString *out)
+{
+    const struct conn_results *r = tdstls_conn_results(&c->core);
+    g_string_append(out, r->tls_first ? "8.0" : r->tls_in_prelogin || r->prelogin_response_seen ? "7.x" : "?");
+}
+
+static void cell_encryption(const struct tdstls_conv *c, GString *out)
+{
+    const struct conn_results *r = tdstls_conn_results(&c->core);
+    g_string_append(out, r->tls_first ? "strict" : tds_encryption_name(r->encryption));
+}
+
+static void cell_tls(const struct tdstls_conv *c, GString *out)
+{
+    const struct conn_results *r = tdstls_conn_results(&c->core);
+    const char *name = tls_version_name(r->tls_version);
+    if (r->frame_server_hello)
+        g_string_append(out, name ? name : "?");
+}
+
+static void cell_suite(const struct tdstls_conv *c, GString *out)
+{
+    const struct conn_results *r = tdstls_conn_results(&c->core);
+    if (r->suite_known)
+        g_string_append(out, tdstls_suite_name(r->suite));
+}
+
+static void yes_no(bool known, bool value, GString *out)
+{
+    if (known)
+        g_string_append(out, value ? "yes" : "no");
+}
+
+static void cell_dhe(const struct tdstls_conv *c, GString *out)
+{
+    const struct conn_results *r = tdstls_conn_results(&c->core);
+    yes_no(r->suite_known, r->dhe, out);
+}
+
+static void cell_ys_zero(const struct tdstls_conv *c, GString *out)
+{
+    const struct conn_results *r = tdstls_conn_results(&c->core);
+    yes_no(r->frame_server_key_exchange != 0, r->ys_leading_zero, out);
+}
+
+static void cell_yc_zero(const struct tdstls_conv *c, GString *out)
+{
+    const struct conn_results *r = tdstls_conn_results(&c->core);
+    yes_no(r->frame_client_key_exchange != 0, r->yc_leading_zero, out);
+}
+
+static void cell_last_phase(const struct tdstls_conv *c, GString *out)
+{
+    const struct conn_results *r = tdstls_conn_results(&c->core);
+    g_string_append_printf(out, "%d %s", r->last_phase_before_close, tdstls_phase_name(r->last_phase_before_close));
+}
+
+static void cell_closed_by(const struct tdstls_conv *c, GString *out)
+{
+    const struct conn_results *r = tdstls_conn_results(&c->core);
+    if (r->frame_first_close)
+        g_string_append_printf(out, "%s %s", r->close_side == SIDE_SERVER ? "server" : "client",
+                               r->close_reset ? "RST" : "FIN");
+}
+
+static void cell_durations(const struct tdstls_conv *c, GString *out)
+{
+    const struct conn_results *r = tdstls_conn_results(&c->core);
+    for (int p = PHASE_UNKNOWN; p < PHASE_CLOSE; p++) {
+        int64_t ns;
+        if (tdstls_phase_duration(r, (enum tdstls_phase)p, &ns))
+            g_string_append_printf(out, "%s%d=%.1f", out->len ? " " : "", p, (double)ns / 1e6);
+    }
+}
+
+/* The checks raised on the connection that the preferences let speak. */
+static check_set checks_of(const struct tdstls_conv *c)
+{
+    check_set allowed = 0;
+    for (int i = 0; i < N_CHECKS; i++)
+        if ((c->raised & CHECK_BIT(i)) && tdstls_prefs_allow(preferences, (enum tdstls_check)i))
+            allowed |= CHECK_BIT(i);
+    return allowed;
+}
+
+static void cell_checks(const struct tdstls_conv *c, GString *out)
+{
+    char list[512];
+    tdstls_check_list(checks_of(c), list, sizeof list);
+    g_string_append(out, list);
+}
+
+static void cell_diagnosis(const struct tdstls_conv *c, GString *out)
+{
+    const struct conn_results *r = tdstls_conn_results(&c->core);
+    if (r->frame_first_close)
+        g_string_append(out, tdstls_diagnoses[r->diagnosis].short_text);
+}
+
+struct conn_column {
+    const char *title;          /* the table's heading */
+    const char *key;            /* the export's name */
+    void (*cell)(const struct tdstls_conv *c, GString *out);
 };
 
-static stat_tap_table_item conn_fields[N_CONN_COLUMNS] = {
-    {TABLE_ITEM_UINT, TAP_ALIGN_RIGHT, "Stream", "%u"},
-    {TABLE_ITEM_STRING, TAP_ALIGN_LEFT, "Client", "%s"},
-    {TABLE_ITEM_STRING, TAP_ALIGN_LEFT, "Server", "%s"},
-    {TABLE_ITEM_STRING, TAP_ALIGN_LEFT, "TDS", "%s"},
-    {TABLE_ITEM_STRING, TAP_ALIGN_LEFT, "Encryption", "%s"},
-    {TABLE_ITEM_STRING, TAP_ALIGN_LEFT, "TLS", "%s"},
-    {TABLE_ITEM_STRING, TAP_ALIGN_LEFT, "Cipher suite", "%s"},
-    {TABLE_ITEM_STRING, TAP_ALIGN_LEFT, "DHE", "%s"},
-    {TABLE_ITEM_STRING, TAP_ALIGN_LEFT, "Ys zero", "%s"},
-    {TABLE_ITEM_STRING, TAP_ALIGN_LEFT, "Yc zero", "%s"},
-    {TABLE_ITEM_STRING, TAP_ALIGN_LEFT, "Last phase", "%s"},
-    {TABLE_ITEM_STRING, TAP_ALIGN_LEFT, "Closed by", "%s"},
-    {TABLE_ITEM_STRING, TAP_ALIGN_LEFT, "Phase durations (ms)", "%s"},
-    {TABLE_ITEM_STRING, TAP_ALIGN_LEFT, "Diagnosis", "%s"},
+static const struct conn_column conn_columns[] = {
+    {"Stream", "stream", cell_stream},
+    {"Client", "client", cell_client},
+    {"Server", "server", cell_server},
+    {"TDS", "tds", cell_tds},
+    {"Encryption", "encryption", cell_encryption},
+    {"TLS", "tls", cell_tls},
+    {"Cipher suite", "cipher_suite", cell_suite},
+    {"DHE", "dhe", cell_dhe},
+    {"Ys zero", "ys_zero", cell_ys_zero},
+    {"Yc zero", "yc_zero", cell_yc_zero},
+    {"Last phase", "last_phase", cell_last_phase},
+    {"Closed by", "closed_by", cell_closed_by},
+    {"Phase durations (ms)", "phase_durations_ms", cell_durations},
+    {"Checks", "checks", cell_checks},
+    {"Diagnosis", "diagnosis", cell_diagnosis},
 };
+#define N_CONN_COLUMNS G_N_ELEMENTS(conn_columns)
+
+/* --- the DHE count -------------------------------------------------------- */
+
+struct dhe_counts {
+    unsigned dhe, kb4557473, leading_zero;
+};
+
+/* What one connection adds to the DHE count. */
+static struct dhe_counts dhe_counts_of(const struct tdstls_conv *c)
+{
+    const struct conn_results *r = tdstls_conn_results(&c->core);
+    struct dhe_counts n = {0, 0, 0};
+    if (r->dhe) {
+        n.dhe = 1;
+        n.kb4557473 = r->diagnosis == DIAG_KB4557473;
+        n.leading_zero = r->ys_leading_zero || r->yc_leading_zero;
+    }
+    return n;
+}
+
+/* Between a patched and an unpatched peer about 1 DHE handshake in 256
+ * fails (KB 4557473). */
+static char *dhe_reading(const struct dhe_counts *n)
+{
+    return n->kb4557473 == 0
+               ? g_strdup_printf("%u of %u DHE handshakes aborted after the client's Finished", n->kb4557473, n->dhe)
+               : g_strdup_printf("%u of %u DHE handshakes aborted after the client's Finished; consistent with a "
+                                 "leading-zero mismatch between patched and unpatched peers (KB 4557473 fails "
+                                 "about 1 DHE handshake in 256)",
+                                 n->kb4557473, n->dhe);
+}
+
+/* --- the tables (GUI and -z) ------------------------------------------- */
+
+#define CONN_TABLE "TDS TLS connections"
+#define DHE_TABLE "TDS TLS DHE handshakes"
+
+static stat_tap_table_item conn_fields[N_CONN_COLUMNS];
 
 enum dhe_column { DCOL_DHE, DCOL_KB, DCOL_LEADING_ZERO, DCOL_READING, N_DHE_COLUMNS };
 static stat_tap_table_item dhe_fields[N_DHE_COLUMNS] = {
@@ -47,26 +217,18 @@ static stat_tap_table_item dhe_fields[N_DHE_COLUMNS] = {
     {TABLE_ITEM_STRING, TAP_ALIGN_LEFT, "Reading", "%s"},
 };
 
-#define CONN_TABLE "TDS TLS connections"
-#define DHE_TABLE "TDS TLS DHE handshakes"
-
 /* stream number -> row; rows and their strings belong to the table */
 static GHashTable *rows_by_stream;
-static void reset_map(GHashTable **map);
-/* per stream, what the DHE table counts: bit 0 DHE, bit 1 KB, bit 2 leading zero */
+/* stream number -> what the connection added to the DHE count, and the total */
 static GHashTable *dhe_by_stream;
-static struct {
-    unsigned dhe, kb4557473, leading_zero;
-} dhe_totals;
+static struct dhe_counts dhe_total;
 
-static void count_dhe_bits(unsigned bits, bool add)
+static void reset_map(GHashTable **map, GDestroyNotify free_value)
 {
-    if (!(bits & 1))
-        return;
-    unsigned step = add ? 1u : (unsigned)-1;  /* unsigned wrap: subtracting one */
-    dhe_totals.dhe += step;
-    dhe_totals.kb4557473 += (bits & 2) ? step : 0;
-    dhe_totals.leading_zero += (bits & 4) ? step : 0;
+    if (*map)
+        g_hash_table_remove_all(*map);
+    else
+        *map = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL, free_value);
 }
 
 static void set_string(stat_tap_table *table, unsigned row, unsigned col, char *text)
@@ -89,25 +251,17 @@ static void new_table(stat_tap_table_ui *ui, const char *name, unsigned nfields)
     stat_tap_add_table(ui, stat_tap_init_table(name, nfields, 0, NULL));
 }
 
-static void reset_map(GHashTable **map)
-{
-    if (*map)
-        g_hash_table_remove_all(*map);
-    else
-        *map = g_hash_table_new(g_direct_hash, g_direct_equal);
-}
-
 static void conn_init(stat_tap_table_ui *ui)
 {
     new_table(ui, CONN_TABLE, N_CONN_COLUMNS);
-    reset_map(&rows_by_stream);
+    reset_map(&rows_by_stream, NULL);
 }
 
 static void dhe_init(stat_tap_table_ui *ui)
 {
     new_table(ui, DHE_TABLE, N_DHE_COLUMNS);
-    reset_map(&dhe_by_stream);
-    memset(&dhe_totals, 0, sizeof dhe_totals);
+    reset_map(&dhe_by_stream, g_free);
+    memset(&dhe_total, 0, sizeof dhe_total);
 }
 
 static unsigned row_for(stat_tap_table *table, uint32_t stream)
@@ -117,114 +271,53 @@ static unsigned row_for(stat_tap_table *table, uint32_t stream)
         return GPOINTER_TO_UINT(found);
     stat_tap_table_item_type items[N_CONN_COLUMNS];
     memset(items, 0, sizeof items);
-    for (int i = 0; i < N_CONN_COLUMNS; i++) {
+    for (unsigned i = 0; i < N_CONN_COLUMNS; i++) {
         items[i].type = TABLE_ITEM_STRING;
         items[i].value.string_value = g_strdup("");
     }
-    items[COL_STREAM].type = TABLE_ITEM_UINT;
-    items[COL_STREAM].value.uint_value = stream;
+    g_free((char *)items[0].value.string_value);
+    items[0].type = TABLE_ITEM_UINT;
+    items[0].value.uint_value = stream;
     unsigned row = table->num_elements;
     stat_tap_init_table_row(table, row, N_CONN_COLUMNS, items);
     g_hash_table_insert(rows_by_stream, GUINT_TO_POINTER(stream), GUINT_TO_POINTER(row));
     return row;
 }
 
-static char *durations(const struct tdstls_conv *conv)
-{
-    /* each phase lasts until the next one (by time) begins */
-    GString *s = g_string_new("");
-    for (int p = PHASE_UNKNOWN; p < PHASE_CLOSE; p++) {
-        if (!conv->phase_first_frame[p])
-            continue;
-        const nstime_t *next = NULL;
-        for (int q = PHASE_UNKNOWN; q <= PHASE_CLOSE; q++)
-            if (q != p && conv->phase_first_frame[q] > conv->phase_first_frame[p] &&
-                (!next || nstime_cmp(&conv->phase_first_time[q], next) < 0))
-                next = &conv->phase_first_time[q];
-        if (!next)
-            continue;
-        nstime_t d;
-        nstime_delta(&d, next, &conv->phase_first_time[p]);
-        g_string_append_printf(s, "%s%d=%.1f", s->len ? " " : "", p, nstime_to_msec(&d));
-    }
-    return g_string_free(s, false);
-}
-
-static const char *short_diagnosis(const struct tdstls_conn *c)
-{
-    if (!c->frame_first_close)
-        return "";
-    if (c->close_side != SIDE_SERVER)
-        return c->close_reset ? "client reset" : "";
-    if (c->kb4557473)
-        return "KB 4557473: DHE leading-zero mismatch";
-    if (c->alert_seen && c->alert_from_server && c->alert_level == 2)
-        return "server fatal TLS alert";
-    if (c->phase_at_close == PHASE_TLS_HANDSHAKE && c->frame_client_hello && !c->frame_server_hello)
-        return "no common TLS version or suite";
-    if (c->phase_at_close <= PHASE_PRELOGIN && !c->prelogin_response_seen)
-        return "server closed before PRELOGIN response";
-    return "server closed first";
-}
-
-static tap_packet_status conn_packet(void *tapdata, packet_info *pinfo, epan_dissect_t *edt _U_, const void *data,
-                                     tap_flags_t flags _U_)
+static tap_packet_status conn_packet(void *tapdata, packet_info *pinfo _U_, epan_dissect_t *edt _U_,
+                                     const void *data, tap_flags_t flags _U_)
 {
     stat_data_t *stat = (stat_data_t *)tapdata;
     const struct tdstls_conv *conv = (const struct tdstls_conv *)data;
-    const struct tdstls_conn *c = &conv->core;
     stat_tap_table *table = g_array_index(stat->stat_tap_data->tables, stat_tap_table *, 0);
-    unsigned row = row_for(table, conv->index);
-
-    bool from_server = tdstls_side_of(conv, pinfo) == SIDE_SERVER;
-    const address *client = from_server ? &pinfo->dst : &pinfo->src;
-    uint32_t client_port = from_server ? pinfo->destport : pinfo->srcport;
-    char *addr = address_to_str(NULL, client);
-    set_string(table, row, COL_CLIENT, g_strdup_printf("%s:%u", addr, client_port));
-    wmem_free(NULL, addr);
-    addr = address_to_str(NULL, &conv->server_addr);
-    set_string(table, row, COL_SERVER, g_strdup_printf("%s:%u", addr, conv->server_port));
-    wmem_free(NULL, addr);
-    set_string(table, row, COL_TDS, g_strdup(c->tls_first ? "8.0" : c->tls_in_prelogin || c->prelogin_response_seen
-                                                                   ? "7.x" : "?"));
-    set_string(table, row, COL_ENCRYPTION,
-               g_strdup(c->tls_first ? "strict" : tds_encryption_name(c->encryption_answered)));
-    static const char *const tls_names[] = {"SSL 3.0", "TLS 1.0", "TLS 1.1", "TLS 1.2", "TLS 1.3"};
-    unsigned minor = c->tls_version - 0x0300u;
-    set_string(table, row, COL_TLS, g_strdup(!c->frame_server_hello ? ""
-                                             : minor < G_N_ELEMENTS(tls_names) ? tls_names[minor] : "?"));
-    set_string(table, row, COL_SUITE, g_strdup(c->tls.suite_known ? tdstls_suite_name(c->tls.suite) : ""));
-    set_string(table, row, COL_DHE, g_strdup(!c->tls.suite_known ? "" : c->tls.dhe ? "yes" : "no"));
-    set_string(table, row, COL_YS_ZERO, g_strdup(!c->frame_server_key_exchange ? "" : c->ys_leading_zero ? "yes" : "no"));
-    set_string(table, row, COL_YC_ZERO, g_strdup(!c->frame_client_key_exchange ? "" : c->yc_leading_zero ? "yes" : "no"));
-    set_string(table, row, COL_LAST_PHASE, g_strdup_printf("%d %s", conv->last_phase_before_close,
-                                                           tdstls_phase_name(conv->last_phase_before_close)));
-    set_string(table, row, COL_CLOSED_BY,
-               !c->frame_first_close ? g_strdup("")
-                                     : g_strdup_printf("%s %s", c->close_side == SIDE_SERVER ? "server" : "client",
-                                                       c->close_reset ? "RST" : "FIN"));
-    set_string(table, row, COL_DURATIONS, durations(conv));
-    set_string(table, row, COL_DIAGNOSIS, g_strdup(short_diagnosis(c)));
+    unsigned row = row_for(table, conv->stream);
+    for (unsigned col = 1; col < N_CONN_COLUMNS; col++) {   /* column 0 is the stream */
+        GString *text = g_string_new("");
+        conn_columns[col].cell(conv, text);
+        set_string(table, row, col, g_string_free(text, false));
+    }
     return TAP_PACKET_REDRAW;
 }
 
+/* The running total, updated by what changed: constant work per packet. */
 static tap_packet_status dhe_packet(void *tapdata, packet_info *pinfo _U_, epan_dissect_t *edt _U_, const void *data,
                                     tap_flags_t flags _U_)
 {
     stat_data_t *stat = (stat_data_t *)tapdata;
     const struct tdstls_conv *conv = (const struct tdstls_conv *)data;
-    const struct tdstls_conn *c = &conv->core;
     stat_tap_table *dhe = g_array_index(stat->stat_tap_data->tables, stat_tap_table *, 0);
 
-    /* Per-stream bits (bit 0 DHE, bit 1 KB 4557473, bit 2 leading zero)
-     * and running totals, updated by the change: constant work per packet. */
-    unsigned bits = (c->tls.dhe ? 1 : 0) | (c->kb4557473 ? 2 : 0) | (c->ys_leading_zero || c->yc_leading_zero ? 4 : 0);
-    void *old;
-    if (g_hash_table_lookup_extended(dhe_by_stream, GUINT_TO_POINTER(conv->index), NULL, &old))
-        count_dhe_bits(GPOINTER_TO_UINT(old), false);
-    count_dhe_bits(bits, true);
-    g_hash_table_insert(dhe_by_stream, GUINT_TO_POINTER(conv->index), GUINT_TO_POINTER(bits));
-    unsigned n_dhe = dhe_totals.dhe, n_kb = dhe_totals.kb4557473, n_zero = dhe_totals.leading_zero;
+    struct dhe_counts *was = (struct dhe_counts *)g_hash_table_lookup(dhe_by_stream, GUINT_TO_POINTER(conv->stream));
+    if (!was) {
+        was = g_new0(struct dhe_counts, 1);
+        g_hash_table_insert(dhe_by_stream, GUINT_TO_POINTER(conv->stream), was);
+    }
+    struct dhe_counts now = dhe_counts_of(conv);
+    dhe_total.dhe += now.dhe - was->dhe;                 /* unsigned wrap: a decrease */
+    dhe_total.kb4557473 += now.kb4557473 - was->kb4557473;
+    dhe_total.leading_zero += now.leading_zero - was->leading_zero;
+    *was = now;
+
     stat_tap_table_item_type items[N_DHE_COLUMNS];
     memset(items, 0, sizeof items);
     if (dhe->num_elements == 0) {
@@ -232,21 +325,14 @@ static tap_packet_status dhe_packet(void *tapdata, packet_info *pinfo _U_, epan_
         items[DCOL_READING].value.string_value = g_strdup("");
         stat_tap_init_table_row(dhe, 0, N_DHE_COLUMNS, items);
     }
-    const unsigned counts[] = {n_dhe, n_kb, n_zero};
+    const unsigned counts[] = {dhe_total.dhe, dhe_total.kb4557473, dhe_total.leading_zero};
     for (unsigned col = DCOL_DHE; col <= DCOL_LEADING_ZERO; col++) {
         stat_tap_table_item_type *item = stat_tap_get_field_data(dhe, 0, col);
         item->type = TABLE_ITEM_UINT;
         item->value.uint_value = counts[col];
         stat_tap_set_field_data(dhe, 0, col, item);
     }
-    /* Between a patched and an unpatched peer about 1 DHE handshake in 256
-     * fails (a leading zero in a DH value). */
-    set_string(dhe, 0, DCOL_READING,
-               n_kb == 0 ? g_strdup_printf("%u of %u DHE handshakes aborted after the client's Finished", n_kb, n_dhe)
-                         : g_strdup_printf("%u of %u DHE handshakes aborted after the client's Finished; consistent "
-                                           "with a leading-zero mismatch between patched and unpatched peers "
-                                           "(KB 4557473 fails about 1 DHE handshake in 256)",
-                                           n_kb, n_dhe));
+    set_string(dhe, 0, DCOL_READING, dhe_reading(&dhe_total));
     return TAP_PACKET_REDRAW;
 }
 
@@ -261,9 +347,9 @@ static void stat_reset(stat_tap_table *table)
             }
         }
     table->num_elements = 0;
-    reset_map(&rows_by_stream);
-    reset_map(&dhe_by_stream);
-    memset(&dhe_totals, 0, sizeof dhe_totals);
+    reset_map(&rows_by_stream, NULL);
+    reset_map(&dhe_by_stream, g_free);
+    memset(&dhe_total, 0, sizeof dhe_total);
 }
 
 static void stat_free_item(stat_tap_table *table _U_, unsigned row _U_, unsigned column _U_,
@@ -275,7 +361,115 @@ static void stat_free_item(stat_tap_table *table _U_, unsigned row _U_, unsigned
     }
 }
 
-void tdstls_register_stat(void)
+/* --- tshark -q -z tdstls,json[,filter]: the rows for programs ------------ */
+
+struct json_export {
+    GPtrArray *conns;           /* struct tdstls_conv *, in order of first frame */
+    GHashTable *seen;
+};
+
+static void json_string(GString *out, const char *s)
+{
+    g_string_append_c(out, '"');
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+        if (*p == '"' || *p == '\\')
+            g_string_append_printf(out, "\\%c", *p);
+        else if (*p < 0x20)
+            g_string_append_printf(out, "\\u%04x", *p);
+        else
+            g_string_append_c(out, (char)*p);
+    }
+    g_string_append_c(out, '"');
+}
+
+static tap_packet_status json_packet(void *tapdata, packet_info *pinfo _U_, epan_dissect_t *edt _U_,
+                                     const void *data, tap_flags_t flags _U_)
+{
+    struct json_export *ex = (struct json_export *)tapdata;
+    if (!g_hash_table_contains(ex->seen, data)) {
+        g_hash_table_add(ex->seen, (void *)data);
+        g_ptr_array_add(ex->conns, (void *)data);
+    }
+    return TAP_PACKET_DONT_REDRAW;
+}
+
+static void json_reset(void *tapdata)
+{
+    struct json_export *ex = (struct json_export *)tapdata;
+    g_ptr_array_set_size(ex->conns, 0);
+    g_hash_table_remove_all(ex->seen);
+}
+
+static void json_draw(void *tapdata)
+{
+    struct json_export *ex = (struct json_export *)tapdata;
+    GString *out = g_string_new("{\"connections\": [");
+    GString *cell = g_string_new("");
+    struct dhe_counts total = {0, 0, 0};
+    for (unsigned i = 0; i < ex->conns->len; i++) {
+        const struct tdstls_conv *c = (const struct tdstls_conv *)g_ptr_array_index(ex->conns, i);
+        g_string_append(out, i ? ",\n  {" : "\n  {");
+        g_string_append_printf(out, "\"stream\": %u", c->stream);
+        for (unsigned col = 1; col < N_CONN_COLUMNS; col++) {
+            g_string_append_printf(out, ", \"%s\": ", conn_columns[col].key);
+            g_string_truncate(cell, 0);
+            conn_columns[col].cell(c, cell);
+            json_string(out, cell->str);
+        }
+        g_string_append(out, ", \"check_names\": [");
+        check_set set = checks_of(c);
+        bool first = true;
+        for (int k = 0; k < N_CHECKS; k++)
+            if (set & CHECK_BIT(k)) {
+                g_string_append(out, first ? "" : ", ");
+                json_string(out, tdstls_checks[k].name);
+                first = false;
+            }
+        g_string_append(out, "]}");
+        struct dhe_counts n = dhe_counts_of(c);
+        total.dhe += n.dhe;
+        total.kb4557473 += n.kb4557473;
+        total.leading_zero += n.leading_zero;
+    }
+    char *reading = dhe_reading(&total);
+    g_string_append_printf(out, "\n],\n\"dhe\": {\"dhe_handshakes\": %u, \"kb4557473_aborts\": %u, "
+                                "\"leading_zero\": %u, \"reading\": ",
+                           total.dhe, total.kb4557473, total.leading_zero);
+    json_string(out, reading);
+    g_string_append(out, "}}\n");
+    fputs(out->str, stdout);
+    g_free(reading);
+    g_string_free(cell, true);
+    g_string_free(out, true);
+}
+
+static void json_finish(void *tapdata)
+{
+    struct json_export *ex = (struct json_export *)tapdata;
+    g_ptr_array_free(ex->conns, true);
+    g_hash_table_destroy(ex->seen);
+    g_free(ex);
+}
+
+static void json_init(const char *opt_arg, void *userdata _U_)
+{
+    static const char prefix[] = "tdstls,json";
+    const char *filter = NULL;
+    if (strncmp(opt_arg, prefix, strlen(prefix)) == 0 && opt_arg[strlen(prefix)] == ',')
+        filter = opt_arg + strlen(prefix) + 1;
+    struct json_export *ex = g_new0(struct json_export, 1);
+    ex->conns = g_ptr_array_new();
+    ex->seen = g_hash_table_new(g_direct_hash, g_direct_equal);
+    GString *error = register_tap_listener("tdstls", ex, filter, 0, json_reset, json_packet, json_draw, json_finish);
+    if (error) {
+        fprintf(stderr, "tshark: Couldn't register tdstls,json tap: %s\n", error->str);
+        g_string_free(error, true);
+        json_finish(ex);
+        exit(1);
+    }
+}
+
+void tdstls_stat_register(const struct tdstls_prefs *p)
 {
     static tap_param params[] = {{PARAM_FILTER, "filter", "Filter", NULL, true}};
     static stat_tap_table_ui conn_ui = {
@@ -286,6 +480,14 @@ void tdstls_register_stat(void)
         REGISTER_PACKET_STAT_GROUP_UNSORTED, "TDS TLS DHE handshakes", "tdstls", "tdstls,dhe", dhe_init, dhe_packet,
         stat_reset, stat_free_item, NULL, N_DHE_COLUMNS, dhe_fields, G_N_ELEMENTS(params), params, NULL, 0,
     };
+    static stat_tap_ui json_ui = {REGISTER_PACKET_STAT_GROUP_UNSORTED, "TDS TLS connections (JSON)", "tdstls,json",
+                                  json_init, G_N_ELEMENTS(params), params};
+    preferences = p;
+    for (unsigned i = 0; i < N_CONN_COLUMNS; i++)
+        conn_fields[i] = (stat_tap_table_item){i == 0 ? TABLE_ITEM_UINT : TABLE_ITEM_STRING,
+                                               i == 0 ? TAP_ALIGN_RIGHT : TAP_ALIGN_LEFT, conn_columns[i].title,
+                                               i == 0 ? "%u" : "%s"};
     register_stat_tap_table_ui(&conn_ui);
     register_stat_tap_table_ui(&dhe_ui);
+    register_stat_tap_ui(&json_ui, NULL);
 }

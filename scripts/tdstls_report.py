@@ -5,8 +5,9 @@
 usage: tdstls_report.py [--format csv|json] [--frames] [--jobs N] [-o OUT] CAPTURE|DIR ...
 
 Runs tshark (with the tdstls plugin installed) on each capture, in parallel,
-with -q -z tdstls,conn -z tdstls,dhe, and writes one row per connection with
-the capture's name first. --frames writes per-frame phase labels instead
+with -q -z tdstls,json (the rows of the -z tdstls,conn table and the
+-z tdstls,dhe count, as JSON), and writes one row per connection with the
+capture's name first. --frames writes per-frame phase labels instead
 (file, frame, time, stream, phase, phase name, inferred), e.g. for training.
 A capture-level line per file and for all files together goes to stderr:
 "3 of 600 DHE handshakes aborted after the client's Finished; ...".
@@ -22,8 +23,9 @@ import shlex
 import subprocess
 import sys
 
+# the keys of -z tdstls,json, in the order of the -z tdstls,conn table
 CONN_COLUMNS = ["stream", "client", "server", "tds", "encryption", "tls", "cipher_suite", "dhe", "ys_zero",
-                "yc_zero", "last_phase", "closed_by", "phase_durations_ms", "diagnosis"]
+                "yc_zero", "last_phase", "closed_by", "phase_durations_ms", "checks", "diagnosis"]
 FRAME_FIELDS = ["frame.number", "frame.time_relative", "tcp.stream", "tdstls.phase", "tdstls.phase.name",
                 "tdstls.phase.inferred"]
 
@@ -36,31 +38,12 @@ def tshark(args):
     return p.stdout
 
 
-def tables(text):
-    """The rows of each -z table in tshark's output: {title: [[cell, ...], ...]}."""
-    out, title, header_seen = {}, None, False
-    for line in text.splitlines():
-        if line.startswith("====="):
-            title, header_seen = None, False
-        elif title is None and line.endswith(":") and not line.startswith("Filter"):
-            title = line[:-1]
-            out[title] = []
-        elif title and not header_seen and " |" in line:
-            header_seen = True                  # the column names
-        elif title and header_seen and line.endswith(" |"):
-            out[title].append([cell.strip() for cell in line[:-2].split(" |")])
-    return out
-
-
 def summarize(path):
-    t = tables(tshark(["-q", "-r", path, "-z", "tdstls,conn", "-z", "tdstls,dhe"]))
-    rows = [dict(zip(CONN_COLUMNS, r)) for r in t.get("TDS TLS connections", []) if len(r) == len(CONN_COLUMNS)]
-    for r in rows:
-        r["stream"] = int(r["stream"])
+    out = json.loads(tshark(["-q", "-r", path, "-z", "tdstls,json"]))
+    rows = [{k: r[k] for k in CONN_COLUMNS} for r in out["connections"]]
     rows.sort(key=lambda r: r["stream"])
-    dhe = t.get("TDS TLS DHE handshakes", [])
-    dhe = [int(dhe[0][0]), int(dhe[0][1]), dhe[0][3]] if dhe and len(dhe[0]) == 4 else [0, 0, ""]
-    return rows, dhe
+    dhe = out["dhe"]
+    return rows, [dhe["dhe_handshakes"], dhe["kb4557473_aborts"], dhe["reading"]]
 
 
 def frames(path):

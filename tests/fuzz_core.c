@@ -4,7 +4,8 @@
  * for one connection, fed as the glue would feed them.
  *   control byte: bit 0 side (server), bits 1-2 kind, bits 3-5 flags
  *   kind 0: TLS bytes (bit 3: inside PRELOGIN), 2-byte length, then bytes
- *   kind 1: a clear TDS packet type (next byte)
+ *   kind 1: a clear TDS packet type (next byte); the bytes after it, up to
+ *           64, as its payload (a PRELOGIN answer is parsed)
  *   kind 2: TCP flags (bit 3 SYN, bit 4 FIN, bit 5 RST)
  *   kind 3: other data, or (bit 3) a decrypted TDS packet type (next byte)
  * After every event the core's invariants must hold.
@@ -13,16 +14,24 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "checks.h"
 #include "connection.h"
+#include "tcp_header.h"
 
 static void *fuzz_alloc(void *ctx, size_t n) { (void)ctx; return malloc(n); }
 static void fuzz_release(void *ctx, void *p) { (void)ctx; free(p); }
 static const struct tls_allocator alloc = {fuzz_alloc, fuzz_release, NULL};
 
+static const char *no_name(uint16_t suite)
+{
+    (void)suite;
+    return NULL;
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     struct tdstls_conn c;
-    tdstls_conn_init(&c);
+    tdstls_conn_init(&c, &alloc, 0);
     uint32_t frame = 0;
     size_t i = 0;
     while (i < size) {
@@ -41,8 +50,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             uint8_t *chunk = malloc(n ? n : 1);
             memcpy(chunk, data + i, n);
             struct tls_findings f;
+            struct tls_traits t;
             memset(&f, 0, sizeof f);
-            tdstls_conn_tls(&c, frame, side, (ctl >> 3) & 1, &alloc, chunk, n, &f);
+            memset(&t, 0, sizeof t);
+            tdstls_conn_tls(&c, frame, side, (ctl >> 3) & 1, chunk, n, &f, &t);
             bool bad;
             if (tls_whole_records_len(chunk, (uint32_t)n, &bad) > n)   /* the glue's record cutter */
                 abort();
@@ -50,19 +61,34 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             i += n;
             if (f.malformed && !f.problem)
                 abort();
+            /* the words of every check these findings raise fit their buffer */
+            struct check_context ctx = {tdstls_conn_results(&c), &f, no_name, 1000, "x"};
+            char text[256];
+            for (int k = 0; k < N_CHECKS; k++)
+                if (tdstls_checks_of_findings(&f) & CHECK_BIT(k)) {
+                    tdstls_check_message((enum tdstls_check)k, &ctx, text, sizeof text);
+                    if (strlen(text) >= sizeof text)
+                        abort();
+                }
             break;
         }
-        case 1:
+        case 1: {
             if (i >= size)
                 goto out;
-            tdstls_conn_clear_tds(&c, frame, side, data[i++]);
+            uint8_t type = data[i++];
+            size_t n = size - i < 64 ? size - i : 64;   /* the rest, as a PRELOGIN payload */
+            tdstls_conn_clear_tds(&c, frame, side, type, data + i, n);
             break;
+        }
         case 2: {
-            bool inferred;
-            unsigned flags;
-            enum tdstls_phase p = tdstls_conn_tcp(&c, frame, side, (ctl >> 3) & 1, (ctl >> 4) & 1, (ctl >> 5) & 1,
-                                                  &inferred, &flags);
-            if ((unsigned)p > PHASE_CLOSE || ((flags & CLOSE_KB4557473) && !(flags & CLOSE_BY_SERVER)))
+            struct frame_label l = tdstls_conn_tcp(&c, frame, (int64_t)frame * 1000, side, (ctl >> 3) & 1,
+                                                   (ctl >> 4) & 1, (ctl >> 5) & 1);
+            struct frame_label again;
+            if (l.phase >= N_PHASES || !tdstls_conn_label(&c.res, frame, &again) || again.phase != l.phase ||
+                again.reset != l.reset)
+                abort();
+            check_set raised = tdstls_checks_of_frame(&c.res, frame, &l, 1000);
+            if ((raised & CHECK_BIT(CHECK_KB4557473)) && c.res.close_side != SIDE_SERVER)
                 abort();
             break;
         }
@@ -76,18 +102,37 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             }
             break;
         }
-        if ((unsigned)c.phase > PHASE_CLOSE || (c.kb4557473 && !c.tls.dhe))
+        if ((unsigned)c.track.phase >= N_PHASES || (c.res.diagnosis == DIAG_KB4557473 && !c.res.dhe) ||
+            (unsigned)c.res.diagnosis >= N_DIAGNOSES)
             abort();
     }
 out:
     {
         char diag[768];
-        tdstls_conn_diagnosis(&c, (size & 1) ? "TLS_DHE_RSA_WITH_AES_256_GCM_SHA384" : NULL, diag, sizeof diag);
+        struct check_context ctx = {tdstls_conn_results(&c), NULL, (size & 1) ? no_name : NULL, 1000, NULL};
+        tdstls_diagnosis_text(&ctx, diag, sizeof diag);
         if (strlen(diag) >= sizeof diag)
             abort();
+        uint32_t evidence[MAX_EVIDENCE];
+        if (tdstls_diagnosis_evidence(&c.res, evidence) > MAX_EVIDENCE)
+            abort();
+        int64_t ns;
+        for (int p = 0; p < N_PHASES; p++)
+            tdstls_phase_duration(&c.res, (enum tdstls_phase)p, &ns);
     }
-    /* a message left half-gathered owns a buffer: release it as wmem would at file close */
-    for (int s = 0; s < 2; s++)
-        free(c.reader[s].body);
+    /* the whole input as a frame to find a TCP header in */
+    {
+        static const uint8_t a[16] = {127, 0, 0, 1}, b[16] = {127, 0, 0, 1};
+        uint16_t flags;
+        struct tcp_endpoints ep = {(size & 2) ? 6 : 4, a, b, 1433, (uint16_t)size};
+        uint8_t *frame = malloc(size ? size : 1);
+        memcpy(frame, data, size);
+        if (tcp_flags_in_frame(frame, size, &ep, &flags) && flags > 0x0FFF)
+            abort();
+        free(frame);
+    }
+    /* what the connection allocated (a message left half-gathered, the
+     * label runs), as wmem would at file close */
+    tdstls_conn_free(&c);
     return 0;
 }

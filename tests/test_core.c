@@ -8,8 +8,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "checks.h"
 #include "connection.h"
 #include "dhe_suites.h"
+#include "tcp_header.h"
 #include "tds_prelogin.h"
 #include "tls_reader.h"
 
@@ -27,6 +29,8 @@ static int failures, checks;
 static void *test_alloc(void *ctx, size_t n) { (void)ctx; return malloc(n); }
 static void test_release(void *ctx, void *p) { (void)ctx; free(p); }
 static const struct tls_allocator alloc = {test_alloc, test_release, NULL};
+/* traits of records whose traits a test does not look at */
+static struct tls_traits sink;
 
 /* --- a tiny message builder ------------------------------------------- */
 struct buf {
@@ -187,14 +191,14 @@ static void test_client_hello(void)
     struct buf body = client_hello(with_dhe, 3, 1);
     struct buf rec = handshake_record(TLS_HS_CLIENT_HELLO, &body);
     tls_reader_init(&r, false);
-    tls_reader_record(&r, &ctx, &alloc, rec.b, rec.n, &f);
+    tls_reader_record(&r, &ctx, &alloc, rec.b, rec.n, &f, &sink);
     CHECK(f.client_hello && f.offers_dhe && f.offered_suites == 3 && f.offers_tds8_alpn && !f.malformed);
 
     memset(&f, 0, sizeof f);
     body = client_hello(without, 2, 0);
     rec = handshake_record(TLS_HS_CLIENT_HELLO, &body);
     tls_reader_init(&r, false);
-    tls_reader_record(&r, &ctx, &alloc, rec.b, rec.n, &f);
+    tls_reader_record(&r, &ctx, &alloc, rec.b, rec.n, &f, &sink);
     CHECK(f.client_hello && !f.offers_dhe && !f.offers_tds8_alpn);
 
     /* cut short: the suite list claims more than the message holds */
@@ -203,7 +207,7 @@ static void test_client_hello(void)
     body.b[2 + 32 + 1 + 1] = 0xF0;          /* low byte of the suite list length */
     rec = handshake_record(TLS_HS_CLIENT_HELLO, &body);
     tls_reader_init(&r, false);
-    tls_reader_record(&r, &ctx, &alloc, rec.b, rec.n, &f);
+    tls_reader_record(&r, &ctx, &alloc, rec.b, rec.n, &f, &sink);
     CHECK(!f.client_hello && f.malformed);
 }
 
@@ -215,8 +219,8 @@ static void test_server_hello(void)
     struct buf body = server_hello(0x009F, 0);
     struct buf rec = handshake_record(TLS_HS_SERVER_HELLO, &body);
     tls_reader_init(&r, true);
-    tls_reader_record(&r, &ctx, &alloc, rec.b, rec.n, &f);
-    CHECK(f.server_hello && f.suite == 0x009F && f.version == 0x0303);
+    tls_reader_record(&r, &ctx, &alloc, rec.b, rec.n, &f, &sink);
+    CHECK(f.server_hello && f.suite == 0x009F && f.version == 0x0303 && f.suite_dhe);
     CHECK(ctx.dhe && !ctx.tls13 && ctx.suite_known);
 
     /* TLS 1.3 with an ffdhe key share is not a TLS_DHE suite */
@@ -225,8 +229,8 @@ static void test_server_hello(void)
     body = server_hello(0x1302, 0x0304);
     rec = handshake_record(TLS_HS_SERVER_HELLO, &body);
     tls_reader_init(&r, true);
-    tls_reader_record(&r, &ctx13, &alloc, rec.b, rec.n, &f);
-    CHECK(f.version == 0x0304 && f.key_share_group == 0x0100 && ctx13.tls13 && !ctx13.dhe);
+    tls_reader_record(&r, &ctx13, &alloc, rec.b, rec.n, &f, &sink);
+    CHECK(f.version == 0x0304 && f.key_share_group == 0x0100 && ctx13.tls13 && !ctx13.dhe && !f.suite_dhe);
 
     /* a ServerHello from the client direction is ignored */
     struct tls_context other = {0};
@@ -234,7 +238,7 @@ static void test_server_hello(void)
     body = server_hello(0x009F, 0);
     rec = handshake_record(TLS_HS_SERVER_HELLO, &body);
     tls_reader_init(&r, false);
-    tls_reader_record(&r, &other, &alloc, rec.b, rec.n, &f);
+    tls_reader_record(&r, &other, &alloc, rec.b, rec.n, &f, &sink);
     CHECK(!f.server_hello && !other.suite_known);
 }
 
@@ -247,13 +251,13 @@ static void dh_exchange(size_t p_len, size_t ys_len, unsigned ys_first, size_t y
     memset(ctx, 0, sizeof *ctx);
     struct buf body = server_hello(0x009F, 0);
     struct buf rec = handshake_record(TLS_HS_SERVER_HELLO, &body);
-    tls_reader_record(&srv, ctx, &alloc, rec.b, rec.n, sf);
+    tls_reader_record(&srv, ctx, &alloc, rec.b, rec.n, sf, &sink);
     body = dh_server_key_exchange(p_len, ys_len, ys_first);
     rec = handshake_record(TLS_HS_SERVER_KEY_EXCHANGE, &body);
-    tls_reader_record(&srv, ctx, &alloc, rec.b, rec.n, sf);
+    tls_reader_record(&srv, ctx, &alloc, rec.b, rec.n, sf, &sink);
     body = dh_client_key_exchange(yc_len, yc_first);
     rec = handshake_record(TLS_HS_CLIENT_KEY_EXCHANGE, &body);
-    tls_reader_record(&cli, ctx, &alloc, rec.b, rec.n, cf);
+    tls_reader_record(&cli, ctx, &alloc, rec.b, rec.n, cf, &sink);
 }
 
 static void test_leading_zeros(void)
@@ -262,22 +266,24 @@ static void test_leading_zeros(void)
     struct tls_context ctx;
     /* OpenSSL pads: same length as p, first byte 0x00 */
     dh_exchange(256, 256, 0x00, 256, 0x00, &sf, &cf, &ctx);
-    CHECK(sf.server_key_exchange_dh && sf.p_len == 256 && sf.g_len == 1 && sf.ys_len == 256 && sf.ys_zero_byte);
-    CHECK(cf.client_key_exchange_dh && cf.yc_len == 256 && cf.yc_zero_byte);
+    CHECK(sf.server_key_exchange_dh && sf.p_len == 256 && sf.g_len == 1 && sf.ys_len == 256 &&
+          sf.ys_leading_zero == DH_ZERO_BYTE_FIRST);
+    CHECK(cf.client_key_exchange_dh && cf.yc_len == 256 && cf.yc_leading_zero == DH_ZERO_BYTE_FIRST);
     CHECK(ctx.p_len == 256);
 
     /* GnuTLS strips: one byte shorter than p, first byte not zero */
     memset(&sf, 0, sizeof sf);
     memset(&cf, 0, sizeof cf);
     dh_exchange(256, 255, 0x5A, 255, 0x33, &sf, &cf, &ctx);
-    CHECK(sf.ys_len == 255 && !sf.ys_zero_byte && sf.ys_len < sf.p_len);
-    CHECK(cf.yc_len == 255 && !cf.yc_zero_byte);
+    CHECK(sf.ys_len == 255 && sf.ys_leading_zero == DH_SHORTER_THAN_P && sf.ys_len < sf.p_len);
+    CHECK(cf.yc_len == 255 && cf.yc_leading_zero == DH_SHORTER_THAN_P);
 
     /* no leading zero */
     memset(&sf, 0, sizeof sf);
     memset(&cf, 0, sizeof cf);
     dh_exchange(256, 256, 0x80, 256, 0x01, &sf, &cf, &ctx);
-    CHECK(!sf.ys_zero_byte && sf.ys_len == sf.p_len && !cf.yc_zero_byte && cf.yc_len == 256);
+    CHECK(sf.ys_leading_zero == DH_NO_LEADING_ZERO && sf.ys_len == sf.p_len &&
+          cf.yc_leading_zero == DH_NO_LEADING_ZERO && cf.yc_len == 256);
 }
 
 static void test_message_across_records(void)
@@ -289,7 +295,7 @@ static void test_message_across_records(void)
     tls_reader_init(&r, true);
     struct buf body = server_hello(0x009F, 0);
     struct buf rec = handshake_record(TLS_HS_SERVER_HELLO, &body);
-    tls_reader_record(&r, &ctx, &alloc, rec.b, rec.n, &f);
+    tls_reader_record(&r, &ctx, &alloc, rec.b, rec.n, &f, &sink);
 
     body = dh_server_key_exchange(256, 256, 0x00);
     struct buf msg = {{0}, 0};
@@ -299,9 +305,9 @@ static void test_message_across_records(void)
     size_t cuts[] = {0, 3, 200, msg.n};     /* the header itself is split too */
     for (int i = 0; i < 3; i++) {
         rec = record(TLS_CT_HANDSHAKE, msg.b + cuts[i], cuts[i + 1] - cuts[i]);
-        tls_reader_record(&r, &ctx, &alloc, rec.b, rec.n, &f);
+        tls_reader_record(&r, &ctx, &alloc, rec.b, rec.n, &f, &sink);
     }
-    CHECK(f.server_key_exchange_dh && f.ys_len == 256 && f.ys_zero_byte && r.body == NULL);
+    CHECK(f.server_key_exchange_dh && f.ys_len == 256 && f.ys_leading_zero == DH_ZERO_BYTE_FIRST && r.body == NULL);
 }
 
 static void test_hostile(void)
@@ -312,12 +318,12 @@ static void test_hostile(void)
     tls_reader_init(&r, true);
     /* a record that is not what its header says */
     const uint8_t short_rec[] = {22, 3, 3, 0, 9, 1, 2};
-    tls_reader_record(&r, &ctx, &alloc, short_rec, sizeof short_rec, &f);
+    tls_reader_record(&r, &ctx, &alloc, short_rec, sizeof short_rec, &f, &sink);
     CHECK(f.malformed);
     /* a handshake message claiming 16 MiB: skipped, not buffered */
     memset(&f, 0, sizeof f);
     const uint8_t huge[] = {22, 3, 3, 0, 8, TLS_HS_SERVER_KEY_EXCHANGE, 0xFF, 0xFF, 0xFF, 1, 2, 3, 4};
-    tls_reader_record(&r, &ctx, &alloc, huge, sizeof huge, &f);
+    tls_reader_record(&r, &ctx, &alloc, huge, sizeof huge, &f, &sink);
     CHECK(f.malformed && r.body == NULL);
     /* a ClientHello header in the server's bytes, its body in the next record:
      * flagged at the header (the glue then stops feeding Wireshark's TLS) */
@@ -325,12 +331,14 @@ static void test_hostile(void)
     tls_reader_init(&from_server, true);
     tls_reader_init(&from_client, false);
     const uint8_t hello_head[] = {22, 3, 3, 0, 4, TLS_HS_CLIENT_HELLO, 0, 0, 40};
+    struct tls_traits t = {0};
     memset(&f, 0, sizeof f);
-    tls_reader_record(&from_server, &ctx, &alloc, hello_head, sizeof hello_head, &f);
-    CHECK(f.client_hello_from_server && f.malformed && f.problem);
+    tls_reader_record(&from_server, &ctx, &alloc, hello_head, sizeof hello_head, &f, &t);
+    CHECK(t.client_hello_from_server && f.malformed && f.problem);
     memset(&f, 0, sizeof f);
-    tls_reader_record(&from_client, &ctx, &alloc, hello_head, sizeof hello_head, &f);
-    CHECK(!f.client_hello_from_server);
+    memset(&t, 0, sizeof t);
+    tls_reader_record(&from_client, &ctx, &alloc, hello_head, sizeof hello_head, &f, &t);
+    CHECK(!t.client_hello_from_server);
     free(from_server.body);   /* the message never completes here */
     free(from_client.body);
     /* After the server's ChangeCipherSpec, an encrypted record that starts
@@ -342,9 +350,10 @@ static void test_hostile(void)
         struct tls_reader after_ccs;
         tls_reader_init(&after_ccs, from_srv);
         memset(&f, 0, sizeof f);
-        tls_reader_record(&after_ccs, &ctx, &alloc, ccs, sizeof ccs, &f);
-        tls_reader_record(&after_ccs, &ctx, &alloc, finished_like, sizeof finished_like, &f);
-        CHECK(f.finished && f.client_hello_lookalike == from_srv && !f.malformed);
+        memset(&t, 0, sizeof t);
+        tls_reader_record(&after_ccs, &ctx, &alloc, ccs, sizeof ccs, &f, &t);
+        tls_reader_record(&after_ccs, &ctx, &alloc, finished_like, sizeof finished_like, &f, &t);
+        CHECK(f.finished && t.client_hello_lookalike == from_srv && t.change_cipher_spec && !f.malformed);
     }
     /* A clear-text record of 16 bytes or more that starts with a type
      * Wireshark's TLS does not know (or five zero bytes) is skipped whole, as
@@ -358,10 +367,11 @@ static void test_hostile(void)
         struct tls_reader srv;
         tls_reader_init(&srv, true);
         memset(&f, 0, sizeof f);
-        tls_reader_record(&srv, &ctx, &alloc, opaque[i], opaque_len[i], &f);
-        CHECK(f.malformed && srv.header_have == 0 && !f.client_hello_from_server);
-        tls_reader_record(&srv, &ctx, &alloc, hello_head, sizeof hello_head, &f);
-        CHECK(f.client_hello_from_server);
+        memset(&t, 0, sizeof t);
+        tls_reader_record(&srv, &ctx, &alloc, opaque[i], opaque_len[i], &f, &t);
+        CHECK(f.malformed && srv.header_have == 0 && !t.client_hello_from_server);
+        tls_reader_record(&srv, &ctx, &alloc, hello_head, sizeof hello_head, &f, &t);
+        CHECK(t.client_hello_from_server);
         free(srv.body);
     }
     /* under 16 bytes, an unknown type is still read as clear text (as there) */
@@ -369,7 +379,7 @@ static void test_hostile(void)
     memset(&f, 0, sizeof f);
     struct tls_reader srv_short;
     tls_reader_init(&srv_short, true);
-    tls_reader_record(&srv_short, &ctx, &alloc, short_unknown, sizeof short_unknown, &f);
+    tls_reader_record(&srv_short, &ctx, &alloc, short_unknown, sizeof short_unknown, &f, &sink);
     CHECK(!f.malformed && srv_short.header_have == 0);
     /* DH lengths overrunning the message */
     struct tls_reader r2;
@@ -380,7 +390,7 @@ static void test_hostile(void)
     u16(&body, 0xFFFF);
     fill(&body, 1, 10);
     struct buf rec = handshake_record(TLS_HS_SERVER_KEY_EXCHANGE, &body);
-    tls_reader_record(&r2, &dhe, &alloc, rec.b, rec.n, &f);
+    tls_reader_record(&r2, &dhe, &alloc, rec.b, rec.n, &f, &sink);
     CHECK(f.malformed && !f.server_key_exchange_dh && dhe.p_len == 0);
     /* random bytes: no crash, and whatever is reported stays bounded */
     srand(4557473);
@@ -397,8 +407,8 @@ static void test_hostile(void)
         struct tls_context cc = {.dhe = rand() % 2, .tls13 = rand() % 2};
         struct tls_findings ff = {0};
         tls_reader_init(&rr, rand() % 2);
-        tls_reader_record(&rr, &cc, &alloc, junk, n, &ff);
-        CHECK(ff.records <= 1);
+        tls_reader_record(&rr, &cc, &alloc, junk, n, &ff, &sink);
+        CHECK(!ff.malformed || ff.problem);
         if (rr.body) {
             free(rr.body);
             rr.body = NULL;
@@ -411,30 +421,56 @@ static void test_hostile(void)
 struct script {
     struct tdstls_conn c;
     uint32_t frame;
+    int64_t now;                 /* ms steps, in ns */
 };
 
-static enum tdstls_phase tcp(struct script *s, enum tdstls_side side, int syn, int fin, int rst, unsigned *flags)
+static void start(struct script *s)
 {
-    bool inferred;
-    unsigned dummy;
-    return tdstls_conn_tcp(&s->c, ++s->frame, side, syn, fin, rst, &inferred, flags ? flags : &dummy);
+    memset(s, 0, sizeof *s);
+    tdstls_conn_init(&s->c, &alloc, 0);
+}
+
+static void stop(struct script *s)
+{
+    tdstls_conn_free(&s->c);
+}
+
+static struct frame_label tcp_label(struct script *s, enum tdstls_side side, int syn, int fin, int rst)
+{
+    s->now += 1000000;
+    return tdstls_conn_tcp(&s->c, ++s->frame, s->now, side, syn, fin, rst);
+}
+
+/* The checks a frame's label raises (login budget 1000 ms). */
+static check_set frame_checks(const struct script *s, const struct frame_label *l)
+{
+    return tdstls_checks_of_frame(tdstls_conn_results(&s->c), s->frame, l, 1000);
+}
+
+static enum tdstls_phase tcp(struct script *s, enum tdstls_side side, int syn, int fin, int rst)
+{
+    return (enum tdstls_phase)tcp_label(s, side, syn, fin, rst).phase;
+}
+
+/* the label of the frame just fed (its data events came first) */
+static enum tdstls_phase label_now(struct script *s, enum tdstls_side side)
+{
+    s->now += 1000000;
+    return (enum tdstls_phase)tdstls_conn_tcp(&s->c, s->frame, s->now, side, 0, 0, 0).phase;
 }
 
 static enum tdstls_phase tls(struct script *s, enum tdstls_side side, int in_prelogin, const struct buf *records)
 {
     struct tls_findings f = {0};
-    unsigned flags;
-    bool inferred;
-    tdstls_conn_tls(&s->c, ++s->frame, side, in_prelogin, &alloc, records->b, records->n, &f);
-    return tdstls_conn_tcp(&s->c, s->frame, side, 0, 0, 0, &inferred, &flags);
+    struct tls_traits t = {0};
+    tdstls_conn_tls(&s->c, ++s->frame, side, in_prelogin, records->b, records->n, &f, &t);
+    return label_now(s, side);
 }
 
 static enum tdstls_phase clear(struct script *s, enum tdstls_side side, uint8_t type)
 {
-    unsigned flags;
-    bool inferred;
-    tdstls_conn_clear_tds(&s->c, ++s->frame, side, type);
-    return tdstls_conn_tcp(&s->c, s->frame, side, 0, 0, 0, &inferred, &flags);
+    tdstls_conn_clear_tds(&s->c, ++s->frame, side, type, NULL, 0);
+    return label_now(s, side);
 }
 
 static struct buf cat(const struct buf *a, const struct buf *b)
@@ -457,9 +493,9 @@ static struct buf ccs_and_finished(void)
 static void tds7_until_client_finished(struct script *s, uint16_t suite, unsigned ys_first)
 {
     const uint16_t offer[] = {suite};
-    CHECK(tcp(s, SIDE_CLIENT, 1, 0, 0, NULL) == PHASE_TCP_HANDSHAKE);
-    CHECK(tcp(s, SIDE_SERVER, 1, 0, 0, NULL) == PHASE_TCP_HANDSHAKE);
-    CHECK(tcp(s, SIDE_CLIENT, 0, 0, 0, NULL) == PHASE_TCP_HANDSHAKE);
+    CHECK(tcp(s, SIDE_CLIENT, 1, 0, 0) == PHASE_TCP_HANDSHAKE);
+    CHECK(tcp(s, SIDE_SERVER, 1, 0, 0) == PHASE_TCP_HANDSHAKE);
+    CHECK(tcp(s, SIDE_CLIENT, 0, 0, 0) == PHASE_TCP_HANDSHAKE);
     CHECK(clear(s, SIDE_CLIENT, TDS_PRELOGIN) == PHASE_PRELOGIN);
     CHECK(clear(s, SIDE_SERVER, TDS_RESPONSE) == PHASE_PRELOGIN);
     struct buf body = client_hello(offer, 1, 0);
@@ -484,56 +520,101 @@ static void tds7_until_client_finished(struct script *s, uint16_t suite, unsigne
  * script; returns the phase of that last frame. */
 static enum tdstls_phase tds7_handshake_done(struct script *s, uint16_t suite, unsigned ys_first)
 {
-    memset(s, 0, sizeof *s);
-    tdstls_conn_init(&s->c);
+    start(s);
     tds7_until_client_finished(s, suite, ys_first);
     struct buf srv_fin = ccs_and_finished();
     return tls(s, SIDE_SERVER, 1, &srv_fin);
+}
+
+static const char *name_suite(uint16_t suite)
+{
+    return suite == 0x009F ? "TLS_DHE_RSA_WITH_AES_256_GCM_SHA384" : "TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384";
+}
+
+/* The connection's diagnosis as tdstls.diagnosis says it. */
+static void diagnosis(const struct script *s, char *buf, size_t size)
+{
+    struct check_context ctx = {tdstls_conn_results(&s->c), NULL, name_suite, 1000, NULL};
+    tdstls_diagnosis_text(&ctx, buf, size);
 }
 
 static void test_normal_tds7(void)
 {
     struct script s;
     CHECK(tds7_handshake_done(&s, 0x009F, 0x80) == PHASE_TLS_HANDSHAKE);
-    CHECK(s.c.handshake_done);
+    CHECK(s.c.track.handshake_done);
     const uint8_t enc[40] = {0};
     struct buf app = record(TLS_CT_APPLICATION_DATA, enc, sizeof enc);
     CHECK(tls(&s, SIDE_CLIENT, 0, &app) == PHASE_LOGIN);
-    CHECK(tcp(&s, SIDE_SERVER, 0, 0, 0, NULL) == PHASE_LOGIN);          /* bare ACK */
+    CHECK(tcp(&s, SIDE_SERVER, 0, 0, 0) == PHASE_LOGIN);          /* bare ACK */
     CHECK(tls(&s, SIDE_SERVER, 0, &app) == PHASE_LOGIN_RESPONSE);
     CHECK(tls(&s, SIDE_CLIENT, 0, &app) == PHASE_COMMANDS);
     CHECK(tls(&s, SIDE_SERVER, 0, &app) == PHASE_COMMANDS);
-    unsigned flags;
-    CHECK(tcp(&s, SIDE_CLIENT, 0, 1, 0, &flags) == PHASE_CLOSE);
-    CHECK(flags == CLOSE_FIRST);
-    CHECK(tcp(&s, SIDE_SERVER, 0, 1, 0, &flags) == PHASE_CLOSE && flags == 0);
-    CHECK(s.c.phase_inferred == false);
-    CHECK(tcp(&s, SIDE_CLIENT, 0, 0, 0, NULL) == PHASE_CLOSE);
+    struct frame_label l = tcp_label(&s, SIDE_CLIENT, 0, 1, 0);
+    CHECK(l.phase == PHASE_CLOSE && l.first_close && frame_checks(&s, &l) == 0);
+    l = tcp_label(&s, SIDE_SERVER, 0, 1, 0);
+    CHECK(l.phase == PHASE_CLOSE && !l.first_close && frame_checks(&s, &l) == 0);
+    CHECK(tcp(&s, SIDE_CLIENT, 0, 0, 0) == PHASE_CLOSE);
+    const struct conn_results *r = tdstls_conn_results(&s.c);
+    CHECK(r->diagnosis == DIAG_NONE && r->close_side == SIDE_CLIENT);
     char diag[512];
-    tdstls_conn_diagnosis(&s.c, "x", diag, sizeof diag);
+    diagnosis(&s, diag, sizeof diag);
     CHECK(diag[0] == '\0');
-    CHECK(!s.c.ys_leading_zero && !s.c.yc_leading_zero);
+    CHECK(!r->ys_leading_zero && !r->yc_leading_zero && r->dhe);
+    CHECK(r->dhe_offered);
+
+    /* every frame keeps its label on any later pass; few runs hold them */
+    const char want[] = "11122333344566777";
+    for (uint32_t frame = 1; frame <= s.frame; frame++) {
+        struct frame_label got;
+        CHECK(tdstls_conn_label(r, frame, &got) && got.phase == (uint8_t)(want[frame - 1] - '0'));
+    }
+    struct frame_label none;
+    CHECK(!tdstls_conn_label(r, 0, &none));
+    CHECK(r->n_runs < s.frame);
+
+    /* phase times: each phase lasts until the next begins (frames 1 ms apart) */
+    int64_t ns;
+    CHECK(tdstls_phase_duration(r, PHASE_TCP_HANDSHAKE, &ns) && ns == 3 * 1000000);
+    CHECK(tdstls_phase_duration(r, PHASE_TLS_HANDSHAKE, &ns) && ns == 4 * 1000000);
+    CHECK(!tdstls_phase_duration(r, PHASE_CLOSE, &ns));
+    enum tdstls_phase before;
+    CHECK(tdstls_phase_before(r, PHASE_LOGIN, &before) && before == PHASE_TLS_HANDSHAKE);
+    CHECK(!tdstls_phase_before(r, PHASE_TCP_HANDSHAKE, &before));
+    uint32_t login_start;
+    CHECK(tdstls_login_time(r, &login_start, &ns) && login_start == 4 && ns == 8 * 1000000);
+    CHECK(tdstls_login_slow(r, 7) && !tdstls_login_slow(r, 8) && !tdstls_login_slow(r, 0));
+    /* the login budget check speaks on the first login-response frame only */
+    struct frame_label at_response;
+    CHECK(tdstls_conn_label(r, 12, &at_response) && at_response.phase == PHASE_LOGIN_RESPONSE);
+    CHECK(tdstls_checks_of_frame(r, 12, &at_response, 7) == CHECK_BIT(CHECK_LOGIN_SLOW));
+    CHECK(tdstls_checks_of_frame(r, 12, &at_response, 0) == 0 && tdstls_checks_of_frame(r, 13, &at_response, 7) == 0);
+    stop(&s);
 }
 
 static void test_kb4557473(void)
 {
     struct script s;
-    memset(&s, 0, sizeof s);
-    tdstls_conn_init(&s.c);
+    start(&s);
     tds7_until_client_finished(&s, 0x009F, 0x00);
-    CHECK(s.c.ys_leading_zero && s.c.tls.dhe);
-    unsigned flags;
-    CHECK(tcp(&s, SIDE_SERVER, 0, 0, 1, &flags) == PHASE_CLOSE);
-    CHECK(flags == (CLOSE_FIRST | CLOSE_BY_SERVER | CLOSE_RESET | CLOSE_SERVER_RESET | CLOSE_KB4557473));
-    CHECK(s.c.phase_at_close == PHASE_TLS_HANDSHAKE);
+    const struct conn_results *r = tdstls_conn_results(&s.c);
+    CHECK(r->ys_leading_zero && r->dhe);
+    struct frame_label l = tcp_label(&s, SIDE_SERVER, 0, 0, 1);
+    CHECK(l.phase == PHASE_CLOSE && l.first_close);
+    CHECK(frame_checks(&s, &l) == (CHECK_BIT(CHECK_SERVER_RESET) | CHECK_BIT(CHECK_SERVER_CLOSED_FIRST) |
+                       CHECK_BIT(CHECK_KB4557473)));
+    CHECK(r->phase_at_close == PHASE_TLS_HANDSHAKE && r->close_reset && r->diagnosis == DIAG_KB4557473);
     char diag[768];
-    tdstls_conn_diagnosis(&s.c, "TLS_DHE_RSA_WITH_AES_256_GCM_SHA384", diag, sizeof diag);
+    diagnosis(&s, diag, sizeof diag);
     CHECK(strstr(diag, "KB 4557473") && strstr(diag, "TLS_DHE_RSA_WITH_AES_256_GCM_SHA384") &&
           strstr(diag, "disable the TLS_DHE"));
+    uint32_t evidence[MAX_EVIDENCE];
+    CHECK(tdstls_diagnosis_evidence(r, evidence) == 3 && evidence[0] == r->frame_server_hello &&
+          evidence[1] == r->frame_client_key_exchange && evidence[2] == r->frame_client_finished);
+    stop(&s);
 
     /* DHE, handshake complete, server closes after login: not KB 4557473 */
-    memset(&s, 0, sizeof s);
-    tdstls_conn_init(&s.c);
+    start(&s);
     tds7_until_client_finished(&s, 0x009F, 0x00);
     const uint8_t enc[40] = {0};
     struct buf srv_fin = ccs_and_finished();
@@ -542,50 +623,66 @@ static void test_kb4557473(void)
     tls(&s, SIDE_CLIENT, 0, &app);
     tls(&s, SIDE_SERVER, 0, &app);
     tls(&s, SIDE_CLIENT, 0, &app);
-    CHECK(tcp(&s, SIDE_SERVER, 0, 1, 0, &flags) == PHASE_CLOSE);
-    CHECK(flags == (CLOSE_FIRST | CLOSE_BY_SERVER));
-    tdstls_conn_diagnosis(&s.c, "TLS_DHE_RSA_WITH_AES_256_GCM_SHA384", diag, sizeof diag);
+    l = tcp_label(&s, SIDE_SERVER, 0, 1, 0);
+    CHECK(l.phase == PHASE_CLOSE && frame_checks(&s, &l) == CHECK_BIT(CHECK_SERVER_CLOSED_FIRST));
+    CHECK(s.c.res.diagnosis == DIAG_SERVER_CLOSED_FIRST);
+    diagnosis(&s, diag, sizeof diag);
     CHECK(!strstr(diag, "KB 4557473") && strstr(diag, "after login"));
+    stop(&s);
 
     /* the same abort with ECDHE is a server close, not KB 4557473 */
-    memset(&s, 0, sizeof s);
-    tdstls_conn_init(&s.c);
+    start(&s);
     tds7_until_client_finished(&s, 0xC030, 0);
-    CHECK(tcp(&s, SIDE_SERVER, 0, 1, 0, &flags) == PHASE_CLOSE);
-    CHECK(flags == (CLOSE_FIRST | CLOSE_BY_SERVER));
-    tdstls_conn_diagnosis(&s.c, "TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384", diag, sizeof diag);
+    l = tcp_label(&s, SIDE_SERVER, 0, 1, 0);
+    CHECK(l.phase == PHASE_CLOSE && frame_checks(&s, &l) == CHECK_BIT(CHECK_SERVER_CLOSED_FIRST));
+    diagnosis(&s, diag, sizeof diag);
     CHECK(!strstr(diag, "KB 4557473") && strstr(diag, "during the TLS handshake"));
+    CHECK(tdstls_diagnosis_evidence(tdstls_conn_results(&s.c), evidence) == 0);
+    stop(&s);
 }
 
 static void test_failures_before_tls(void)
 {
     struct script s;
-    unsigned flags;
     char diag[768];
     /* FIN before the PRELOGIN response */
-    memset(&s, 0, sizeof s);
-    tdstls_conn_init(&s.c);
-    tcp(&s, SIDE_CLIENT, 1, 0, 0, NULL);
-    tcp(&s, SIDE_SERVER, 1, 0, 0, NULL);
+    start(&s);
+    tcp(&s, SIDE_CLIENT, 1, 0, 0);
+    tcp(&s, SIDE_SERVER, 1, 0, 0);
     CHECK(clear(&s, SIDE_CLIENT, TDS_PRELOGIN) == PHASE_PRELOGIN);
-    CHECK(tcp(&s, SIDE_SERVER, 0, 1, 0, &flags) == PHASE_CLOSE && (flags & CLOSE_BY_SERVER));
-    tdstls_conn_diagnosis(&s.c, NULL, diag, sizeof diag);
+    struct frame_label l = tcp_label(&s, SIDE_SERVER, 0, 1, 0);
+    CHECK(l.phase == PHASE_CLOSE && (frame_checks(&s, &l) & CHECK_BIT(CHECK_SERVER_CLOSED_FIRST)));
+    CHECK(s.c.res.diagnosis == DIAG_CLOSED_BEFORE_PRELOGIN_RESPONSE);
+    diagnosis(&s, diag, sizeof diag);
     CHECK(strstr(diag, "before answering PRELOGIN") != NULL);
+    stop(&s);
 
     /* FIN right after the ClientHello: no common version or suite */
-    memset(&s, 0, sizeof s);
-    tdstls_conn_init(&s.c);
-    tcp(&s, SIDE_CLIENT, 1, 0, 0, NULL);
+    start(&s);
+    tcp(&s, SIDE_CLIENT, 1, 0, 0);
     clear(&s, SIDE_CLIENT, TDS_PRELOGIN);
     clear(&s, SIDE_SERVER, TDS_RESPONSE);
     const uint16_t offer[] = {0x009F};
     struct buf body = client_hello(offer, 1, 0);
     struct buf ch = handshake_record(TLS_HS_CLIENT_HELLO, &body);
     tls(&s, SIDE_CLIENT, 1, &ch);
-    CHECK(s.c.dhe_offered);
-    CHECK(tcp(&s, SIDE_SERVER, 0, 1, 0, &flags) == PHASE_CLOSE && !(flags & CLOSE_KB4557473));
-    tdstls_conn_diagnosis(&s.c, NULL, diag, sizeof diag);
+    CHECK(s.c.res.dhe_offered);
+    l = tcp_label(&s, SIDE_SERVER, 0, 1, 0);
+    CHECK(l.phase == PHASE_CLOSE && !(frame_checks(&s, &l) & CHECK_BIT(CHECK_KB4557473)));
+    CHECK(s.c.res.diagnosis == DIAG_NO_COMMON_TLS);
+    diagnosis(&s, diag, sizeof diag);
     CHECK(strstr(diag, "no TLS version or cipher suite in common") != NULL);
+    stop(&s);
+
+    /* a client RST: a Note, no diagnosis text */
+    start(&s);
+    tcp(&s, SIDE_CLIENT, 1, 0, 0);
+    l = tcp_label(&s, SIDE_CLIENT, 0, 0, 1);
+    CHECK(l.first_close && frame_checks(&s, &l) == CHECK_BIT(CHECK_CLIENT_RESET));
+    CHECK(s.c.res.diagnosis == DIAG_CLIENT_RESET);
+    diagnosis(&s, diag, sizeof diag);
+    CHECK(diag[0] == '\0' && strcmp(tdstls_diagnoses[DIAG_CLIENT_RESET].short_text, "client reset") == 0);
+    stop(&s);
 }
 
 static void test_decrypted_types(void)
@@ -597,33 +694,35 @@ static void test_decrypted_types(void)
     const uint8_t enc[40] = {0};
     struct buf app = record(TLS_CT_APPLICATION_DATA, enc, sizeof enc);
     struct tls_findings f = {0};
-    bool inferred;
-    unsigned flags;
+    struct tls_traits t = {0};
     enum tdstls_side order[] = {SIDE_CLIENT, SIDE_SERVER, SIDE_CLIENT, SIDE_SERVER, SIDE_CLIENT};
     uint8_t types[] = {TDS_LOGIN7, TDS_RESPONSE, TDS_SSPI, TDS_RESPONSE, TDS_SQL_BATCH};
     enum tdstls_phase want[] = {PHASE_LOGIN, PHASE_LOGIN_RESPONSE, PHASE_LOGIN, PHASE_LOGIN_RESPONSE, PHASE_COMMANDS};
     for (int i = 0; i < 5; i++) {
-        tdstls_conn_tls(&s.c, ++s.frame, order[i], 0, &alloc, app.b, app.n, &f);
+        tdstls_conn_tls(&s.c, ++s.frame, order[i], 0, app.b, app.n, &f, &t);
         tdstls_conn_decrypted_tds(&s.c, s.frame, order[i], types[i]);
-        CHECK(tdstls_conn_tcp(&s.c, s.frame, order[i], 0, 0, 0, &inferred, &flags) == want[i] && !inferred);
+        struct frame_label l = tdstls_conn_tcp(&s.c, s.frame, 0, order[i], 0, 0, 0);
+        CHECK(l.phase == want[i] && !l.inferred);
     }
     /* a frame we cannot decrypt after that is still guessed, from where we are */
-    tdstls_conn_tls(&s.c, ++s.frame, SIDE_SERVER, 0, &alloc, app.b, app.n, &f);
-    CHECK(tdstls_conn_tcp(&s.c, s.frame, SIDE_SERVER, 0, 0, 0, &inferred, &flags) == PHASE_COMMANDS && inferred);
+    tdstls_conn_tls(&s.c, ++s.frame, SIDE_SERVER, 0, app.b, app.n, &f, &t);
+    struct frame_label l = tdstls_conn_tcp(&s.c, s.frame, 0, SIDE_SERVER, 0, 0, 0);
+    CHECK(l.phase == PHASE_COMMANDS && l.inferred);
+    CHECK(t.application_data);
+    stop(&s);
 }
 
 static void test_tds8_and_midstream(void)
 {
     struct script s;
-    memset(&s, 0, sizeof s);
-    tdstls_conn_init(&s.c);
-    tcp(&s, SIDE_CLIENT, 1, 0, 0, NULL);
-    tcp(&s, SIDE_SERVER, 1, 0, 0, NULL);
-    tcp(&s, SIDE_CLIENT, 0, 0, 0, NULL);
+    start(&s);
+    tcp(&s, SIDE_CLIENT, 1, 0, 0);
+    tcp(&s, SIDE_SERVER, 1, 0, 0);
+    tcp(&s, SIDE_CLIENT, 0, 0, 0);
     const uint16_t offer[] = {0x1302};
     struct buf body = client_hello(offer, 1, 1);
     struct buf ch = handshake_record(TLS_HS_CLIENT_HELLO, &body);
-    CHECK(tls(&s, SIDE_CLIENT, 0, &ch) == PHASE_TLS_HANDSHAKE && s.c.tls_first);
+    CHECK(tls(&s, SIDE_CLIENT, 0, &ch) == PHASE_TLS_HANDSHAKE && s.c.res.tls_first);
     body = server_hello(0x1302, 0x0304);
     struct buf sh = handshake_record(TLS_HS_SERVER_HELLO, &body);
     const uint8_t enc[40] = {0};
@@ -633,18 +732,23 @@ static void test_tds8_and_midstream(void)
     /* the client's Finished and its PRELOGIN in one segment: the frame is
      * TLS handshake, and the server's answer is the PRELOGIN response */
     struct buf both = cat(&app, &app);
-    CHECK(tls(&s, SIDE_CLIENT, 0, &both) == PHASE_TLS_HANDSHAKE && s.c.handshake_done);
+    CHECK(tls(&s, SIDE_CLIENT, 0, &both) == PHASE_TLS_HANDSHAKE && s.c.track.handshake_done);
     CHECK(tls(&s, SIDE_SERVER, 0, &app) == PHASE_PRELOGIN);
     CHECK(tls(&s, SIDE_CLIENT, 0, &app) == PHASE_LOGIN);
     CHECK(tls(&s, SIDE_SERVER, 0, &app) == PHASE_LOGIN_RESPONSE);
     CHECK(tls(&s, SIDE_CLIENT, 0, &app) == PHASE_COMMANDS);
-    CHECK(!s.c.tls.dhe);
+    CHECK(!s.c.res.dhe && s.c.res.tls_version == TLS_1_3);
+    /* TDS 8 runs the TLS handshake before pre-login: the phase before
+     * pre-login is the TLS handshake */
+    enum tdstls_phase before;
+    CHECK(tdstls_phase_before(&s.c.res, PHASE_PRELOGIN, &before) && before == PHASE_TLS_HANDSHAKE);
+    stop(&s);
 
     /* a capture that starts mid-connection stays unknown on encrypted data */
-    memset(&s, 0, sizeof s);
-    tdstls_conn_init(&s.c);
+    start(&s);
     CHECK(tls(&s, SIDE_CLIENT, 0, &app) == PHASE_UNKNOWN);
     CHECK(clear(&s, SIDE_CLIENT, TDS_SQL_BATCH) == PHASE_COMMANDS);
+    stop(&s);
 }
 
 static void test_prelogin(void)
@@ -661,12 +765,157 @@ static void test_prelogin(void)
     CHECK(!tds_prelogin_encryption(answer, 3, &enc));
     const uint8_t none[] = {0x00, 0x00, 0x06, 0x00, 0x00, 0xFF};
     CHECK(!tds_prelogin_encryption(none, sizeof none, &enc));
-    struct tdstls_conn c;
-    tdstls_conn_init(&c);
-    CHECK(c.encryption_answered == TDS_ENCRYPT_UNKNOWN);
-    tdstls_conn_prelogin(&c, SIDE_SERVER, answer, sizeof answer);
-    CHECK(c.encryption_answered == TDS_ENCRYPT_REQ && c.encryption_requested == TDS_ENCRYPT_UNKNOWN);
+    /* the server's answer, after the client's PRELOGIN, is what the table shows */
+    struct script s;
+    start(&s);
+    CHECK(s.c.res.encryption == TDS_ENCRYPT_UNKNOWN);
+    tdstls_conn_clear_tds(&s.c, ++s.frame, SIDE_CLIENT, TDS_PRELOGIN, answer, sizeof answer);
+    CHECK(s.c.res.encryption == TDS_ENCRYPT_UNKNOWN);
+    tdstls_conn_clear_tds(&s.c, ++s.frame, SIDE_SERVER, TDS_RESPONSE, answer, sizeof answer);
+    CHECK(s.c.res.encryption == TDS_ENCRYPT_REQ && s.c.res.prelogin_response_seen);
     CHECK(strcmp(tds_encryption_name(TDS_ENCRYPT_OFF), "off (login only)") == 0);
+    stop(&s);
+}
+
+/* The checks table: one row per id, in order, each with what the glue and
+ * the tables need; the rules on findings fire on what they should. */
+static void test_checks_table(void)
+{
+    for (int i = 0; i < N_CHECKS; i++) {
+        const struct check_info *c = &tdstls_checks[i];
+        CHECK(c->id == (enum tdstls_check)i && c->name && c->summary && c->short_text && c->short_text[0]);
+        for (int j = 0; j < i; j++)
+            CHECK(strcmp(c->name, tdstls_checks[j].name) != 0);
+    }
+    for (int d = 0; d < N_DIAGNOSES; d++)
+        CHECK(tdstls_diagnoses[d].kind == (enum tdstls_diagnosis)d && tdstls_diagnoses[d].short_text);
+    CHECK(N_CHECKS <= 32);                 /* check_set holds one bit per check */
+
+    struct tls_findings f = {0};
+    CHECK(tdstls_checks_of_findings(&f) == 0 && !tls_findings_any(&f));
+    f.client_hello = true;
+    CHECK(tdstls_checks_of_findings(&f) == 0 && tls_findings_any(&f));
+    f.offers_dhe = true;
+    f.alert = true;
+    f.alert_level = 1;                     /* a warning alert is no check */
+    CHECK(tdstls_checks_of_findings(&f) == CHECK_BIT(CHECK_DHE_OFFERED));
+    f.alert_level = TLS_ALERT_LEVEL_FATAL;
+    f.server_key_exchange_dh = true;
+    f.ys_leading_zero = DH_SHORTER_THAN_P;
+    CHECK(tdstls_checks_of_findings(&f) ==
+          (CHECK_BIT(CHECK_DHE_OFFERED) | CHECK_BIT(CHECK_TLS_ALERT) | CHECK_BIT(CHECK_YS_LEADING_ZERO)));
+
+    char text[512];
+    struct check_context ctx = {NULL, &f, name_suite, 1000, NULL};
+    tdstls_check_message(CHECK_YS_LEADING_ZERO, &ctx, text, sizeof text);
+    CHECK(strstr(text, "dh_Ys has a leading zero (shorter than p, zero stripped)") == text);
+    tdstls_check_message(CHECK_SERVER_RESET, &ctx, text, sizeof text);
+    CHECK(text[0] == '\0');                /* said by its summary */
+    tdstls_check_list(CHECK_BIT(CHECK_KB4557473) | CHECK_BIT(CHECK_DHE_NEGOTIATED), text, sizeof text);
+    CHECK(strcmp(text, "DHE negotiated, KB 4557473") == 0);
+    tdstls_check_list(CHECK_BIT(CHECK_KB4557473) | CHECK_BIT(CHECK_DHE_NEGOTIATED), text, 8);
+    CHECK(strlen(text) < 8);               /* cut, never overrun */
+    CHECK(strcmp(tls_version_name(TLS_1_0), "TLS 1.0") == 0 && tls_version_name(0x0305) == NULL);
+    const uint8_t zero_first[] = {0, 1}, full[] = {1, 1};
+    CHECK(dh_leading_zero_of(zero_first, 2, 2) == DH_ZERO_BYTE_FIRST);
+    CHECK(dh_leading_zero_of(full, 2, 3) == DH_SHORTER_THAN_P);
+    CHECK(dh_leading_zero_of(full, 2, 0) == DH_NO_LEADING_ZERO && dh_leading_zero_of(full, 2, 2) == DH_NO_LEADING_ZERO);
+}
+
+/* A check added as one row (checks.c) and its rule on the findings
+ * (tls_reader.c): TLS 1.1 or older, offered only or negotiated. */
+static void test_old_tls_versions(void)
+{
+    const uint16_t suites[] = {0x002F};
+    struct tls_context ctx = {0};
+    struct tls_reader r;
+    struct tls_findings f = {0};
+    /* a TLS 1.0 client: legacy_version 3.1, no supported_versions */
+    struct buf body = client_hello(suites, 1, 0);
+    body.b[1] = 0x01;
+    struct buf rec = handshake_record(TLS_HS_CLIENT_HELLO, &body);
+    tls_reader_init(&r, false);
+    tls_reader_record(&r, &ctx, &alloc, rec.b, rec.n, &f, &sink);
+    CHECK(f.offered_max_version == TLS_1_0);
+    CHECK(tdstls_checks_of_findings(&f) == CHECK_BIT(CHECK_OLD_TLS_ONLY_OFFERED));
+    char text[512];
+    struct check_context cctx = {NULL, &f, name_suite, 1000, NULL};
+    tdstls_check_message(CHECK_OLD_TLS_ONLY_OFFERED, &cctx, text, sizeof text);
+    CHECK(strstr(text, "nothing newer than TLS 1.0") != NULL);
+
+    /* legacy_version 3.3 with supported_versions {GREASE, 3.4, 3.3}: TLS 1.3 offered */
+    struct buf ch = {{0}, 0};
+    u16(&ch, 0x0303), fill(&ch, 0xAA, 32), u8(&ch, 0), u16(&ch, 2), u16(&ch, 0x1301), u8(&ch, 1), u8(&ch, 0);
+    u16(&ch, 4 + 1 + 6), u16(&ch, 43), u16(&ch, 1 + 6), u8(&ch, 6);    /* extensions: supported_versions */
+    u16(&ch, 0x7A7A), u16(&ch, 0x0304), u16(&ch, 0x0303);
+    rec = handshake_record(TLS_HS_CLIENT_HELLO, &ch);
+    memset(&f, 0, sizeof f);
+    tls_reader_init(&r, false);
+    tls_reader_record(&r, &ctx, &alloc, rec.b, rec.n, &f, &sink);
+    CHECK(f.client_hello && f.offered_max_version == TLS_1_3 && tdstls_checks_of_findings(&f) == 0);
+    /* ... and one whose supported_versions holds only 3.1 and 3.2: TLS 1.1 at best */
+    ch.b[ch.n - 4] = 0x03, ch.b[ch.n - 3] = 0x02, ch.b[ch.n - 1] = 0x01;
+    rec = handshake_record(TLS_HS_CLIENT_HELLO, &ch);
+    memset(&f, 0, sizeof f);
+    tls_reader_init(&r, false);
+    tls_reader_record(&r, &ctx, &alloc, rec.b, rec.n, &f, &sink);
+    CHECK(f.offered_max_version == TLS_1_1 && (tdstls_checks_of_findings(&f) & CHECK_BIT(CHECK_OLD_TLS_ONLY_OFFERED)));
+
+    /* a server picking TLS 1.1 */
+    struct buf sh = server_hello(0x002F, 0);
+    sh.b[1] = 0x02;
+    rec = handshake_record(TLS_HS_SERVER_HELLO, &sh);
+    memset(&f, 0, sizeof f);
+    tls_reader_init(&r, true);
+    tls_reader_record(&r, &ctx, &alloc, rec.b, rec.n, &f, &sink);
+    CHECK(f.version == TLS_1_1 && tdstls_checks_of_findings(&f) == CHECK_BIT(CHECK_OLD_TLS_NEGOTIATED));
+    tdstls_check_message(CHECK_OLD_TLS_NEGOTIATED, &cctx, text, sizeof text);
+    CHECK(strstr(text, "TLS 1.1 negotiated") == text);
+    /* ... and TLS 1.2: nothing */
+    sh.b[1] = 0x03;
+    rec = handshake_record(TLS_HS_SERVER_HELLO, &sh);
+    memset(&f, 0, sizeof f);
+    tls_reader_init(&r, true);
+    tls_reader_record(&r, &ctx, &alloc, rec.b, rec.n, &f, &sink);
+    CHECK(f.version == TLS_1_2 && tdstls_checks_of_findings(&f) == 0);
+}
+
+/* TCP flags read from a frame's bytes, behind the IP header that carries
+ * the connection's addresses. */
+static void test_tcp_header(void)
+{
+    const uint8_t src4[] = {10, 0, 0, 1}, dst4[] = {10, 0, 0, 2};
+    struct buf f = {{0}, 0};
+    fill(&f, 0xEE, 14);                          /* an Ethernet header */
+    u8(&f, 0x45), u8(&f, 0), u16(&f, 40), u16(&f, 1), u16(&f, 0x4000), u8(&f, 64), u8(&f, 6), u16(&f, 0);
+    put(&f, src4, 4), put(&f, dst4, 4);
+    u16(&f, 50123), u16(&f, 1433), fill(&f, 0, 8);
+    u8(&f, 0x50), u8(&f, 0x11), fill(&f, 0, 6);  /* data offset 5, FIN|ACK */
+    struct tcp_endpoints ep = {4, src4, dst4, 50123, 1433};
+    uint16_t flags = 0;
+    CHECK(tcp_flags_in_frame(f.b, f.n, &ep, &flags) && flags == (TCP_FLAG_FIN | TCP_FLAG_ACK));
+    /* the other direction's ports, a cut frame, a later fragment: no */
+    struct tcp_endpoints back = {4, src4, dst4, 1433, 50123};
+    CHECK(!tcp_flags_in_frame(f.b, f.n, &back, &flags));
+    CHECK(!tcp_flags_in_frame(f.b, f.n - 1, &ep, &flags));
+    f.b[14 + 7] = 8;                             /* fragment offset 64 bytes */
+    CHECK(!tcp_flags_in_frame(f.b, f.n, &ep, &flags));
+    f.b[14 + 7] = 0;
+    /* behind a tunnel's outer IPv4 header with other addresses */
+    struct buf t = {{0}, 0};
+    u8(&t, 0x45), fill(&t, 0, 8), u8(&t, 4), fill(&t, 0, 2), fill(&t, 0x99, 8);
+    put(&t, f.b + 14, f.n - 14);
+    CHECK(tcp_flags_in_frame(t.b, t.n, &ep, &flags) && flags == (TCP_FLAG_FIN | TCP_FLAG_ACK));
+    /* IPv6, a RST */
+    uint8_t src6[16] = {0x20, 0x01, 0x0d, 0xb8}, dst6[16] = {0x20, 0x01, 0x0d, 0xb8, [15] = 2};
+    struct buf v6 = {{0}, 0};
+    u8(&v6, 0x60), fill(&v6, 0, 3), u16(&v6, 20), u8(&v6, 6), u8(&v6, 64);
+    put(&v6, src6, 16), put(&v6, dst6, 16);
+    u16(&v6, 1433), u16(&v6, 50123), fill(&v6, 0, 8), u8(&v6, 0x50), u8(&v6, TCP_FLAG_RST), fill(&v6, 0, 6);
+    struct tcp_endpoints ep6 = {6, src6, dst6, 1433, 50123};
+    CHECK(tcp_flags_in_frame(v6.b, v6.n, &ep6, &flags) && flags == TCP_FLAG_RST);
+    struct tcp_endpoints no_ip = {5, src6, dst6, 1433, 50123};
+    CHECK(!tcp_flags_in_frame(v6.b, v6.n, &no_ip, &flags) && !tcp_flags_in_frame(NULL, 0, &ep6, &flags));
 }
 
 int main(void)
@@ -684,6 +933,9 @@ int main(void)
     test_failures_before_tls();
     test_tds8_and_midstream();
     test_decrypted_types();
+    test_checks_table();
+    test_tcp_header();
+    test_old_tls_versions();
     printf("%d checks, %d failed\n", checks, failures);
     return failures ? 1 : 0;
 }

@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 """tshark over test-captures/ with the tdstls plugin of this build.
 
-usage: tshark_tests.py --plugin BUILD/plugins/4.0/epan/tdstls.so --captures DIR GROUP
+usage: tshark_tests.py --plugin BUILD/plugins/4.0/epan/tdstls.so --captures DIR
+                       [--list-checks BUILD/tests/list_checks] GROUP
 
 Expectations come from test-captures/ground-truth.jsonl (what the lab server
 itself saw and did on each connection), from stock tshark run on the same
@@ -153,6 +154,17 @@ def truthy(v):
     return v in ("1", "True", "true")
 
 
+LOGIN_TO_COMMANDS = ("4", "5", "6")
+
+
+def leading_zero(t, side):
+    """The lab server's account of a DH value (side "ys" or "yc"): a zero
+    first byte (padded) or fewer bytes than p (stripped). None: no value."""
+    if "%s_len" % side not in t:
+        return None
+    return t["%s_first" % side] == 0 or t["%s_len" % side] < t["p_len"]
+
+
 # --- groups ---------------------------------------------------------------
 
 def group_loads(box, truth, ck):
@@ -160,18 +172,30 @@ def group_loads(box, truth, ck):
     fields = box.tshark(["-G", "fields"])
     for name in ["tdstls.phase", "tdstls.cipher_suite", "tdstls.dhe", "tdstls.dh.p_len", "tdstls.dh.ys_len",
                  "tdstls.dh.yc_len", "tdstls.dh.ys_leading_zero", "tdstls.dh.yc_leading_zero",
-                 "tdstls.close.initiator", "tdstls.close.abnormal", "tdstls.diagnosis",
-                 "tdstls.expert.dhe_negotiated", "tdstls.expert.dhe_offered", "tdstls.expert.ys_leading_zero",
-                 "tdstls.expert.yc_leading_zero", "tdstls.expert.server_closed_first",
-                 "tdstls.expert.server_reset", "tdstls.expert.client_reset", "tdstls.expert.tls_alert",
-                 "tdstls.expert.kb4557473"]:
+                 "tdstls.close.initiator", "tdstls.close.abnormal", "tdstls.diagnosis"]:
         ck.check(re.search(r"\t%s\t" % re.escape(name), fields) is not None, "tshark -G fields has " + name)
+    # one expert field per row of the checks table (core/checks.c), with its summary, and no other
+    registered = {cols[2]: cols[1] for cols in (line.split("\t") for line in fields.splitlines())
+                  if len(cols) > 2 and cols[2].startswith("tdstls.expert.")}
+    if CHECKS_LIST:
+        table = dict(line.split("\t", 1) for line in
+                     subprocess.run([CHECKS_LIST], capture_output=True, text=True, check=True).stdout.splitlines())
+        want = {"tdstls.expert." + name: summary for name, summary in table.items()}
+        ck.check(len(want) >= 12 and registered == want, "expert fields are the checks table's rows: %s"
+                 % sorted(set(registered.items()) ^ set(want.items())))
     ck.check("TDS TLS handshake analysis\tTDSTLS\ttdstls" in box.tshark(["-G", "protocols"]),
              "protocol registered as 'TDS TLS handshake analysis' / tdstls")
     # decode-as range preferences are not listed by -G defaultprefs; tshark
     # refuses unknown ones, so setting it proves it exists
-    box.tshark(["-o", "tdstls.tcp.port:1433,11433", "-r", os.path.join(box.captures, "crafted-dhe-ys-short.pcap")])
-    ck.check(True, "port range preference tdstls.tcp.port accepted")
+    capture = os.path.join(box.captures, "crafted-dhe-ys-short.pcap")
+    try:
+        box.tshark(["-o", "tdstls.no_such_preference:1", "-r", capture])
+        refused = False
+    except AssertionError:
+        refused = True
+    ck.check(refused, "tshark refuses a preference tdstls does not have")
+    box.tshark(["-o", "tdstls.tcp.port:1433,11433", "-r", capture])    # raises if refused
+    ck.passed += 1
     ck.check("tdstls.so" not in box.tshark(["-G", "plugins"], plugin=False), "stock run has no plugin")
     # the coloring rules users import: every filter compiles (tshark warns "Could not compile" otherwise)
     profile = os.path.join(box.dir, ".config", "wireshark")
@@ -217,7 +241,7 @@ def group_corpus_fields(box, truth, ck):
             if "%s_len" % side not in t:
                 ck.check(not flagged and not values, "%s: no DH %s, no %s fields" % (name, side, side))
                 continue
-            expect = t["%s_first" % side] == 0 or t["%s_len" % side] < t["p_len"]
+            expect = leading_zero(t, side)
             totals[side][0] += expect
             totals[side][1] += len(flagged)
             # the flag is present only when set
@@ -246,8 +270,8 @@ def group_corpus_fields(box, truth, ck):
             ck.check(len(ske) == 1 and int(ske[0]["tdstls.dh.p_len"]) == t["p_len"], "%s: p_len" % name)
         # -Y filters find the same frames
         for side in ("ys", "yc"):
-            if "%s_len" % side in t:
-                expect = t["%s_first" % side] == 0 or t["%s_len" % side] < t["p_len"]
+            if leading_zero(t, side) is not None:
+                expect = leading_zero(t, side)
                 got = box.frames(name, ["-Y", "tdstls.dh.%s_leading_zero" % side], fields=["frame.number"])
                 ck.check(len(got) == int(expect), "%s: -Y tdstls.dh.%s_leading_zero finds %d frame(s)"
                          % (name, side, int(expect)))
@@ -287,11 +311,11 @@ def group_phases(box, truth, ck):
     got = "".join(r["tdstls.phase"] for r in box.frames("../midstream.pcapng", fields=["tdstls.phase"]))
     ck.check(got == "0000777", "mid-connection capture: phases %s, expected 0000777" % got)
     inferred = box.frames("tsql-dhe-tls12.pcapng")
-    ck.check(sum(truthy(r["tdstls.phase.inferred"]) for r in inferred if r["tdstls.phase"] in "456") >= 3,
+    ck.check(sum(truthy(r["tdstls.phase.inferred"]) for r in inferred if r["tdstls.phase"] in LOGIN_TO_COMMANDS) >= 3,
              "encrypted login/commands frames say the phase was inferred")
-    clear = box.frames("tsql-encrypt-notsup.pcapng")
-    ck.check(not any(r["tdstls.phase.inferred"] for r in clear if r["tdstls.phase"] in "456"),
-             "clear TDS phases are not marked inferred")
+    clear = [r for r in box.frames("tsql-encrypt-notsup.pcapng") if r["tdstls.phase"] in LOGIN_TO_COMMANDS]
+    ck.check(len(clear) >= 3 and not any(r["tdstls.phase.inferred"] for r in clear),
+             "clear TDS phases are not marked inferred (%d login-to-commands frames)" % len(clear))
 
 
 def group_close(box, truth, ck):
@@ -360,8 +384,7 @@ def group_expert(box, truth, ck):
                  "%s: -z expert error 'Server ... first' == %s" % (name, server_first))
         ck.check(any(s == "Errors" and "reset the connection" in m for s, _, m in rows)
                  == (t["fail"] == "rst-after-client-finished"), "%s: server reset error" % name)
-        lz = ("ys_len" in t and (t["ys_first"] == 0 or t["ys_len"] < t["p_len"])) or \
-             ("yc_len" in t and (t["yc_first"] == 0 or t["yc_len"] < t["p_len"]))
+        lz = bool(leading_zero(t, "ys") or leading_zero(t, "yc"))
         ck.check(any(s == "Warns" and re.match(r"dh_Y[sc] has a leading zero", m) for s, _, m in rows) == lz,
                  "%s: leading-zero warning == %s" % (name, lz))
         ck.check(any(s == "Errors" and "Fatal TLS alert" in m for s, _, m in rows)
@@ -451,7 +474,7 @@ def group_keylog(box, truth, ck):
                             fields=["tdstls.phase", "tdstls.phase.inferred", "tds.type"])
         got = "".join(r["tdstls.phase"] for r in phased)
         ck.check(got == PHASES[name].replace(" ", ""), "%s: with the keylog, phases %s" % (name, got))
-        told = [r for r in phased if r["tds.type"] and r["tdstls.phase"] in "456"]
+        told = [r for r in phased if r["tds.type"] and r["tdstls.phase"] in LOGIN_TO_COMMANDS]
         ck.check(told and not any(r["tdstls.phase.inferred"] for r in told),
                  "%s: with the keylog, login and command frames are not marked inferred" % name)
         ck.check(any(r["tdstls.phase.inferred"] for r in box.frames(name, fields=["tdstls.phase.inferred"])),
@@ -544,9 +567,9 @@ def group_summary(box, truth, ck):
         ck.check(r["dhe"] == ("" if suite is None else "yes" if suite in dhe and suite >> 8 != 0x13 else "no"),
                  "%s: dhe %s" % (name, r["dhe"]))
         if "ys_len" in t:
-            want = "yes" if t["ys_first"] == 0 or t["ys_len"] < t["p_len"] else "no"
+            want = "yes" if leading_zero(t, "ys") else "no"
             ck.check(r["ys_zero"] == want, "%s: ys_zero %s, truth %s" % (name, r["ys_zero"], want))
-            want = "yes" if t["yc_first"] == 0 or t["yc_len"] < t["p_len"] else "no"
+            want = "yes" if leading_zero(t, "yc") else "no"
             ck.check(r["yc_zero"] == want, "%s: yc_zero %s, truth %s" % (name, r["yc_zero"], want))
         want_enc = {0: "off (login only)", 1: "on", 2: "not supported", 3: "required"}.get(t.get("encryption"))
         if name.startswith("tedious-tds8"):
@@ -573,7 +596,7 @@ def group_summary(box, truth, ck):
     csv_out = subprocess.run([sys.executable, report, bulk], env=env, capture_output=True, text=True, check=True)
     lines = csv_out.stdout.splitlines()
     ck.check(lines[0] == "file,stream,client,server,tds,encryption,tls,cipher_suite,dhe,ys_zero,yc_zero,"
-             "last_phase,closed_by,phase_durations_ms,diagnosis", "CSV columns: %s" % lines[0])
+             "last_phase,closed_by,phase_durations_ms,checks,diagnosis", "CSV columns: %s" % lines[0])
     ck.check(len(lines) == 651, "CSV: one row per connection (650), got %d" % (len(lines) - 1))
     ck.check(sum("KB 4557473" in line for line in lines) == 3, "CSV: 3 rows diagnosed KB 4557473")
     ck.check(len({line.split(",")[2] for line in lines[1:]}) == 650, "CSV: 650 distinct clients")
@@ -705,6 +728,8 @@ def group_bulk(box, truth, ck):
                 ck.check(float(per_conn) > 0, "%s: instructions per connection > 0 (%s)" % (what, per_conn))
 
 
+CHECKS_LIST = None      # --list-checks: prints the core's checks table
+
 GROUPS = {name[len("group_"):]: fn for name, fn in globals().items() if name.startswith("group_")}
 
 
@@ -712,8 +737,11 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--plugin", required=True)
     ap.add_argument("--captures", required=True)
+    ap.add_argument("--list-checks", help="tests/list_checks of this build")
     ap.add_argument("group", choices=sorted(GROUPS))
     args = ap.parse_args()
+    global CHECKS_LIST
+    CHECKS_LIST = args.list_checks
     box = Sandbox(os.path.abspath(args.plugin), os.path.abspath(args.captures))
     ck = Checker()
     try:

@@ -1,7 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include "connection.h"
 
-#include <stdio.h>
 #include <string.h>
 
 #include "tds_prelogin.h"
@@ -21,162 +20,195 @@ static const struct step tds8_steps[] = {{SIDE_CLIENT, PHASE_PRELOGIN},
                                          {SIDE_CLIENT, PHASE_LOGIN},
                                          {SIDE_SERVER, PHASE_LOGIN_RESPONSE},
                                          {SIDE_CLIENT, PHASE_COMMANDS}};
+#define N_TDS7_STEPS (sizeof tds7_steps / sizeof tds7_steps[0])
+#define N_TDS8_STEPS (sizeof tds8_steps / sizeof tds8_steps[0])
 
-static const char *const phase_names[] = {
+static const char *const phase_names[N_PHASES] = {
     "Unknown", "TCP handshake", "Pre-login", "TLS handshake", "Login", "Login response", "Commands", "Close",
 };
 
 const char *tdstls_phase_name(enum tdstls_phase p)
 {
-    return (unsigned)p < sizeof phase_names / sizeof phase_names[0] ? phase_names[p] : "?";
+    return (unsigned)p < N_PHASES ? phase_names[p] : "?";
 }
 
-void tdstls_conn_init(struct tdstls_conn *c)
+void tdstls_conn_init(struct tdstls_conn *c, const struct tls_allocator *alloc, int64_t start_ns)
 {
     memset(c, 0, sizeof *c);
-    tls_reader_init(&c->reader[SIDE_CLIENT], false);
-    tls_reader_init(&c->reader[SIDE_SERVER], true);
-    c->encryption_requested = c->encryption_answered = TDS_ENCRYPT_UNKNOWN;
+    c->track.alloc = alloc;
+    tls_reader_init(&c->track.reader[SIDE_CLIENT], false);
+    tls_reader_init(&c->track.reader[SIDE_SERVER], true);
+    c->res.start_ns = start_ns;
+    c->res.encryption = TDS_ENCRYPT_UNKNOWN;
 }
 
-void tdstls_conn_prelogin(struct tdstls_conn *c, enum tdstls_side side, const uint8_t *payload, size_t len)
+void tdstls_conn_free(struct tdstls_conn *c)
 {
-    uint8_t enc;
-    if (!tds_prelogin_encryption(payload, len, &enc))
-        return;
-    if (side == SIDE_CLIENT)
-        c->encryption_requested = enc;
-    else
-        c->encryption_answered = enc;
+    const struct tls_allocator *a = c->track.alloc;
+    for (int side = 0; side < 2; side++)
+        if (c->track.reader[side].body)
+            a->release(a->ctx, c->track.reader[side].body);
+    if (c->res.runs)
+        a->release(a->ctx, c->res.runs);
+    c->res.runs = NULL;
+    c->res.n_runs = c->res.runs_room = 0;
 }
 
 /* Start of a data event: a new frame resets what we know of the frame. */
-static void at_frame(struct tdstls_conn *c, uint32_t frame)
+static void at_frame(struct conn_tracking *t, uint32_t frame)
 {
-    if (c->frame != frame) {
-        c->frame = frame;
-        c->frame_has_data = false;
-        c->frame_phase = PHASE_UNKNOWN;
-        c->frame_inferred = false;
+    if (t->frame != frame) {
+        t->frame = frame;
+        t->frame_has_data = false;
+        t->frame_phase = PHASE_UNKNOWN;
+        t->frame_inferred = false;
     }
 }
 
 /* The connection moved to phase p; the frame takes the first phase its data showed. */
-static void enter(struct tdstls_conn *c, enum tdstls_phase p, bool inferred)
+static void enter(struct conn_tracking *t, enum tdstls_phase p, bool inferred)
 {
-    if (c->phase == PHASE_CLOSE)
+    if (t->phase == PHASE_CLOSE)
         return;                              /* data after FIN/RST stays in Close */
-    c->phase = p;
-    c->phase_inferred = inferred;
-    if (!c->frame_has_data) {
-        c->frame_has_data = true;
-        c->frame_phase = p;
-        c->frame_inferred = inferred;
+    t->phase = p;
+    t->phase_inferred = inferred;
+    if (!t->frame_has_data) {
+        t->frame_has_data = true;
+        t->frame_phase = p;
+        t->frame_inferred = inferred;
     }
+}
+
+static void stay(struct conn_tracking *t)
+{
+    enter(t, t->phase, t->phase_inferred);
+}
+
+static const struct step *steps_of(const struct tdstls_conn *c, unsigned *n)
+{
+    *n = c->res.tls_first ? N_TDS8_STEPS : N_TDS7_STEPS;
+    return c->res.tls_first ? tds8_steps : tds7_steps;
 }
 
 static void after_handshake(struct tdstls_conn *c, enum tdstls_side side, bool inferred)
 {
-    const struct step *steps = c->tls_first ? tds8_steps : tds7_steps;
-    unsigned n = c->tls_first ? sizeof tds8_steps / sizeof tds8_steps[0] : sizeof tds7_steps / sizeof tds7_steps[0];
-    if (c->step >= n)
-        c->step = (uint8_t)(n - 1);
-    if (steps[c->step].side != side && c->step + 1u < n)
-        c->step++;
-    enter(c, steps[c->step].phase, inferred);
+    unsigned n;
+    const struct step *steps = steps_of(c, &n);
+    struct conn_tracking *t = &c->track;
+    if (t->step >= n)
+        t->step = (uint8_t)(n - 1);
+    if (steps[t->step].side != side && t->step + 1u < n)
+        t->step++;
+    enter(t, steps[t->step].phase, inferred);
 }
 
-static void note_findings(struct tdstls_conn *c, uint32_t frame, enum tdstls_side side, const struct tls_findings *f)
+/* What the handshake showed, into the results: the first of each kind counts. */
+static void note_findings(struct conn_results *r, uint32_t frame, enum tdstls_side side, const struct tls_findings *f)
 {
-    if (f->client_hello && !c->frame_client_hello) {
-        c->frame_client_hello = frame;
-        c->dhe_offered = f->offers_dhe;
+    if (f->client_hello && !r->frame_client_hello) {
+        r->frame_client_hello = frame;
+        r->dhe_offered = f->offers_dhe;
     }
-    if (f->server_hello && !c->frame_server_hello) {
-        c->frame_server_hello = frame;
-        c->tls_version = f->version;
+    if (f->server_hello && !r->frame_server_hello) {
+        r->frame_server_hello = frame;
+        r->suite_known = true;
+        r->suite = f->suite;
+        r->dhe = f->suite_dhe;
+        r->tls_version = f->version;
     }
-    if (f->server_key_exchange_dh && !c->frame_server_key_exchange) {
-        c->frame_server_key_exchange = frame;
-        c->ys_len = f->ys_len;
-        c->ys_leading_zero = f->ys_zero_byte || f->ys_len < f->p_len;
+    if (f->server_key_exchange_dh && !r->frame_server_key_exchange) {
+        r->frame_server_key_exchange = frame;
+        r->ys_leading_zero = f->ys_leading_zero != DH_NO_LEADING_ZERO;
     }
-    if (f->client_key_exchange_dh && !c->frame_client_key_exchange) {
-        c->frame_client_key_exchange = frame;
-        c->yc_len = f->yc_len;
-        c->yc_leading_zero = f->yc_zero_byte || (c->tls.p_len && f->yc_len < c->tls.p_len);
+    if (f->client_key_exchange_dh && !r->frame_client_key_exchange) {
+        r->frame_client_key_exchange = frame;
+        r->yc_leading_zero = f->yc_leading_zero != DH_NO_LEADING_ZERO;
     }
     if (f->finished) {
-        if (side == SIDE_CLIENT && !c->frame_client_finished)
-            c->frame_client_finished = frame;
+        if (side == SIDE_CLIENT && !r->frame_client_finished)
+            r->frame_client_finished = frame;
         if (side == SIDE_SERVER)
-            c->server_finished = true;
+            r->server_finished = true;
     }
-    if (f->alert && !c->alert_seen) {
-        c->alert_seen = true;
-        c->alert_from_server = side == SIDE_SERVER;
-        c->alert_level = f->alert_level;
-        c->alert_description = f->alert_description;
-        c->frame_alert = frame;
+    if (f->alert && !r->frame_alert) {
+        r->frame_alert = frame;
+        r->alert_from_server = side == SIDE_SERVER;
+        r->alert_level = f->alert_level;
+        r->alert_description = f->alert_description;
     }
 }
 
 void tdstls_conn_tls(struct tdstls_conn *c, uint32_t frame, enum tdstls_side side, bool in_prelogin,
-                     const struct tls_allocator *a, const uint8_t *records, size_t len, struct tls_findings *f)
+                     const uint8_t *records, size_t len, struct tls_findings *f, struct tls_traits *traits)
 {
-    at_frame(c, frame);
-    if (!c->tls_in_prelogin && !c->tls_first) {
+    struct conn_tracking *t = &c->track;
+    struct conn_results *r = &c->res;
+    at_frame(t, frame);
+    if (!r->tls_in_prelogin && !r->tls_first) {
         if (in_prelogin)
-            c->tls_in_prelogin = true;
-        else if (c->phase <= PHASE_TCP_HANDSHAKE && len > 0 && records[0] == TLS_CT_HANDSHAKE)
-            c->tls_first = true;             /* a clear handshake before any TDS: TDS 8 strict */
+            r->tls_in_prelogin = true;
+        else if (t->phase <= PHASE_TCP_HANDSHAKE && len > 0 && records[0] == TLS_CT_HANDSHAKE)
+            r->tls_first = true;             /* a clear handshake before any TDS: TDS 8 strict */
     }
     /* Without the handshake's start we cannot tell phases from records. */
-    bool following = c->tls_in_prelogin || c->tls_first;
+    bool following = r->tls_in_prelogin || r->tls_first;
     /* TDS 7.x: the client's first raw record after a PRELOGIN handshake
      * means the handshake is over, whatever we could read of it. */
-    if (c->tls_in_prelogin && !in_prelogin && side == SIDE_CLIENT)
-        c->handshake_done = true;
+    if (r->tls_in_prelogin && !in_prelogin && side == SIDE_CLIENT)
+        t->handshake_done = true;
 
-    struct tls_findings one;
     size_t off = 0;
     while (len - off >= TLS_RECORD_HEADER_LEN) {
         size_t rec = tls_record_total_length(records + off);
         if (rec > len - off)
             break;
-        memset(&one, 0, sizeof one);
-        tls_reader_record(&c->reader[side], &c->tls, a, records + off, rec, &one);
-        note_findings(c, frame, side, &one);
+        struct tls_traits one = {0};
+        tls_reader_record(&t->reader[side], &t->tls, t->alloc, records + off, rec, f, &one);
+        note_findings(r, frame, side, f);
         if (!following) {
-            enter(c, c->phase, c->phase_inferred);
-        } else if (!c->handshake_done) {
-            enter(c, PHASE_TLS_HANDSHAKE, false);
-            if ((c->tls.tls13 && c->frame_client_finished) || (c->frame_client_finished && c->server_finished))
-                c->handshake_done = true;
+            stay(t);
+        } else if (!t->handshake_done) {
+            enter(t, PHASE_TLS_HANDSHAKE, false);
+            if ((t->tls.tls13 && r->frame_client_finished) || (r->frame_client_finished && r->server_finished))
+                t->handshake_done = true;
         } else if (one.application_data) {
             after_handshake(c, side, true);
         } else {
-            enter(c, c->phase, c->phase_inferred);
+            stay(t);
         }
-        tls_findings_merge(f, &one);
-        if (one.client_key_exchange_dh)
-            f->yc_short = c->tls.p_len && one.yc_len < c->tls.p_len;
+        traits->application_data |= one.application_data;
+        traits->change_cipher_spec |= one.change_cipher_spec;
+        traits->client_hello_from_server |= one.client_hello_from_server;
+        traits->client_hello_lookalike |= one.client_hello_lookalike;
         off += rec;
     }
-    if (in_prelogin && !c->handshake_done)
-        enter(c, PHASE_TLS_HANDSHAKE, false);
+    if (in_prelogin && !t->handshake_done)
+        enter(t, PHASE_TLS_HANDSHAKE, false);
 }
 
-void tdstls_conn_clear_tds(struct tdstls_conn *c, uint32_t frame, enum tdstls_side side, uint8_t tds_type)
+bool tdstls_conn_expects_prelogin_tls(const struct tdstls_conn *c, enum tdstls_side side, uint8_t tds_type)
 {
-    at_frame(c, frame);
-    if (side == SIDE_CLIENT && tds_type == TDS_PRELOGIN && c->phase <= PHASE_PRELOGIN) {
-        enter(c, PHASE_PRELOGIN, false);
+    if (c->track.handshake_done || c->res.tls_first)
+        return false;
+    return tds_type == TDS_PRELOGIN || (tds_type == TDS_RESPONSE && side == SIDE_SERVER && c->res.tls_in_prelogin);
+}
+
+void tdstls_conn_clear_tds(struct tdstls_conn *c, uint32_t frame, enum tdstls_side side, uint8_t tds_type,
+                           const uint8_t *payload, size_t payload_len)
+{
+    struct conn_tracking *t = &c->track;
+    struct conn_results *r = &c->res;
+    at_frame(t, frame);
+    if (side == SIDE_CLIENT && tds_type == TDS_PRELOGIN && t->phase <= PHASE_PRELOGIN) {
+        enter(t, PHASE_PRELOGIN, false);
         return;
     }
-    if (side == SIDE_SERVER && c->phase == PHASE_PRELOGIN && tds_type == TDS_RESPONSE) {
-        c->prelogin_response_seen = true;
-        enter(c, PHASE_PRELOGIN, false);
+    if (side == SIDE_SERVER && t->phase == PHASE_PRELOGIN && tds_type == TDS_RESPONSE) {
+        uint8_t encryption;
+        if (tds_prelogin_encryption(payload, payload_len, &encryption))
+            r->encryption = encryption;
+        r->prelogin_response_seen = true;
+        enter(t, PHASE_PRELOGIN, false);
         return;
     }
     if (side == SIDE_CLIENT) {
@@ -184,9 +216,9 @@ void tdstls_conn_clear_tds(struct tdstls_conn *c, uint32_t frame, enum tdstls_si
         case TDS_LOGIN7:
         case TDS_SSPI:
         case TDS_FEDAUTH_TOKEN:
-            if (c->phase < PHASE_LOGIN) {
-                c->handshake_done = true;
-                c->step = 0;             /* the login step of the TDS 7 sequence */
+            if (t->phase < PHASE_LOGIN) {
+                t->handshake_done = true;
+                t->step = 0;             /* the login step of the TDS 7 sequence */
             }
             break;
         case TDS_SQL_BATCH:
@@ -194,23 +226,23 @@ void tdstls_conn_clear_tds(struct tdstls_conn *c, uint32_t frame, enum tdstls_si
         case TDS_ATTENTION:
         case TDS_BULK_LOAD:
         case TDS_TRANSACTION_MANAGER:
-            c->handshake_done = true;
-            c->step = c->tls_first ? 4 : 2;  /* the commands step */
+            t->handshake_done = true;
+            t->step = r->tls_first ? 4 : 2;  /* the commands step */
             break;
         default:
             break;
         }
     }
-    if (c->handshake_done || c->prelogin_response_seen) {
-        c->handshake_done = true;
+    if (t->handshake_done || r->prelogin_response_seen) {
+        t->handshake_done = true;
         after_handshake(c, side, false);
     }
 }
 
 /* The phase a decrypted TDS packet belongs to. */
-static enum tdstls_phase decrypted_phase(const struct tdstls_conn *c, enum tdstls_side side, uint8_t type)
+static enum tdstls_phase decrypted_phase(const struct conn_tracking *t, enum tdstls_side side, uint8_t type)
 {
-    uint8_t asked = side == SIDE_CLIENT ? type : c->last_client_tds_type;
+    uint8_t asked = side == SIDE_CLIENT ? type : t->last_client_tds_type;
     switch (asked) {
     case TDS_PRELOGIN:
         return PHASE_PRELOGIN;
@@ -231,84 +263,217 @@ static enum tdstls_phase decrypted_phase(const struct tdstls_conn *c, enum tdstl
 
 void tdstls_conn_decrypted_tds(struct tdstls_conn *c, uint32_t frame, enum tdstls_side side, uint8_t tds_type)
 {
-    at_frame(c, frame);
+    struct conn_tracking *t = &c->track;
+    at_frame(t, frame);
     if (side == SIDE_CLIENT)
-        c->last_client_tds_type = tds_type;
-    enum tdstls_phase p = decrypted_phase(c, side, tds_type);
-    if (p == PHASE_UNKNOWN || c->phase == PHASE_CLOSE || !c->handshake_done)
+        t->last_client_tds_type = tds_type;
+    enum tdstls_phase p = decrypted_phase(t, side, tds_type);
+    if (p == PHASE_UNKNOWN || t->phase == PHASE_CLOSE || !t->handshake_done)
         return;
     /* keep the order-and-direction machine in step for frames we cannot decrypt */
-    const struct step *steps = c->tls_first ? tds8_steps : tds7_steps;
-    unsigned n = c->tls_first ? sizeof tds8_steps / sizeof tds8_steps[0] : sizeof tds7_steps / sizeof tds7_steps[0];
+    unsigned n;
+    const struct step *steps = steps_of(c, &n);
     for (unsigned i = 0; i < n; i++)
-        if (steps[i].side == side && steps[i].phase == p && i >= c->step) {
-            c->step = (uint8_t)i;
+        if (steps[i].side == side && steps[i].phase == p && i >= t->step) {
+            t->step = (uint8_t)i;
             break;
         }
-    c->phase = p;
-    c->phase_inferred = false;
+    t->phase = p;
+    t->phase_inferred = false;
     /* a guess for this frame gives way; a frame that began with the client's
      * Finished (never a guess) stays in the TLS handshake */
-    if (!c->frame_has_data || c->frame_inferred) {
-        c->frame_has_data = true;
-        c->frame_phase = p;
-        c->frame_inferred = false;
+    if (!t->frame_has_data || t->frame_inferred) {
+        t->frame_has_data = true;
+        t->frame_phase = p;
+        t->frame_inferred = false;
     }
 }
 
 void tdstls_conn_other_data(struct tdstls_conn *c, uint32_t frame, enum tdstls_side side)
 {
     (void)side;
-    at_frame(c, frame);
-    enter(c, c->phase, c->phase_inferred);
+    at_frame(&c->track, frame);
+    stay(&c->track);
 }
 
-enum tdstls_phase tdstls_conn_tcp(struct tdstls_conn *c, uint32_t frame, enum tdstls_side side, bool syn, bool fin,
-                                  bool rst, bool *inferred, unsigned *close_flags)
+/* What the first FIN/RST means. The order matters: the most specific
+ * evidence first. */
+static enum tdstls_diagnosis diagnose(const struct conn_results *r)
 {
-    at_frame(c, frame);
-    *close_flags = 0;
-    *inferred = false;
+    if (r->close_side != SIDE_SERVER)
+        return r->close_reset ? DIAG_CLIENT_RESET : DIAG_NONE;
+    /* KB 4557473: DHE negotiated, the client sent ClientKeyExchange and
+     * Finished, and the server quit without its own Finished and without an
+     * alert: the two ends derived different keys. */
+    if (r->dhe && r->frame_client_key_exchange && r->frame_client_finished && !r->server_finished &&
+        !(r->frame_alert && r->alert_from_server))
+        return DIAG_KB4557473;
+    if (r->frame_alert && r->alert_from_server && r->alert_level == TLS_ALERT_LEVEL_FATAL)
+        return DIAG_SERVER_ALERT;
+    if (r->phase_at_close == PHASE_TLS_HANDSHAKE && r->frame_client_hello && !r->frame_server_hello)
+        return DIAG_NO_COMMON_TLS;
+    if (r->phase_at_close <= PHASE_PRELOGIN && !r->prelogin_response_seen)
+        return DIAG_CLOSED_BEFORE_PRELOGIN_RESPONSE;
+    return DIAG_SERVER_CLOSED_FIRST;
+}
+
+/* Appends a label run when the label differs from the last one. */
+static void remember_label(struct conn_results *r, const struct tls_allocator *a, uint32_t frame,
+                           const struct frame_label *label)
+{
+    if (r->n_runs) {
+        const struct frame_label *last = &r->runs[r->n_runs - 1].label;
+        if (last->phase == label->phase && last->inferred == label->inferred &&
+            last->first_close == label->first_close && last->reset == label->reset)
+            return;
+    }
+    if (r->n_runs == r->runs_room) {
+        uint32_t room = r->runs_room ? 2 * r->runs_room : 8;
+        struct label_run *more = (struct label_run *)a->alloc(a->ctx, room * sizeof *more);
+        if (!more)
+            return;
+        if (r->n_runs)
+            memcpy(more, r->runs, r->n_runs * sizeof *more);
+        if (r->runs)
+            a->release(a->ctx, r->runs);
+        r->runs = more;
+        r->runs_room = room;
+    }
+    r->runs[r->n_runs].first_frame = frame;
+    r->runs[r->n_runs].label = *label;
+    r->n_runs++;
+}
+
+/* A frame's label, from the TCP flags and what its data showed. */
+static struct frame_label label_frame(struct tdstls_conn *c, uint32_t frame, enum tdstls_side side, bool syn,
+                                      bool fin, bool rst)
+{
+    struct conn_tracking *t = &c->track;
+    struct conn_results *r = &c->res;
+    struct frame_label label = {0};
     if (rst)
-        *close_flags |= side == SIDE_SERVER ? CLOSE_SERVER_RESET : CLOSE_CLIENT_RESET;
-    if ((fin || rst) && !c->frame_first_close) {
-        c->frame_first_close = frame;
-        c->close_side = side;
-        c->close_reset = rst;
-        c->phase_at_close = c->frame_has_data ? c->frame_phase : c->phase;
-        /* KB 4557473: DHE negotiated, the client sent ClientKeyExchange and
-         * Finished, and the server quit without its own Finished and without
-         * an alert: the two ends derived different keys. */
-        c->kb4557473 = side == SIDE_SERVER && c->tls.dhe && c->frame_client_key_exchange &&
-                       c->frame_client_finished && !c->server_finished &&
-                       !(c->alert_seen && c->alert_from_server);
-        c->phase = PHASE_CLOSE;
-        c->phase_inferred = false;
-        *close_flags |= CLOSE_FIRST | (side == SIDE_SERVER ? CLOSE_BY_SERVER : 0) | (rst ? CLOSE_RESET : 0) |
-                        (c->kb4557473 ? CLOSE_KB4557473 : 0);
-        return PHASE_CLOSE;
+        label.reset = (uint8_t)(1 + side);
+    if ((fin || rst) && !r->frame_first_close) {
+        r->frame_first_close = frame;
+        r->close_side = side;
+        r->close_reset = rst;
+        r->phase_at_close = t->frame_has_data ? t->frame_phase : t->phase;
+        r->diagnosis = diagnose(r);
+        t->phase = PHASE_CLOSE;
+        t->phase_inferred = false;
+        label.phase = PHASE_CLOSE;
+        label.first_close = true;
+        return label;
     }
-    if (c->phase == PHASE_CLOSE)
-        return PHASE_CLOSE;
-    if (syn) {
-        c->saw_syn = true;
-        c->phase = PHASE_TCP_HANDSHAKE;
-        return PHASE_TCP_HANDSHAKE;
+    if (t->phase == PHASE_CLOSE) {
+        label.phase = PHASE_CLOSE;
+    } else if (syn) {
+        t->phase = PHASE_TCP_HANDSHAKE;
+        label.phase = PHASE_TCP_HANDSHAKE;
+    } else if (t->frame_has_data) {
+        label.phase = (uint8_t)t->frame_phase;
+        label.inferred = t->frame_inferred;
+    } else {
+        /* a bare ACK: the phase of the connection at that moment */
+        label.phase = (uint8_t)t->phase;
+        label.inferred = t->phase_inferred;
     }
-    if (c->frame_has_data) {
-        *inferred = c->frame_inferred;
-        return c->frame_phase;
-    }
-    /* a bare ACK: the phase of the connection at that moment */
-    *inferred = c->phase_inferred;
-    return c->phase;
+    return label;
 }
 
-const char *tdstls_close_story(const struct tdstls_conn *c)
+struct frame_label tdstls_conn_tcp(struct tdstls_conn *c, uint32_t frame, int64_t time_ns, enum tdstls_side side,
+                                   bool syn, bool fin, bool rst)
 {
-    if (c->phase_at_close <= PHASE_PRELOGIN && !c->prelogin_response_seen)
+    struct conn_results *r = &c->res;
+    at_frame(&c->track, frame);
+    struct frame_label label = label_frame(c, frame, side, syn, fin, rst);
+    remember_label(r, c->track.alloc, frame, &label);
+    if (!r->phase_first_frame[label.phase]) {
+        r->phase_first_frame[label.phase] = frame;
+        r->phase_first_ns[label.phase] = time_ns;
+    }
+    if (label.phase != PHASE_CLOSE && label.phase > r->last_phase_before_close)
+        r->last_phase_before_close = (enum tdstls_phase)label.phase;
+    return label;
+}
+
+bool tdstls_conn_label(const struct conn_results *r, uint32_t frame, struct frame_label *label)
+{
+    uint32_t lo = 0, hi = r->n_runs;         /* the first run after frame: [lo, hi) */
+    while (lo < hi) {
+        uint32_t mid = lo + (hi - lo) / 2;
+        if (r->runs[mid].first_frame <= frame)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    if (lo == 0)
+        return false;
+    *label = r->runs[lo - 1].label;
+    return true;
+}
+
+bool tdstls_phase_before(const struct conn_results *r, enum tdstls_phase p, enum tdstls_phase *before)
+{
+    uint32_t start = (unsigned)p < N_PHASES ? r->phase_first_frame[p] : 0, best = 0;
+    *before = PHASE_UNKNOWN;
+    if (!start)
+        return false;
+    for (int q = 0; q < N_PHASES; q++) {
+        uint32_t f = r->phase_first_frame[q];
+        if (q != (int)p && f && f < start && f > best) {
+            best = f;
+            *before = (enum tdstls_phase)q;
+        }
+    }
+    return best != 0;
+}
+
+bool tdstls_phase_duration(const struct conn_results *r, enum tdstls_phase p, int64_t *ns)
+{
+    uint32_t start = (unsigned)p < N_PHASES ? r->phase_first_frame[p] : 0, next = 0;
+    if (!start)
+        return false;
+    int next_phase = -1;
+    for (int q = 0; q < N_PHASES; q++) {
+        uint32_t f = r->phase_first_frame[q];
+        if (f > start && (!next || f < next)) {
+            next = f;
+            next_phase = q;
+        }
+    }
+    if (next_phase < 0)
+        return false;
+    *ns = r->phase_first_ns[next_phase] - r->phase_first_ns[p];
+    return true;
+}
+
+bool tdstls_login_time(const struct conn_results *r, uint32_t *start_frame, int64_t *ns)
+{
+    uint32_t end = r->phase_first_frame[PHASE_LOGIN_RESPONSE];
+    int start = -1;
+    for (int p = PHASE_PRELOGIN; p <= PHASE_TLS_HANDSHAKE; p++)
+        if (r->phase_first_frame[p] && (start < 0 || r->phase_first_frame[p] < r->phase_first_frame[start]))
+            start = p;
+    if (!end || start < 0)
+        return false;
+    *start_frame = r->phase_first_frame[start];
+    *ns = r->phase_first_ns[PHASE_LOGIN_RESPONSE] - r->phase_first_ns[start];
+    return true;
+}
+
+bool tdstls_login_slow(const struct conn_results *r, unsigned budget_ms)
+{
+    uint32_t start;
+    int64_t ns;
+    return budget_ms && tdstls_login_time(r, &start, &ns) && ns > (int64_t)budget_ms * 1000000;
+}
+
+const char *tdstls_close_story(const struct conn_results *r)
+{
+    if (r->phase_at_close <= PHASE_PRELOGIN && !r->prelogin_response_seen)
         return "before the PRELOGIN response";
-    switch (c->phase_at_close) {
+    switch (r->phase_at_close) {
     case PHASE_UNKNOWN:
     case PHASE_TCP_HANDSHAKE:
     case PHASE_PRELOGIN:
@@ -320,46 +485,5 @@ const char *tdstls_close_story(const struct tdstls_conn *c)
         return "during login";
     default:
         return "after login";
-    }
-}
-
-void tdstls_conn_diagnosis(const struct tdstls_conn *c, const char *suite_name, char *buf, size_t size)
-{
-    if (size == 0)
-        return;
-    buf[0] = '\0';
-    if (!c->frame_first_close || c->close_side != SIDE_SERVER)
-        return;
-    const char *how = c->close_reset ? "reset" : "closed";
-    if (c->kb4557473) {
-        snprintf(buf, size,
-                 "Server %s the connection right after the client's ClientKeyExchange (frame %u) and Finished "
-                 "(frame %u), without its own Finished and without an alert, with %s negotiated (frame %u): "
-                 "the Diffie-Hellman leading-zero mismatch of KB 4557473 (one side pads or strips a leading zero "
-                 "of dh_Ys/dh_Yc, the other does not; about 1 handshake in 256 fails). Remedy: install the fix on "
-                 "both client and server Windows, or disable the TLS_DHE_* cipher suites on either side.",
-                 how, c->frame_client_key_exchange, c->frame_client_finished, suite_name ? suite_name : "a TLS_DHE suite",
-                 c->frame_server_hello);
-    } else if (c->alert_seen && c->alert_from_server && c->alert_level == 2) {
-        snprintf(buf, size,
-                 "Server sent fatal TLS alert %u (frame %u) %s and %s the connection: the TLS handshake failed; "
-                 "compare the TLS versions and cipher suites the client offers with those enabled on the server.",
-                 c->alert_description, c->frame_alert, tdstls_close_story(c), how);
-    } else if (c->phase_at_close == PHASE_TLS_HANDSHAKE && c->frame_client_hello && !c->frame_server_hello) {
-        snprintf(buf, size,
-                 "Server %s the connection after the ClientHello (frame %u) without answering it: no TLS version "
-                 "or cipher suite in common (failed secure-channel negotiation). Compare the client's offer with "
-                 "the protocols and suites enabled on the server (Schannel: TLS 1.2 enabled on both sides?).",
-                 how, c->frame_client_hello);
-    } else if (c->phase_at_close <= PHASE_PRELOGIN && !c->prelogin_response_seen) {
-        snprintf(buf, size,
-                 "Server %s the connection before answering PRELOGIN: not a SQL Server listener, or one that "
-                 "refuses the client (check the port, the SQL Server error log and any firewall or proxy).",
-                 how);
-    } else {
-        snprintf(buf, size,
-                 "Server %s the connection first, %s (%s): the client sees \"An existing connection was forcibly "
-                 "closed by the remote host\"; check the SQL Server error log for this time.",
-                 how, tdstls_close_story(c), tdstls_phase_name(c->phase_at_close));
     }
 }

@@ -1,8 +1,14 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later
  *
- * One SQL Server connection as tdstls follows it: the phase it is in, what
- * its TLS handshake showed, and how it closed. Fed events in frame order by
- * the epan glue (first pass only); no epan dependency.
+ * One SQL Server connection as tdstls follows it: the phase of every frame,
+ * what its TLS handshake showed, how it closed and what that means. Fed
+ * events in frame order by the epan glue on the first pass; every pass then
+ * reads the results. No epan dependency.
+ *
+ * The state is split as packet-wireguard.c splits its sessions:
+ * struct conn_tracking is the first pass's working state (never read on a
+ * later pass), struct conn_results what the first pass established (read by
+ * every pass, the tables and the report). Each field says who sets it.
  */
 #ifndef TDSTLS_CONNECTION_H
 #define TDSTLS_CONNECTION_H
@@ -22,7 +28,10 @@ enum tdstls_phase {
     PHASE_LOGIN_RESPONSE = 5,
     PHASE_COMMANDS = 6,
     PHASE_CLOSE = 7,
+    N_PHASES,
 };
+
+const char *tdstls_phase_name(enum tdstls_phase p);
 
 enum tdstls_side { SIDE_CLIENT = 0, SIDE_SERVER = 1 };
 
@@ -40,84 +49,147 @@ enum tds_type {
     TDS_PRELOGIN = 0x12,
 };
 
-/* What the first FIN or RST meant; also kept per frame by the glue. */
-enum tdstls_close_flag {
-    CLOSE_FIRST = 1 << 0,               /* this frame carries the connection's first FIN/RST */
-    CLOSE_BY_SERVER = 1 << 1,           /* ... sent by the server */
-    CLOSE_RESET = 1 << 2,               /* ... as RST */
-    CLOSE_SERVER_RESET = 1 << 3,        /* a server RST (first or not) */
-    CLOSE_CLIENT_RESET = 1 << 4,        /* a client RST */
-    CLOSE_KB4557473 = 1 << 5,           /* the DHE leading-zero mismatch signature */
+/* What the first FIN/RST means (the words: checks.c). */
+enum tdstls_diagnosis {
+    DIAG_NONE = 0,                  /* the client closed normally */
+    DIAG_CLIENT_RESET,
+    DIAG_KB4557473,
+    DIAG_SERVER_ALERT,
+    DIAG_NO_COMMON_TLS,
+    DIAG_CLOSED_BEFORE_PRELOGIN_RESPONSE,
+    DIAG_SERVER_CLOSED_FIRST,
+    N_DIAGNOSES,
 };
 
-struct tdstls_conn {
-    struct tls_context tls;
-    struct tls_reader reader[2];        /* indexed by enum tdstls_side */
+/* What a frame of the connection is labelled with, on every pass. */
+struct frame_label {
+    uint8_t phase;          /* enum tdstls_phase */
+    bool inferred;          /* told from order and direction, not TDS types */
+    bool first_close;       /* the connection's first FIN/RST: its close analysis */
+    uint8_t reset;          /* a RST: 1 + the enum tdstls_side that sent it; else 0 */
+};
 
-    bool saw_syn;
-    bool tls_first;                     /* TDS 8 strict: TLS before any TDS */
-    bool tls_in_prelogin;               /* TDS 7.x: handshake inside PRELOGIN */
-    bool prelogin_response_seen;
-    bool handshake_done;
-    bool dhe_offered;
-    bool ys_leading_zero, yc_leading_zero;
-    uint16_t ys_len, yc_len;
-    bool alert_seen, alert_from_server;
-    uint8_t alert_level, alert_description;
-    bool server_finished;
-    uint16_t tls_version;               /* negotiated, from the ServerHello */
+/* A label that holds from first_frame until the next run starts. */
+struct label_run {
+    uint32_t first_frame;
+    struct frame_label label;
+};
 
-    /* frames that hold the evidence, 0 = not seen */
+/* What the first pass established. Set on the first pass only, by the event
+ * named; read by every pass. Frame numbers are 0 until seen. */
+struct conn_results {
+    int64_t start_ns;                   /* init: the connection's first frame */
+
+    /* TDS (tdstls_conn_tls, tdstls_conn_clear_tds) */
+    bool tls_first;                     /* TDS 8 strict: a clear handshake before any TDS */
+    bool tls_in_prelogin;               /* TDS 7.x: the handshake inside PRELOGIN */
+    bool prelogin_response_seen;        /* the server answered PRELOGIN in clear TDS */
+    uint8_t encryption;                 /* the server's PRELOGIN ENCRYPTION; TDS_ENCRYPT_UNKNOWN */
+
+    /* the TLS handshake (tdstls_conn_tls): the frames that hold the evidence */
     uint32_t frame_client_hello, frame_server_hello, frame_server_key_exchange;
     uint32_t frame_client_key_exchange, frame_client_finished, frame_alert;
+    bool dhe_offered;                   /* ClientHello: a TLS_DHE suite among the offered */
+    bool suite_known;                   /* ServerHello: */
+    uint16_t suite;
+    bool dhe;                           /* ... a TLS_DHE_* suite, not TLS 1.3 */
+    uint16_t tls_version;
+    bool ys_leading_zero, yc_leading_zero; /* dh_leading_zero_of() */
+    bool server_finished;
+    bool alert_from_server;             /* the first clear alert */
+    uint8_t alert_level, alert_description;
 
-    enum tdstls_phase phase;            /* where the connection is now */
-    bool phase_inferred;                /* told from order and direction, not TDS types */
-    uint8_t step;                       /* position in the post-handshake sequence */
+    /* phases (tdstls_conn_tcp): the first frame and time of each */
+    uint32_t phase_first_frame[N_PHASES];
+    int64_t phase_first_ns[N_PHASES];
+    enum tdstls_phase last_phase_before_close;
 
-    /* the frame being dissected: its data phase, set by the data events */
-    uint32_t frame;
-    bool frame_has_data;
-    enum tdstls_phase frame_phase;
-    bool frame_inferred;
-
+    /* the first FIN or RST (tdstls_conn_tcp) */
     uint32_t frame_first_close;
     enum tdstls_side close_side;
     bool close_reset;
     enum tdstls_phase phase_at_close;
-    bool kb4557473;
+    enum tdstls_diagnosis diagnosis;
 
-    uint8_t encryption_requested, encryption_answered;  /* PRELOGIN ENCRYPTION, 0xFF unknown */
-    uint8_t last_client_tds_type;       /* decrypted: what the server's next response answers */
+    /* frame labels (tdstls_conn_tcp), one run where the label changes:
+     * a few per connection instead of one per frame */
+    struct label_run *runs;
+    uint32_t n_runs, runs_room;
 };
 
-void tdstls_conn_init(struct tdstls_conn *c);
+/* The first pass's working state, in frame order. */
+struct conn_tracking {
+    const struct tls_allocator *alloc;  /* connection-lifetime storage */
+    struct tls_context tls;
+    struct tls_reader reader[2];        /* indexed by enum tdstls_side */
+    enum tdstls_phase phase;            /* where the connection is now */
+    bool phase_inferred;
+    bool handshake_done;
+    uint8_t step;                       /* position in the post-handshake sequence */
+    uint8_t last_client_tds_type;       /* decrypted: what the server's next response answers */
+    /* the frame being dissected: the phase its data showed first */
+    uint32_t frame;
+    bool frame_has_data;
+    enum tdstls_phase frame_phase;
+    bool frame_inferred;
+};
 
-/* Data events, in frame order. tls_records: one or more whole records. */
+struct tdstls_conn {
+    struct conn_tracking track;
+    struct conn_results res;
+};
+
+void tdstls_conn_init(struct tdstls_conn *c, const struct tls_allocator *alloc, int64_t start_ns);
+/* Releases what the connection allocated (the glue's wmem frees it anyway). */
+void tdstls_conn_free(struct tdstls_conn *c);
+
+static inline const struct conn_results *tdstls_conn_results(const struct tdstls_conn *c)
+{
+    return &c->res;
+}
+
+/* --- first pass: data events, in frame order ---------------------------- */
+
+/* Whole TLS records (one or more); f and t gather what they showed. */
 void tdstls_conn_tls(struct tdstls_conn *c, uint32_t frame, enum tdstls_side side, bool in_prelogin,
-                     const struct tls_allocator *a, const uint8_t *records, size_t len, struct tls_findings *f);
-void tdstls_conn_clear_tds(struct tdstls_conn *c, uint32_t frame, enum tdstls_side side, uint8_t tds_type);
+                     const uint8_t *records, size_t len, struct tls_findings *f, struct tls_traits *t);
+/* A clear TDS packet; payload: what follows its header (read for the
+ * server's PRELOGIN answer). */
+void tdstls_conn_clear_tds(struct tdstls_conn *c, uint32_t frame, enum tdstls_side side, uint8_t tds_type,
+                           const uint8_t *payload, size_t payload_len);
 /* Data we cannot tell anything from (e.g. a TDS packet continued). */
 void tdstls_conn_other_data(struct tdstls_conn *c, uint32_t frame, enum tdstls_side side);
 /* A TDS packet type read from decrypted TLS (a keylog): it overrides the
  * phase inferred for this frame from order and direction. */
 void tdstls_conn_decrypted_tds(struct tdstls_conn *c, uint32_t frame, enum tdstls_side side, uint8_t tds_type);
-/* A clear PRELOGIN payload (after the TDS header), either side. */
-void tdstls_conn_prelogin(struct tdstls_conn *c, enum tdstls_side side, const uint8_t *payload, size_t len);
+/* Whether a TDS packet of this type from this side may carry the TLS
+ * handshake (TDS 7.x: PRELOGIN, or a server's type 0x04 once it has). */
+bool tdstls_conn_expects_prelogin_tls(const struct tdstls_conn *c, enum tdstls_side side, uint8_t tds_type);
 
-/* Every frame of the connection, after its data events: the TCP flags.
- * Returns the frame's phase; *close_flags gets enum tdstls_close_flag bits. */
-enum tdstls_phase tdstls_conn_tcp(struct tdstls_conn *c, uint32_t frame, enum tdstls_side side, bool syn, bool fin,
-                                  bool rst, bool *inferred, unsigned *close_flags);
+/* Every frame of the connection, after its data events: its TCP flags and
+ * time. Labels the frame and returns the label. */
+struct frame_label tdstls_conn_tcp(struct tdstls_conn *c, uint32_t frame, int64_t time_ns, enum tdstls_side side,
+                                   bool syn, bool fin, bool rst);
 
-/* A sentence a DBA can act on, for the connection's first close, or "" when
- * the close was normal. */
-void tdstls_conn_diagnosis(const struct tdstls_conn *c, const char *suite_name, char *buf, size_t size);
+/* --- any pass: reading the results -------------------------------------- */
 
-const char *tdstls_phase_name(enum tdstls_phase p);
+/* The label of a frame; false for a frame the first pass did not label. */
+bool tdstls_conn_label(const struct conn_results *r, uint32_t frame, struct frame_label *label);
+
+/* The phase that began most recently before phase p began (TDS 8 runs 3
+ * before 2); PHASE_UNKNOWN with false when none did. */
+bool tdstls_phase_before(const struct conn_results *r, enum tdstls_phase p, enum tdstls_phase *before);
+/* How long phase p lasted: until the next phase began. False while it has
+ * not ended, or never began. */
+bool tdstls_phase_duration(const struct conn_results *r, enum tdstls_phase p, int64_t *ns);
+/* The login exchange: from the first pre-login frame (TDS 8: the TLS
+ * handshake) to the first login-response frame. False until both exist. */
+bool tdstls_login_time(const struct conn_results *r, uint32_t *start_frame, int64_t *ns);
+/* The login budget rule: budget_ms 0 turns it off. */
+bool tdstls_login_slow(const struct conn_results *r, unsigned budget_ms);
 
 /* Where the first close came: "before the PRELOGIN response", "during the
  * TLS handshake", "during login", "after login". */
-const char *tdstls_close_story(const struct tdstls_conn *c);
+const char *tdstls_close_story(const struct conn_results *r);
 
 #endif

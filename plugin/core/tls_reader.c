@@ -8,7 +8,6 @@
 #define EXT_ALPN 16
 #define EXT_SUPPORTED_VERSIONS 43
 #define EXT_KEY_SHARE 51
-#define TLS13_VERSION 0x0304
 
 /* A bounds-checked reader over one message body: every get fails softly once
  * the data runs out, so parsers read straight through and check ok at the end. */
@@ -85,49 +84,37 @@ void tls_reader_init(struct tls_reader *r, bool from_server)
     r->from_server = from_server;
 }
 
-void tls_findings_merge(struct tls_findings *dst, const struct tls_findings *src)
+bool tls_findings_any(const struct tls_findings *f)
 {
-    dst->records += src->records;
-    dst->client_hello |= src->client_hello;
-    dst->offers_dhe |= src->offers_dhe;
-    dst->offers_tds8_alpn |= src->offers_tds8_alpn;
-    if (src->client_hello)
-        dst->offered_suites = src->offered_suites;
-    if (src->server_hello) {
-        dst->server_hello = true;
-        dst->suite = src->suite;
-        dst->version = src->version;
-        dst->key_share_group = src->key_share_group;
+    static const struct tls_findings none;
+    return memcmp(f, &none, sizeof none) != 0;
+}
+
+const char *tls_version_name(uint16_t version)
+{
+    switch (version) {
+    case SSL_3_0:
+        return "SSL 3.0";
+    case TLS_1_0:
+        return "TLS 1.0";
+    case TLS_1_1:
+        return "TLS 1.1";
+    case TLS_1_2:
+        return "TLS 1.2";
+    case TLS_1_3:
+        return "TLS 1.3";
+    default:
+        return NULL;
     }
-    if (src->server_key_exchange_dh) {
-        dst->server_key_exchange_dh = true;
-        dst->p_len = src->p_len;
-        dst->g_len = src->g_len;
-        dst->ys_len = src->ys_len;
-        dst->ys_zero_byte = src->ys_zero_byte;
-    }
-    if (src->client_key_exchange_dh) {
-        dst->client_key_exchange_dh = true;
-        dst->yc_len = src->yc_len;
-        dst->yc_zero_byte = src->yc_zero_byte;
-        dst->yc_short = src->yc_short;
-    }
-    dst->change_cipher_spec |= src->change_cipher_spec;
-    dst->client_hello_from_server |= src->client_hello_from_server;
-    dst->client_hello_lookalike |= src->client_hello_lookalike;
-    dst->finished |= src->finished;
-    dst->encrypted_record |= src->encrypted_record;
-    dst->application_data |= src->application_data;
-    dst->alert_encrypted |= src->alert_encrypted;
-    if (src->alert) {
-        dst->alert = true;
-        dst->alert_level = src->alert_level;
-        dst->alert_description = src->alert_description;
-    }
-    if (src->malformed && !dst->malformed) {
-        dst->malformed = true;
-        dst->problem = src->problem;
-    }
+}
+
+enum dh_leading_zero dh_leading_zero_of(const uint8_t *value, size_t len, size_t p_len)
+{
+    if (len > 0 && value[0] == 0)
+        return DH_ZERO_BYTE_FIRST;
+    if (p_len && len < p_len)
+        return DH_SHORTER_THAN_P;
+    return DH_NO_LEADING_ZERO;
 }
 
 static void malformed(struct tls_findings *f, const char *why)
@@ -137,9 +124,17 @@ static void malformed(struct tls_findings *f, const char *why)
         f->problem = why;
 }
 
+/* A TLS version value, as it counts in an offer: GREASE values (RFC 8701)
+ * and anything that is no TLS version count for nothing. */
+static uint16_t real_version(uint16_t v)
+{
+    return tls_version_name(v) ? v : 0;
+}
+
 static void parse_client_hello(struct cursor c, struct tls_findings *f)
 {
-    take(&c, 2 + 32);                        /* legacy_version, random */
+    uint16_t legacy_version = (uint16_t)get_be(&c, 2);
+    take(&c, 32);                            /* random */
     get_vector(&c, 1);                       /* session id */
     struct cursor suites = get_vector(&c, 2);
     get_vector(&c, 1);                       /* compression methods */
@@ -148,6 +143,7 @@ static void parse_client_hello(struct cursor c, struct tls_findings *f)
         return;
     }
     f->client_hello = true;
+    f->offered_max_version = real_version(legacy_version);
     while (suites.left >= 2) {
         uint16_t suite = (uint16_t)get_be(&suites, 2);
         f->offered_suites++;
@@ -160,13 +156,23 @@ static void parse_client_hello(struct cursor c, struct tls_findings *f)
     while (exts.ok && exts.left >= 4) {
         uint16_t type = (uint16_t)get_be(&exts, 2);
         struct cursor body = get_vector(&exts, 2);
-        if (type != EXT_ALPN)
-            continue;
-        struct cursor names = get_vector(&body, 2);
-        while (names.ok && names.left > 0) {
-            struct cursor name = get_vector(&names, 1);
-            if (name.ok && name.left == 7 && memcmp(name.p, "tds/8.0", 7) == 0)
-                f->offers_tds8_alpn = true;
+        if (type == EXT_SUPPORTED_VERSIONS) {
+            /* it replaces legacy_version as the offer (RFC 8446 4.2.1) */
+            struct cursor versions = get_vector(&body, 1);
+            uint16_t best = 0;
+            while (versions.ok && versions.left >= 2) {
+                uint16_t v = real_version((uint16_t)get_be(&versions, 2));
+                best = v > best ? v : best;
+            }
+            if (best)
+                f->offered_max_version = best;
+        } else if (type == EXT_ALPN) {
+            struct cursor names = get_vector(&body, 2);
+            while (names.ok && names.left > 0) {
+                struct cursor name = get_vector(&names, 1);
+                if (name.ok && name.left == 7 && memcmp(name.p, "tds/8.0", 7) == 0)
+                    f->offers_tds8_alpn = true;
+            }
         }
     }
     if (!exts.ok)
@@ -197,16 +203,17 @@ static void parse_server_hello(struct cursor c, struct tls_context *ctx, struct 
         if (!exts.ok)
             malformed(f, "ServerHello extensions overrun the message");
     }
-    f->server_hello = true;
-    f->suite = suite;
-    f->version = version;
     ctx->suite_known = true;
     ctx->suite = suite;
-    ctx->tls13 = version == TLS13_VERSION;
+    ctx->tls13 = version == TLS_1_3;
     /* TLS 1.3 suites say nothing of key exchange: an ffdhe key_share is
      * padded to len(p) by RFC 8446, so KB 4557473 cannot happen there. */
     ctx->dhe = !ctx->tls13 && tdstls_suite_is_dhe(suite);
     ctx->dhe_psk = ctx->dhe && tdstls_suite_is_dhe_psk(suite);
+    f->server_hello = true;
+    f->suite = suite;
+    f->suite_dhe = ctx->dhe;
+    f->version = version;
 }
 
 static void parse_server_key_exchange(struct cursor c, struct tls_context *ctx, struct tls_findings *f)
@@ -226,7 +233,7 @@ static void parse_server_key_exchange(struct cursor c, struct tls_context *ctx, 
     f->p_len = (uint16_t)p.left;
     f->g_len = (uint16_t)g.left;
     f->ys_len = (uint16_t)ys.left;
-    f->ys_zero_byte = ys.p[0] == 0;
+    f->ys_leading_zero = (uint8_t)dh_leading_zero_of(ys.p, ys.left, p.left);
     ctx->p_len = f->p_len;
 }
 
@@ -243,7 +250,7 @@ static void parse_client_key_exchange(struct cursor c, struct tls_context *ctx, 
     }
     f->client_key_exchange_dh = true;
     f->yc_len = (uint16_t)yc.left;
-    f->yc_zero_byte = yc.p[0] == 0;
+    f->yc_leading_zero = (uint8_t)dh_leading_zero_of(yc.p, yc.left, ctx->p_len);
 }
 
 static void parse_message(struct tls_reader *r, struct tls_context *ctx, const uint8_t *body, size_t len,
@@ -309,7 +316,7 @@ static void drop_body(struct tls_reader *r, const struct tls_allocator *a)
 /* Handshake messages may span records and records may hold several: gather
  * the 4-byte header, then the body, parsing in place when it is whole here. */
 static void handshake_bytes(struct tls_reader *r, struct tls_context *ctx, const struct tls_allocator *a,
-                            const uint8_t *p, size_t len, struct tls_findings *f)
+                            const uint8_t *p, size_t len, struct tls_findings *f, struct tls_traits *t)
 {
     while (len > 0) {
         if (r->header_have < 4) {
@@ -326,7 +333,7 @@ static void handshake_bytes(struct tls_reader *r, struct tls_context *ctx, const
              * client for the server from then on (and trip its own
              * reassembly assertion); the glue stops feeding it. */
             if (r->from_server && r->msg_type == TLS_HS_CLIENT_HELLO) {
-                f->client_hello_from_server = true;
+                t->client_hello_from_server = true;
                 malformed(f, "a ClientHello in the server's direction");
             }
             if (r->keeping && r->body_len > TLS_MAX_KEPT_MESSAGE) {
@@ -362,7 +369,7 @@ static void handshake_bytes(struct tls_reader *r, struct tls_context *ctx, const
 }
 
 void tls_reader_record(struct tls_reader *r, struct tls_context *ctx, const struct tls_allocator *a,
-                       const uint8_t *record, size_t len, struct tls_findings *f)
+                       const uint8_t *record, size_t len, struct tls_findings *f, struct tls_traits *t)
 {
     if (len < TLS_RECORD_HEADER_LEN || !tls_record_header_plausible(record, len) ||
         tls_record_total_length(record) != len) {
@@ -371,19 +378,15 @@ void tls_reader_record(struct tls_reader *r, struct tls_context *ctx, const stru
     }
     const uint8_t *body = record + TLS_RECORD_HEADER_LEN;
     size_t body_len = len - TLS_RECORD_HEADER_LEN;
-    f->records++;
     bool encrypted = r->ccs_seen;
     switch (record[0]) {
     case TLS_CT_CHANGE_CIPHER_SPEC:
-        f->change_cipher_spec = true;
+        t->change_cipher_spec = true;
         if (!ctx->tls13)
             r->ccs_seen = true;
         break;
     case TLS_CT_ALERT:
-        if (encrypted || body_len != 2) {
-            f->alert_encrypted = true;
-            f->encrypted_record = true;
-        } else {
+        if (!encrypted && body_len == 2) {
             f->alert = true;
             f->alert_level = body[0];
             f->alert_description = body[1];
@@ -391,7 +394,6 @@ void tls_reader_record(struct tls_reader *r, struct tls_context *ctx, const stru
         break;
     case TLS_CT_HANDSHAKE:
         if (encrypted) {
-            f->encrypted_record = true;
             if (!r->finished_seen) {
                 r->finished_seen = true;     /* the first one after CCS is Finished */
                 f->finished = true;
@@ -404,18 +406,16 @@ void tls_reader_record(struct tls_reader *r, struct tls_context *ctx, const stru
              * record starting with 1 would be taken for a ClientHello (see
              * client_hello_from_server). */
             if (r->from_server && body_len > 0 && body[0] == TLS_HS_CLIENT_HELLO)
-                f->client_hello_lookalike = true;
+                t->client_hello_lookalike = true;
         } else if (r->header_have == 0 && tls_dissector_takes_for_encrypted(body, body_len)) {
             /* Where Wireshark's TLS dissector sees no message start, neither
              * do we: its next record starts a message again, and so does ours. */
             malformed(f, "a handshake record before ChangeCipherSpec that is not clear text");
-            f->encrypted_record = true;
         } else {
-            handshake_bytes(r, ctx, a, body, body_len, f);
+            handshake_bytes(r, ctx, a, body, body_len, f, t);
         }
         break;
     case TLS_CT_APPLICATION_DATA:
-        f->encrypted_record = true;
         if (ctx->tls13 && !ctx->client_finished) {
             /* TLS 1.3 hides the rest of the handshake in application data
              * records: the server's flight ends with its Finished, and the
@@ -427,7 +427,7 @@ void tls_reader_record(struct tls_reader *r, struct tls_context *ctx, const stru
             if (!r->from_server)
                 ctx->client_finished = true;
         } else {
-            f->application_data = true;
+            t->application_data = true;
         }
         break;
     default:

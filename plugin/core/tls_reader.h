@@ -2,7 +2,7 @@
  *
  * Reads the clear part of a TLS handshake, one direction at a time, from
  * whole TLS records, and reports what tdstls diagnoses: offered and
- * negotiated suites, DH public value lengths and leading zeros,
+ * negotiated suites and versions, DH public value lengths and leading zeros,
  * ChangeCipherSpec, Finished, alerts. No epan dependency: unit-tested and
  * fuzzed on its own.
  */
@@ -46,48 +46,82 @@ size_t tls_record_total_length(const uint8_t *p);
  * a record header, and the length stops there. */
 uint32_t tls_whole_records_len(const uint8_t *buf, uint32_t len, bool *bad);
 
+/* TLS versions as they appear on the wire (legacy_version, supported_versions). */
+enum tls_version {
+    SSL_3_0 = 0x0300,
+    TLS_1_0 = 0x0301,
+    TLS_1_1 = 0x0302,
+    TLS_1_2 = 0x0303,
+    TLS_1_3 = 0x0304,
+};
+/* "TLS 1.2", ... or NULL for a value that is none of them. */
+const char *tls_version_name(uint16_t version);
+
+/* RFC 5246 7.2: AlertLevel. */
+#define TLS_ALERT_LEVEL_FATAL 2
+
+/* A Diffie-Hellman public value (dh_Ys, dh_Yc) with a leading zero: how it
+ * shows on the wire. The one rule for both values lives in
+ * dh_leading_zero_of(). */
+enum dh_leading_zero {
+    DH_NO_LEADING_ZERO = 0,
+    DH_ZERO_BYTE_FIRST,     /* first byte 0x00: padded to len(p) (OpenSSL) */
+    DH_SHORTER_THAN_P,      /* fewer bytes than p: the zero stripped (GnuTLS) */
+};
+/* p_len 0: p not known, only a zero first byte counts. */
+enum dh_leading_zero dh_leading_zero_of(const uint8_t *value, size_t len, size_t p_len);
+
 /* What the connection knows that a direction's reader needs. */
 struct tls_context {
     bool suite_known;
     uint16_t suite;
-    bool dhe;          /* negotiated suite is ephemeral finite-field DH */
+    bool dhe;          /* negotiated suite is ephemeral finite-field DH (never in TLS 1.3) */
     bool dhe_psk;      /* ... with a PSK identity before the DH values */
     bool tls13;        /* ServerHello selected TLS 1.3 */
     uint16_t p_len;    /* from ServerKeyExchange, 0 until seen */
     bool client_finished; /* the handshake is over once the client's Finished is out */
 };
 
-/* What the records of one batch showed. Fields are set, never cleared, so
- * one struct can gather a whole frame. */
+/* What a PDU's records showed that tdstls displays: its fields
+ * (tdstls-dissect.c) and the checks that read them (checks.c). Fields are
+ * set, never cleared, so one struct gathers all the records of a PDU, and a
+ * struct still all zero has nothing to show. */
 struct tls_findings {
-    unsigned records;
     bool client_hello;
     bool offers_dhe;
     uint16_t offered_suites;
+    uint16_t offered_max_version;  /* supported_versions' highest, else legacy_version */
     bool offers_tds8_alpn;
     bool server_hello;
     uint16_t suite;
+    bool suite_dhe;            /* suite is TLS_DHE_* and the version is not TLS 1.3 */
     uint16_t version;          /* negotiated: supported_versions, else legacy */
     uint16_t key_share_group;  /* TLS 1.3 ServerHello key_share, 0 if none */
     bool server_key_exchange_dh;
     uint16_t p_len, g_len, ys_len;
-    bool ys_zero_byte;          /* dh_Ys starts with 0x00 (padded encoding) */
+    uint8_t ys_leading_zero;   /* enum dh_leading_zero */
     bool client_key_exchange_dh;
     uint16_t yc_len;
-    bool yc_zero_byte;
-    bool yc_short;              /* dh_Yc shorter than p (stripped encoding) */
-    bool change_cipher_spec;
-    bool finished;              /* first encrypted handshake record after CCS */
-    bool encrypted_record;      /* any record we cannot read */
-    bool application_data;
-    bool alert;
-    bool alert_encrypted;
+    uint8_t yc_leading_zero;   /* enum dh_leading_zero, against p of the ServerKeyExchange */
+    bool finished;             /* first encrypted handshake record after CCS */
+    bool alert;                /* a clear alert */
     uint8_t alert_level, alert_description;
+    bool malformed;
+    const char *problem;       /* static text, set with malformed */
+};
+
+/* True when the findings hold something to show. */
+bool tls_findings_any(const struct tls_findings *f);
+
+/* What the records showed besides, for the connection's state machine and
+ * the hand-off to Wireshark's TLS dissector (first pass only). Set, never
+ * cleared, like the findings. */
+struct tls_traits {
+    bool application_data;         /* an application-data record after the handshake */
+    bool change_cipher_spec;
     bool client_hello_from_server; /* a ClientHello header in the server's records */
     bool client_hello_lookalike;   /* an encrypted server handshake record that starts
                                     * with ClientHello's type byte (see tls_reader.c) */
-    bool malformed;
-    const char *problem;        /* static text, set with malformed */
 };
 
 /* Storage for a handshake message that spans records; the glue gives wmem,
@@ -112,12 +146,9 @@ struct tls_reader {
 
 void tls_reader_init(struct tls_reader *r, bool from_server);
 
-/* Adds what one record showed (src) to what a frame showed so far (dst). */
-void tls_findings_merge(struct tls_findings *dst, const struct tls_findings *src);
-
 /* Feeds one whole record (header included). Updates ctx with what the
- * server negotiates, and f with what the record showed. */
+ * server negotiates, and f and t with what the record showed. */
 void tls_reader_record(struct tls_reader *r, struct tls_context *ctx, const struct tls_allocator *a,
-                       const uint8_t *record, size_t len, struct tls_findings *f);
+                       const uint8_t *record, size_t len, struct tls_findings *f, struct tls_traits *t);
 
 #endif

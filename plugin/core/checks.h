@@ -1,0 +1,144 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later
+ *
+ * Everything tdstls reports, as two tables:
+ *
+ * - checks: each is one expert item (tdstls.expert.<name>), with its group,
+ *   severity, the preference that switches it off, a short text for the
+ *   tables, and the words it says on the frame that shows it;
+ * - diagnoses: what the first FIN/RST of a connection means, at most one per
+ *   connection, with a short text (the tables, the report), a long text
+ *   (tdstls.diagnosis) and the check that announces it.
+ *
+ * The rule that raises a check is in its row: on a PDU's TLS findings
+ * (tls_reader.c reads them), or on a labelled frame (connection.c labels
+ * frames and decides the diagnosis); only tls_not_decoded is the glue's
+ * (what Wireshark's TLS dissector may see). The glue registers an expert
+ * field per row and adds items by iterating the table; the statistics and
+ * the report take their texts from here. Adding a check: a row here, its
+ * rule, a test. No epan dependency.
+ */
+#ifndef TDSTLS_CHECKS_H
+#define TDSTLS_CHECKS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "connection.h"
+#include "tls_reader.h"
+
+enum tdstls_check {
+    CHECK_DHE_OFFERED,
+    CHECK_OLD_TLS_ONLY_OFFERED,
+    CHECK_DHE_NEGOTIATED,
+    CHECK_OLD_TLS_NEGOTIATED,
+    CHECK_YS_LEADING_ZERO,
+    CHECK_YC_LEADING_ZERO,
+    CHECK_TLS_ALERT,
+    CHECK_MALFORMED,
+    CHECK_TLS_NOT_DECODED,
+    CHECK_LOGIN_SLOW,
+    CHECK_SERVER_CLOSED_FIRST,
+    CHECK_KB4557473,
+    CHECK_SERVER_RESET,
+    CHECK_CLIENT_RESET,
+    N_CHECKS,
+    CHECK_NONE = N_CHECKS,
+};
+
+/* A set of checks: bit (1 << id). */
+typedef uint32_t check_set;
+#define CHECK_BIT(id) ((check_set)1u << (id))
+
+/* Expert groups and severities, as Wireshark's expert info has them
+ * (the glue maps them to PI_*). */
+enum check_group { GROUP_SECURITY, GROUP_SEQUENCE, GROUP_RESPONSE_CODE, GROUP_MALFORMED, GROUP_UNDECODED };
+enum check_severity { SEVERITY_NOTE, SEVERITY_WARN, SEVERITY_ERROR };
+
+/* The preferences that switch checks off (the fields stay, for filters). */
+enum check_switch {
+    SWITCH_CHECK_DHE,          /* tdstls.check_dhe */
+    SWITCH_CHECK_LEADING_ZERO, /* tdstls.check_leading_zero */
+    SWITCH_CHECK_CLOSE,        /* tdstls.check_close */
+    SWITCH_CHECK_TLS_VERSION,  /* tdstls.check_tls_version */
+    N_CHECK_SWITCHES,
+    SWITCH_ALWAYS = N_CHECK_SWITCHES,
+    SWITCH_DECODE_TLS,         /* tdstls.decode_tls: nothing is withheld when nothing is handed */
+    SWITCH_LOGIN_BUDGET,       /* tdstls.login_budget_ms: 0 turns it off */
+};
+
+struct check_switch_info {
+    const char *name;          /* preference name under tdstls. */
+    const char *title;
+    const char *description;   /* the glue appends the expert names it switches */
+    bool on_by_default;
+};
+extern const struct check_switch_info tdstls_check_switches[N_CHECK_SWITCHES];
+
+/* What a check's words may draw on. */
+struct check_context {
+    const struct conn_results *conn;   /* the connection (results so far) */
+    const struct tls_findings *found;  /* the PDU's findings, for checks on them; else NULL */
+    const char *(*suite_name)(uint16_t suite);
+    unsigned login_budget_ms;
+    const char *detail;                /* CHECK_TLS_NOT_DECODED: why */
+};
+
+struct check_info {
+    enum tdstls_check id;
+    const char *name;                  /* tdstls.expert.<name> */
+    enum check_group group;
+    enum check_severity severity;
+    const char *summary;               /* the expert's registered summary */
+    enum check_switch switched_by;
+    const char *short_text;            /* in the tables' check list */
+    /* the expert text on the frame; NULL: the summary */
+    void (*message)(const struct check_context *ctx, char *buf, size_t size);
+    /* the rule: on a PDU's TLS findings, or on a labelled frame of the
+     * connection (its phase, its close); NULL where it is not one of those */
+    bool (*on_findings)(const struct tls_findings *f);
+    bool (*on_frame)(const struct conn_results *r, uint32_t frame, const struct frame_label *l, unsigned budget_ms);
+};
+extern const struct check_info tdstls_checks[N_CHECKS];
+
+/* The checks a PDU's TLS findings raise. */
+check_set tdstls_checks_of_findings(const struct tls_findings *f);
+/* The checks a labelled frame raises (login_budget_ms: the preference). */
+check_set tdstls_checks_of_frame(const struct conn_results *r, uint32_t frame, const struct frame_label *l,
+                                 unsigned login_budget_ms);
+
+/* The words of check id on its frame; "" when it has none but its summary. */
+void tdstls_check_message(enum tdstls_check id, const struct check_context *ctx, char *buf, size_t size);
+
+/* The short texts of a set of checks, in table order, joined by ", ". */
+void tdstls_check_list(check_set set, char *buf, size_t size);
+
+/* Frames a diagnosis names as its evidence (tdstls.evidence_frame). */
+enum evidence {
+    EVIDENCE_NONE = 0,
+    EVIDENCE_CLIENT_HELLO,
+    EVIDENCE_SERVER_HELLO,
+    EVIDENCE_SERVER_KEY_EXCHANGE,
+    EVIDENCE_CLIENT_KEY_EXCHANGE,
+    EVIDENCE_CLIENT_FINISHED,
+    EVIDENCE_ALERT,
+};
+#define MAX_EVIDENCE 4
+
+struct diagnosis_info {
+    enum tdstls_diagnosis kind;
+    const char *short_text;         /* -z tdstls,conn and the report; "" for none */
+    enum tdstls_check check;        /* the expert that announces it on the close, or CHECK_NONE */
+    /* tdstls.diagnosis on the close; NULL: no field */
+    void (*describe)(const struct check_context *ctx, char *buf, size_t size);
+    uint8_t evidence[MAX_EVIDENCE]; /* enum evidence, in order */
+};
+extern const struct diagnosis_info tdstls_diagnoses[N_DIAGNOSES];
+
+/* The long text of the connection's diagnosis; "" when it has none. */
+void tdstls_diagnosis_text(const struct check_context *ctx, char *buf, size_t size);
+/* The evidence frames of the connection's diagnosis that the capture
+ * holds, in the row's order; returns how many. */
+size_t tdstls_diagnosis_evidence(const struct conn_results *r, uint32_t frames[MAX_EVIDENCE]);
+
+#endif

@@ -1,0 +1,255 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later
+ *
+ * A post-dissector, as transum is, since pure FIN/RST frames carry no
+ * payload and never reach a TCP subdissector. On the first pass it feeds
+ * each frame's TCP flags to the core, which labels the frame; every pass
+ * shows the label, and builds the tree only when someone reads it.
+ */
+#define WS_BUILD_DLL
+#include "tdstls-post.h"
+
+#include <epan/packet.h>
+#include <epan/tap.h>
+
+#include "core/tcp_header.h"
+#include "tdstls-conv.h"
+#include "tdstls-expert.h"
+#include "tdstls-names.h"
+
+#define DIAGNOSIS_MAX 768
+
+static int proto_tdstls = -1, tap_tdstls = -1;
+static const struct tdstls_prefs *preferences;
+static int hf_tcp_flags = -1;
+
+static int hf_phase = -1, hf_phase_name = -1, hf_phase_inferred = -1;
+static int hf_since_syn = -1, hf_since_previous = -1, hf_login_time = -1;
+static int hf_close_initiator = -1, hf_close_kind = -1, hf_close_abnormal = -1, hf_close_phase = -1;
+static int hf_diagnosis = -1, hf_evidence_frame = -1;
+static int ett_tdstls = -1, ett_close = -1;
+
+/* The tcp.flags field, where the tree has it (read through the field's
+ * bytes, the same on Wireshark 4.0 and 4.4, whose field_info differ). */
+static bool tcp_flags_in_tree(proto_tree *tree, uint16_t *flags)
+{
+    if (!tree || hf_tcp_flags < 0)
+        return false;
+    GPtrArray *found = proto_get_finfo_ptr_array(tree, hf_tcp_flags);
+    if (!found || found->len == 0)
+        return false;
+    field_info *fi = (field_info *)g_ptr_array_index(found, 0);
+    if (!fi->ds_tvb || fi->length != 2 || tvb_captured_length_remaining(fi->ds_tvb, fi->start) < 2)
+        return false;
+    *flags = tvb_get_ntohs(fi->ds_tvb, fi->start) & 0x0FFF;
+    return true;
+}
+
+/* The TCP flags of this frame, without asking for a protocol tree: those
+ * TCP handed the dissector with a payload, the tcp.flags field where a tree
+ * has it anyway, else the TCP header in the frame's bytes. */
+static bool tcp_flags(tvbuff_t *frame, packet_info *pinfo, proto_tree *tree, uint16_t *flags)
+{
+    const struct tdstls_frame *seen = tdstls_frame_of(pinfo, false);
+    if (seen && seen->have_tcp_flags) {
+        *flags = seen->tcp_flags;
+        return true;
+    }
+    if (tcp_flags_in_tree(tree, flags))
+        return true;
+    struct tcp_endpoints ep = {0, pinfo->src.data, pinfo->dst.data, (uint16_t)pinfo->srcport,
+                               (uint16_t)pinfo->destport};
+    if (pinfo->src.type == AT_IPv4 && pinfo->src.len == 4 && pinfo->dst.type == AT_IPv4 && pinfo->dst.len == 4)
+        ep.ip_version = 4;
+    else if (pinfo->src.type == AT_IPv6 && pinfo->src.len == 16 && pinfo->dst.type == AT_IPv6 && pinfo->dst.len == 16)
+        ep.ip_version = 6;
+    else
+        return false;
+    unsigned len = tvb_captured_length(frame);
+    return tcp_flags_in_frame(tvb_get_ptr(frame, 0, len), len, &ep, flags);
+}
+
+static proto_item *generated(proto_item *it)
+{
+    proto_item_set_generated(it);
+    return it;
+}
+
+static nstime_t nstime_of(int64_t ns)
+{
+    nstime_t t;
+    t.secs = (time_t)(ns / 1000000000);
+    t.nsecs = (int)(ns % 1000000000);
+    return t;
+}
+
+static proto_item *add_time(proto_tree *t, int hf, tvbuff_t *tvb, int64_t ns)
+{
+    nstime_t delta = nstime_of(ns);
+    return generated(proto_tree_add_time(t, hf, tvb, 0, 0, &delta));
+}
+
+/* On the first frame of a phase: when it started, how long the one before
+ * took, and at the login response how long the login exchange took. */
+static void show_phase_timing(tvbuff_t *tvb, proto_tree *t, const struct conn_results *r, enum tdstls_phase phase,
+                              struct expert_anchors *anchors)
+{
+    add_time(t, hf_since_syn, tvb, r->phase_first_ns[phase] - r->start_ns);
+    enum tdstls_phase before;
+    if (tdstls_phase_before(r, phase, &before)) {
+        proto_item *it = add_time(t, hf_since_previous, tvb, r->phase_first_ns[phase] - r->phase_first_ns[before]);
+        proto_item_append_text(it, " (%s)", tdstls_phase_name(before));
+    }
+    uint32_t start;
+    int64_t ns;
+    if (phase == PHASE_LOGIN_RESPONSE && tdstls_login_time(r, &start, &ns))
+        anchors->at[CHECK_LOGIN_SLOW] = add_time(t, hf_login_time, tvb, ns);
+}
+
+/* The connection's first FIN/RST: who, how, in which phase, and what it means. */
+static void show_close(tvbuff_t *tvb, proto_tree *t, const struct conn_results *r, const struct check_context *ctx,
+                       struct expert_anchors *anchors)
+{
+    bool by_server = r->close_side == SIDE_SERVER;
+    proto_tree *ct = proto_tree_add_subtree(t, tvb, 0, 0, ett_close, NULL, "Connection close");
+    generated(proto_tree_add_string(ct, hf_close_initiator, tvb, 0, 0, by_server ? "server" : "client"));
+    generated(proto_tree_add_uint(ct, hf_close_kind, tvb, 0, 0, r->close_reset ? 1 : 0));
+    generated(proto_tree_add_uint(ct, hf_close_phase, tvb, 0, 0, r->phase_at_close));
+    if (by_server)   /* a flag, present only when set: -Y tdstls.close.abnormal */
+        anchors->at[CHECK_SERVER_CLOSED_FIRST] =
+            generated(proto_tree_add_boolean(ct, hf_close_abnormal, tvb, 0, 0, true));
+    char diagnosis[DIAGNOSIS_MAX];
+    tdstls_diagnosis_text(ctx, diagnosis, sizeof diagnosis);
+    if (diagnosis[0]) {
+        proto_item *di = generated(proto_tree_add_string(ct, hf_diagnosis, tvb, 0, 0, diagnosis));
+        enum tdstls_check announced = tdstls_diagnoses[r->diagnosis].check;
+        if (announced != CHECK_NONE)
+            anchors->at[announced] = di;
+    }
+    uint32_t frames[MAX_EVIDENCE];
+    size_t n = tdstls_diagnosis_evidence(r, frames);
+    for (size_t i = 0; i < n; i++)
+        generated(proto_tree_add_uint(ct, hf_evidence_frame, tvb, 0, 0, frames[i]));
+}
+
+/* The frame's label, with its fields when someone reads them. */
+static void show_label(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, struct tdstls_conv *conv,
+                       const struct frame_label *label)
+{
+    const struct conn_results *r = tdstls_conn_results(&conv->core);
+    enum tdstls_phase phase = (enum tdstls_phase)label->phase;
+    bool phase_starts = r->phase_first_frame[phase] == pinfo->num;
+    check_set checks = tdstls_checks_of_frame(r, pinfo->num, label, preferences->login_budget_ms);
+    struct check_context ctx = {r, NULL, tdstls_suite_name, preferences->login_budget_ms, NULL};
+    struct expert_anchors anchors = {0};
+
+    /* Most frames: nobody asked for tdstls's fields (no tree, filter or
+     * column of ours), and there is nothing to warn of. */
+    if (tree && proto_field_is_referenced(tree, proto_tdstls)) {
+        proto_item *ti = proto_tree_add_item(tree, proto_tdstls, tvb, 0, 0, ENC_NA);
+        if (PTREE_DATA(tree)->visible)   /* text only for a tree someone sees */
+            proto_item_append_text(ti, ", phase %u: %s%s", phase, tdstls_phase_name(phase),
+                                   label->inferred ? " (inferred)" : "");
+        proto_tree *t = proto_item_add_subtree(ti, ett_tdstls);
+        anchors.fallback = ti;
+        generated(proto_tree_add_uint(t, hf_phase, tvb, 0, 0, phase));
+        generated(proto_tree_add_string(t, hf_phase_name, tvb, 0, 0, tdstls_phase_name(phase)));
+        if (label->inferred) {
+            proto_item *it = generated(proto_tree_add_boolean(t, hf_phase_inferred, tvb, 0, 0, true));
+            proto_item_append_text(it, " (from the order and direction of encrypted records; no keylog)");
+        }
+        if (phase_starts)
+            show_phase_timing(tvb, t, r, phase, &anchors);
+        if (label->first_close)
+            show_close(tvb, t, r, &ctx, &anchors);
+    }
+    if (!PINFO_FD_VISITED(pinfo))
+        conv->raised |= checks;
+    if (checks)
+        tdstls_expert_add(pinfo, &anchors, checks, &ctx);
+}
+
+static int64_t ns_of(const nstime_t *t)
+{
+    return (int64_t)t->secs * 1000000000 + t->nsecs;
+}
+
+static int dissect_tdstls_post(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *data _U_)
+{
+    if (pinfo->ptype != PT_TCP)
+        return 0;
+    struct tdstls_conv *conv = tdstls_conv_of_frame(pinfo);
+    struct frame_label label;
+    if (!PINFO_FD_VISITED(pinfo)) {
+        uint16_t flags;
+        if (!tcp_flags(tvb, pinfo, tree, &flags))
+            return 0;
+        bool syn_only = (flags & TCP_FLAG_SYN) && !(flags & TCP_FLAG_ACK);
+        if (!conv) {
+            if (!tdstls_port_is_ours(pinfo->srcport) && !tdstls_port_is_ours(pinfo->destport))
+                return 0;                    /* not a TDS connection */
+            conv = tdstls_conv_get(pinfo, true, syn_only ? 1 : -1);
+            if (!conv)
+                return 0;
+        }
+        label = tdstls_conn_tcp(&conv->core, pinfo->num, ns_of(&pinfo->abs_ts), tdstls_side_of(conv, pinfo),
+                                (flags & TCP_FLAG_SYN) != 0, (flags & TCP_FLAG_FIN) != 0,
+                                (flags & TCP_FLAG_RST) != 0);
+    } else if (!conv || !tdstls_conn_label(tdstls_conn_results(&conv->core), pinfo->num, &label)) {
+        return 0;                            /* not a TDS frame */
+    }
+    show_label(tvb, pinfo, tree, conv, &label);
+    if (have_tap_listener(tap_tdstls))
+        tap_queue_packet(tap_tdstls, pinfo, conv);
+    return 0;
+}
+
+static const value_string close_kind_vals[] = {{0, "FIN"}, {1, "RST"}, {0, NULL}};
+
+void tdstls_post_register(int proto, const struct tdstls_prefs *p)
+{
+    static hf_register_info hf[] = {
+        {&hf_phase, {"Phase", "tdstls.phase", FT_UINT8, BASE_DEC, NULL, 0,
+                     "Phase of the SQL Server connection this frame belongs to", HFILL}},
+        {&hf_phase_name, {"Phase name", "tdstls.phase.name", FT_STRING, BASE_NONE, NULL, 0,
+                          "The phase as text, for columns and exports", HFILL}},
+        {&hf_phase_inferred, {"Phase inferred", "tdstls.phase.inferred", FT_BOOLEAN, BASE_NONE, NULL, 0,
+                              "Told from the order and direction of encrypted records, not from TDS types", HFILL}},
+        {&hf_since_syn, {"Phase starts after SYN", "tdstls.phase.since_syn", FT_RELATIVE_TIME, BASE_NONE, NULL, 0,
+                         "On the first frame of a phase: time since the connection's first frame", HFILL}},
+        {&hf_since_previous, {"Previous phase took", "tdstls.phase.since_previous", FT_RELATIVE_TIME, BASE_NONE,
+                              NULL, 0, "On the first frame of a phase: time since the previous phase began", HFILL}},
+        {&hf_login_time, {"Login exchange took", "tdstls.login_time", FT_RELATIVE_TIME, BASE_NONE, NULL, 0,
+                          "From the first pre-login or TLS frame to the first login response frame", HFILL}},
+        {&hf_close_initiator, {"Closed first by", "tdstls.close.initiator", FT_STRING, BASE_NONE, NULL, 0,
+                               "Who sent the connection's first FIN or RST: client or server", HFILL}},
+        {&hf_close_kind, {"First close", "tdstls.close.kind", FT_UINT8, BASE_DEC, VALS(close_kind_vals), 0, NULL,
+                          HFILL}},
+        {&hf_close_abnormal, {"Abnormal close", "tdstls.close.abnormal", FT_BOOLEAN, BASE_NONE, NULL, 0,
+                              "The server, not the client, ended the connection first", HFILL}},
+        {&hf_close_phase, {"Closed during", "tdstls.close.phase", FT_UINT8, BASE_DEC, NULL, 0,
+                           "Phase the connection was in when the first FIN or RST came", HFILL}},
+        {&hf_diagnosis, {"Diagnosis", "tdstls.diagnosis", FT_STRING, BASE_NONE, NULL, 0, NULL, HFILL}},
+        {&hf_evidence_frame, {"Evidence in frame", "tdstls.evidence_frame", FT_FRAMENUM, BASE_NONE, NULL, 0, NULL,
+                              HFILL}},
+    };
+    static int *ett[] = {&ett_tdstls, &ett_close};
+    proto_tdstls = proto;
+    preferences = p;
+    /* the phase names come from the core */
+    for (size_t i = 0; i < G_N_ELEMENTS(hf); i++)
+        if (hf[i].p_id == &hf_phase || hf[i].p_id == &hf_close_phase)
+            hf[i].hfinfo.strings = VALS(tdstls_phase_vals());
+    proto_register_field_array(proto, hf, array_length(hf));
+    proto_register_subtree_array(ett, array_length(ett));
+    tap_tdstls = register_tap("tdstls");
+    /* No wanted fields (set_postdissector_wanted_hfids): tshark would then
+     * build a protocol tree for every frame of a first pass that needs none;
+     * tcp_flags() finds what it needs without one. */
+    register_postdissector(create_dissector_handle(dissect_tdstls_post, proto));
+}
+
+void tdstls_post_handoff(void)
+{
+    header_field_info *hfi = proto_registrar_get_byname("tcp.flags");
+    hf_tcp_flags = hfi ? hfi->id : -1;
+}
