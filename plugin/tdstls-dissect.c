@@ -33,10 +33,13 @@ static int hf_tls_version = -1, hf_key_share_group = -1;
 static int hf_dh_p_len = -1, hf_dh_g_len = -1, hf_dh_ys_len = -1, hf_dh_yc_len = -1;
 static int hf_dh_ys_leading_zero = -1, hf_dh_yc_leading_zero = -1;
 static int hf_finished = -1, hf_alert_desc = -1;
+static int hf_sni = -1, hf_offered_max_version = -1;
+static int hf_cert_subject = -1, hf_cert_issuer = -1, hf_cert_names = -1, hf_cert_self_signed = -1;
+static int hf_cert_not_before = -1, hf_cert_not_after = -1, hf_cert_key = -1, hf_cert_signature = -1;
 /* stock TDS header fields, so tds.* filters keep matching TLS-carrying packets */
 static int hf_tds_type = -1, hf_tds_status = -1, hf_tds_length = -1, hf_tds_channel = -1,
            hf_tds_packet_number = -1, hf_tds_window = -1;
-static int ett_tdstls = -1, ett_dh = -1, ett_tds_header = -1;
+static int ett_tdstls = -1, ett_dh = -1, ett_cert = -1, ett_tds_header = -1;
 
 #define TDSTLS_DEFAULT_PORTS "1433"
 #define TDS_HEADER_LEN 8
@@ -56,6 +59,11 @@ struct pdu_record {
     uint8_t tls_withheld;      /* enum tls_withheld (tdstls-handoff.h) */
     uint8_t carrier;           /* 0x12, 0x04, or 0 for raw TLS on TCP */
 };
+
+static int64_t ns_of(const nstime_t *t)
+{
+    return (int64_t)t->secs * 1000000000 + t->nsecs;
+}
 
 static bool looks_like_tls(tvbuff_t *tvb, int offset)
 {
@@ -132,6 +140,36 @@ static proto_item *leading_zero_flag(tvbuff_t *tvb, proto_tree *dh, int hf, uint
     return generated(proto_tree_add_boolean(dh, hf, tvb, 0, 0, true));
 }
 
+static proto_item *add_utc(proto_tree *t, int hf, tvbuff_t *tvb, int64_t seconds)
+{
+    nstime_t when = {(time_t)seconds, 0};
+    return generated(proto_tree_add_time(t, hf, tvb, 0, 0, &when));
+}
+
+/* The server's certificate, as a DBA needs it to see why a client refuses it. */
+static void show_certificate(tvbuff_t *tvb, proto_tree *t, const struct tls_findings *f,
+                             struct expert_anchors *anchors)
+{
+    const struct cert_facts *c = &f->cert;
+    proto_tree *ct = proto_tree_add_subtree_format(t, tvb, 0, 0, ett_cert, NULL, "Server certificate: CN=%s",
+                                                   c->subject_cn);
+    proto_item *subject = generated(proto_tree_add_string(ct, hf_cert_subject, tvb, 0, 0, c->subject_cn));
+    generated(proto_tree_add_string(ct, hf_cert_issuer, tvb, 0, 0, c->issuer_cn));
+    proto_item *names = generated(proto_tree_add_string(ct, hf_cert_names, tvb, 0, 0, c->names));
+    anchors->at[CHECK_CERT_SELF_SIGNED] = generated(proto_tree_add_boolean(ct, hf_cert_self_signed, tvb, 0, 0,
+                                                                           c->self_signed));
+    add_utc(ct, hf_cert_not_before, tvb, c->not_before);
+    anchors->at[CHECK_CERT_OUTSIDE_VALIDITY] = add_utc(ct, hf_cert_not_after, tvb, c->not_after);
+    char key[32];
+    if (c->key_bits)
+        snprintf(key, sizeof key, "%s %u", x509_key_name(c->key), c->key_bits);
+    else
+        snprintf(key, sizeof key, "%s", x509_key_name(c->key));
+    generated(proto_tree_add_string(ct, hf_cert_key, tvb, 0, 0, key));
+    generated(proto_tree_add_string(ct, hf_cert_signature, tvb, 0, 0, c->signature));
+    anchors->at[CHECK_CERT_NAME_MISMATCH] = c->names[0] ? names : subject;
+}
+
 /* The findings of a PDU as fields and expert info, on the first pass and
  * every later one alike. */
 static void show_findings(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, struct tdstls_conv *conv,
@@ -149,6 +187,10 @@ static void show_findings(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, s
     if (f->client_hello) {
         anchors.at[CHECK_DHE_OFFERED] = generated(proto_tree_add_boolean(t, hf_dhe_offered, tvb, 0, 0, f->offers_dhe));
         generated(proto_tree_add_boolean(t, hf_offers_tds8, tvb, 0, 0, f->offers_tds8_alpn));
+        anchors.at[CHECK_OLD_TLS_ONLY_OFFERED] =
+            generated(proto_tree_add_uint(t, hf_offered_max_version, tvb, 0, 0, f->offered_max_version));
+        if (f->sni[0])
+            generated(proto_tree_add_string(t, hf_sni, tvb, 0, 0, f->sni));
     }
     if (f->server_hello) {
         generated(proto_tree_add_uint_format_value(t, hf_cipher_suite, tvb, 0, 0, f->suite, "%s (0x%04x)",
@@ -158,6 +200,8 @@ static void show_findings(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, s
             generated(proto_tree_add_uint(t, hf_key_share_group, tvb, 0, 0, f->key_share_group));
         anchors.at[CHECK_DHE_NEGOTIATED] = generated(proto_tree_add_boolean(t, hf_dhe, tvb, 0, 0, f->suite_dhe));
     }
+    if (f->certificate && f->cert.parsed)
+        show_certificate(tvb, t, f, &anchors);
     if (f->server_key_exchange_dh || f->client_key_exchange_dh) {
         proto_tree *dh = proto_tree_add_subtree(t, tvb, 0, 0, ett_dh, NULL, "Diffie-Hellman public value");
         if (f->server_key_exchange_dh) {
@@ -285,7 +329,8 @@ static int dissect_raw_tls(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, 
         struct tls_traits traits = {0};
         memset(&fresh, 0, sizeof fresh);
         const uint8_t *bytes = tvb_get_ptr(tvb, 0, len);   /* read only: no copy */
-        tdstls_conn_tls(&conv->core, pinfo->num, side, false, bytes, len, &fresh.findings, &traits);
+        tdstls_conn_tls(&conv->core, pinfo->num, ns_of(&pinfo->abs_ts), side, false, bytes, len, &fresh.findings,
+                        &traits);
         fresh.tls_withheld =
             tdstls_tls_verdict(conv, side, pinfo, bytes, len, tvb_raw_offset(tvb), &fresh.findings, &traits);
         /* handshake records are kept whatever they showed, so a later pass
@@ -357,7 +402,8 @@ static int dissect_pdu(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void
         rec->carrier = type;
         tvbuff_t *payload = tvb_new_subset_remaining(tvb, TDS_HEADER_LEN);
         const uint8_t *tls = gather_prelogin_tls(conv, side, payload, rec);
-        tdstls_conn_tls(&conv->core, pinfo->num, side, true, tls, rec->tls_len, &rec->findings, &traits);
+        tdstls_conn_tls(&conv->core, pinfo->num, ns_of(&pinfo->abs_ts), side, true, tls, rec->tls_len,
+                        &rec->findings, &traits);
         p_add_proto_data(wmem_file_scope(), pinfo, proto_tdstls, key, rec);
         return dissect_tls_carrier(tvb, pinfo, tree, conv, side, key, rec, &traits);
     }
@@ -450,13 +496,31 @@ void tdstls_dissect_register(int proto, const struct tdstls_prefs *p)
                         "This direction's Finished message is in this packet", HFILL}},
         {&hf_alert_desc, {"Fatal alert", "tdstls.alert", FT_UINT8, BASE_DEC, NULL, 0,
                           "Alert description of a clear fatal alert during the handshake", HFILL}},
+        {&hf_sni, {"Server name asked for", "tdstls.sni", FT_STRING, BASE_NONE, NULL, 0,
+                   "The ClientHello's server_name: what the client checks the certificate against", HFILL}},
+        {&hf_offered_max_version, {"Highest TLS version offered", "tdstls.offered_max_version", FT_UINT16, BASE_HEX,
+                                   NULL, 0, "From supported_versions, else the ClientHello's legacy version", HFILL}},
+        {&hf_cert_subject, {"Subject CN", "tdstls.cert.subject_cn", FT_STRING, BASE_NONE, NULL, 0,
+                            "The server certificate's commonName", HFILL}},
+        {&hf_cert_issuer, {"Issuer CN", "tdstls.cert.issuer_cn", FT_STRING, BASE_NONE, NULL, 0, NULL, HFILL}},
+        {&hf_cert_names, {"Names", "tdstls.cert.names", FT_STRING, BASE_NONE, NULL, 0,
+                          "subjectAltName DNS names and IP addresses", HFILL}},
+        {&hf_cert_self_signed, {"Self-signed", "tdstls.cert.self_signed", FT_BOOLEAN, BASE_NONE, NULL, 0,
+                                "Issuer and subject are the same name", HFILL}},
+        {&hf_cert_not_before, {"Valid from", "tdstls.cert.not_before", FT_ABSOLUTE_TIME, ABSOLUTE_TIME_UTC, NULL, 0,
+                               NULL, HFILL}},
+        {&hf_cert_not_after, {"Valid until", "tdstls.cert.not_after", FT_ABSOLUTE_TIME, ABSOLUTE_TIME_UTC, NULL, 0,
+                              NULL, HFILL}},
+        {&hf_cert_key, {"Key", "tdstls.cert.key", FT_STRING, BASE_NONE, NULL, 0, "Public key type and size", HFILL}},
+        {&hf_cert_signature, {"Signature", "tdstls.cert.signature", FT_STRING, BASE_NONE, NULL, 0,
+                              "The issuer's signature algorithm", HFILL}},
     };
-    static int *ett[] = {&ett_tdstls, &ett_dh, &ett_tds_header};
+    static int *ett[] = {&ett_tdstls, &ett_dh, &ett_cert, &ett_tds_header};
     proto_tdstls = proto;
     preferences = p;
     /* the TLS version names come from the core */
     for (size_t i = 0; i < G_N_ELEMENTS(hf); i++)
-        if (hf[i].p_id == &hf_tls_version)
+        if (hf[i].p_id == &hf_tls_version || hf[i].p_id == &hf_offered_max_version)
             hf[i].hfinfo.strings = VALS(tdstls_tls_version_vals());
     proto_register_field_array(proto, hf, array_length(hf));
     proto_register_subtree_array(ett, array_length(ett));

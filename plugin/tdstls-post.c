@@ -16,7 +16,7 @@
 #include "tdstls-expert.h"
 #include "tdstls-names.h"
 
-#define DIAGNOSIS_MAX 768
+#define DIAGNOSIS_MAX 1536
 
 static int proto_tdstls = -1, tap_tdstls = -1;
 static const struct tdstls_prefs *preferences;
@@ -25,8 +25,8 @@ static int hf_tcp_flags = -1;
 static int hf_phase = -1, hf_phase_name = -1, hf_phase_inferred = -1;
 static int hf_since_syn = -1, hf_since_previous = -1, hf_login_time = -1;
 static int hf_close_initiator = -1, hf_close_kind = -1, hf_close_abnormal = -1, hf_close_phase = -1;
-static int hf_diagnosis = -1, hf_evidence_frame = -1;
-static int ett_tdstls = -1, ett_close = -1;
+static int hf_diagnosis = -1, hf_diagnosis_kind = -1, hf_diagnosis_by = -1, hf_evidence_frame = -1;
+static int ett_tdstls = -1, ett_close = -1, ett_diagnosis = -1;
 
 /* The tcp.flags field, where the tree has it (read through the field's
  * bytes, the same on Wireshark 4.0 and 4.4, whose field_info differ). */
@@ -105,9 +105,8 @@ static void show_phase_timing(tvbuff_t *tvb, proto_tree *t, const struct conn_re
         anchors->at[CHECK_LOGIN_SLOW] = add_time(t, hf_login_time, tvb, ns);
 }
 
-/* The connection's first FIN/RST: who, how, in which phase, and what it means. */
-static void show_close(tvbuff_t *tvb, proto_tree *t, const struct conn_results *r, const struct check_context *ctx,
-                       struct expert_anchors *anchors)
+/* The connection's first FIN/RST: who, how, in which phase. */
+static void show_close(tvbuff_t *tvb, proto_tree *t, const struct conn_results *r, struct expert_anchors *anchors)
 {
     bool by_server = r->close_side == SIDE_SERVER;
     proto_tree *ct = proto_tree_add_subtree(t, tvb, 0, 0, ett_close, NULL, "Connection close");
@@ -117,18 +116,31 @@ static void show_close(tvbuff_t *tvb, proto_tree *t, const struct conn_results *
     if (by_server)   /* a flag, present only when set: -Y tdstls.close.abnormal */
         anchors->at[CHECK_SERVER_CLOSED_FIRST] =
             generated(proto_tree_add_boolean(ct, hf_close_abnormal, tvb, 0, 0, true));
-    char diagnosis[DIAGNOSIS_MAX];
-    tdstls_diagnosis_text(ctx, diagnosis, sizeof diagnosis);
-    if (diagnosis[0]) {
-        proto_item *di = generated(proto_tree_add_string(ct, hf_diagnosis, tvb, 0, 0, diagnosis));
-        enum tdstls_check announced = tdstls_diagnoses[r->diagnosis].check;
-        if (announced != CHECK_NONE)
-            anchors->at[announced] = di;
-    }
+}
+
+/* Why the connection ended, on the frame that shows it: the alert, or the
+ * first FIN/RST. */
+static void show_diagnosis(tvbuff_t *tvb, proto_tree *t, const struct conn_results *r,
+                           struct expert_anchors *anchors)
+{
+    char text[DIAGNOSIS_MAX];
+    struct diagnosis_context ctx = {r, tdstls_suite_name};
+    tdstls_diagnosis_text(&ctx, text, sizeof text);
+    if (!text[0])
+        return;
+    const struct diagnosis_info *d = &tdstls_diagnoses[r->diagnosis];
+    proto_tree *dt = proto_tree_add_subtree_format(t, tvb, 0, 0, ett_diagnosis, NULL, "Diagnosis: %s", d->short_text);
+    proto_item *di = generated(proto_tree_add_string(dt, hf_diagnosis, tvb, 0, 0, text));
+    enum tdstls_check announced = tdstls_check_announcing(r->diagnosis);
+    if (announced != CHECK_NONE)
+        anchors->at[announced] = di;
+    generated(proto_tree_add_string(dt, hf_diagnosis_kind, tvb, 0, 0, d->name));
+    generated(proto_tree_add_string(dt, hf_diagnosis_by, tvb, 0, 0,
+                                    r->diagnosis_side == SIDE_SERVER ? "server" : "client"));
     uint32_t frames[MAX_EVIDENCE];
     size_t n = tdstls_diagnosis_evidence(r, frames);
     for (size_t i = 0; i < n; i++)
-        generated(proto_tree_add_uint(ct, hf_evidence_frame, tvb, 0, 0, frames[i]));
+        generated(proto_tree_add_uint(dt, hf_evidence_frame, tvb, 0, 0, frames[i]));
 }
 
 /* The frame's label, with its fields when someone reads them. */
@@ -160,7 +172,9 @@ static void show_label(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, stru
         if (phase_starts)
             show_phase_timing(tvb, t, r, phase, &anchors);
         if (label->first_close)
-            show_close(tvb, t, r, &ctx, &anchors);
+            show_close(tvb, t, r, &anchors);
+        if (label->diagnosis)
+            show_diagnosis(tvb, t, r, &anchors);
     }
     if (!PINFO_FD_VISITED(pinfo))
         conv->raised |= checks;
@@ -228,11 +242,16 @@ void tdstls_post_register(int proto, const struct tdstls_prefs *p)
                               "The server, not the client, ended the connection first", HFILL}},
         {&hf_close_phase, {"Closed during", "tdstls.close.phase", FT_UINT8, BASE_DEC, NULL, 0,
                            "Phase the connection was in when the first FIN or RST came", HFILL}},
-        {&hf_diagnosis, {"Diagnosis", "tdstls.diagnosis", FT_STRING, BASE_NONE, NULL, 0, NULL, HFILL}},
+        {&hf_diagnosis, {"Diagnosis", "tdstls.diagnosis", FT_STRING, BASE_NONE, NULL, 0,
+                         "Why the connection ended: what the capture shows, what is inferred, the remedy", HFILL}},
+        {&hf_diagnosis_kind, {"Kind", "tdstls.diagnosis.kind", FT_STRING, BASE_NONE, NULL, 0,
+                              "kb4557473, cert_rejected, tls_version_mismatch, no_common_suite, ...", HFILL}},
+        {&hf_diagnosis_by, {"Given up by", "tdstls.diagnosis.by", FT_STRING, BASE_NONE, NULL, 0,
+                            "The side that ended the connection: client or server", HFILL}},
         {&hf_evidence_frame, {"Evidence in frame", "tdstls.evidence_frame", FT_FRAMENUM, BASE_NONE, NULL, 0, NULL,
                               HFILL}},
     };
-    static int *ett[] = {&ett_tdstls, &ett_close};
+    static int *ett[] = {&ett_tdstls, &ett_close, &ett_diagnosis};
     proto_tdstls = proto;
     preferences = p;
     /* the phase names come from the core */

@@ -95,7 +95,7 @@ static void cell_ys_zero(const struct tdstls_conv *c, GString *out)
 static void cell_yc_zero(const struct tdstls_conv *c, GString *out)
 {
     const struct conn_results *r = tdstls_conn_results(&c->core);
-    yes_no(r->frame_client_key_exchange != 0, r->yc_leading_zero, out);
+    yes_no(r->dhe && r->frame_client_key_exchange != 0, r->yc_leading_zero, out);
 }
 
 static void cell_last_phase(const struct tdstls_conv *c, GString *out)
@@ -139,15 +139,44 @@ static void cell_checks(const struct tdstls_conv *c, GString *out)
     g_string_append(out, list);
 }
 
-static void cell_diagnosis(const struct tdstls_conv *c, GString *out)
+static void cell_certificate(const struct tdstls_conv *c, GString *out)
 {
     const struct conn_results *r = tdstls_conn_results(&c->core);
-    if (r->frame_first_close)
-        g_string_append(out, tdstls_diagnoses[r->diagnosis].short_text);
+    char text[400];
+    if (r->frame_certificate) {
+        tdstls_describe_certificate(&r->cert, text, sizeof text);
+        g_string_append(out, text);
+    }
+}
+
+static void cell_diagnosis(const struct tdstls_conv *c, GString *out)
+{
+    g_string_append(out, tdstls_diagnoses[tdstls_conn_results(&c->core)->diagnosis].short_text);
+}
+
+static void cell_diagnosis_kind(const struct tdstls_conv *c, GString *out)
+{
+    const struct conn_results *r = tdstls_conn_results(&c->core);
+    if (r->frame_diagnosis)
+        g_string_append(out, tdstls_diagnoses[r->diagnosis].name);
+}
+
+static void cell_diagnosis_by(const struct tdstls_conv *c, GString *out)
+{
+    const struct conn_results *r = tdstls_conn_results(&c->core);
+    if (r->frame_diagnosis)
+        g_string_append(out, r->diagnosis_side == SIDE_SERVER ? "server" : "client");
+}
+
+static void cell_diagnosis_frame(const struct tdstls_conv *c, GString *out)
+{
+    const struct conn_results *r = tdstls_conn_results(&c->core);
+    if (r->frame_diagnosis)
+        g_string_append_printf(out, "%u", r->frame_diagnosis);
 }
 
 struct conn_column {
-    const char *title;          /* the table's heading */
+    const char *title;          /* the table's heading; NULL: in the JSON only */
     const char *key;            /* the export's name */
     void (*cell)(const struct tdstls_conv *c, GString *out);
 };
@@ -168,8 +197,14 @@ static const struct conn_column conn_columns[] = {
     {"Phase durations (ms)", "phase_durations_ms", cell_durations},
     {"Checks", "checks", cell_checks},
     {"Diagnosis", "diagnosis", cell_diagnosis},
+    {"Certificate", "certificate", cell_certificate},
+    {NULL, "diagnosis_kind", cell_diagnosis_kind},
+    {NULL, "diagnosis_by", cell_diagnosis_by},
+    {NULL, "diagnosis_frame", cell_diagnosis_frame},
 };
-#define N_CONN_COLUMNS G_N_ELEMENTS(conn_columns)
+#define N_ALL_COLUMNS G_N_ELEMENTS(conn_columns)
+/* the table shows the columns with a title, which come first */
+static unsigned n_table_columns;
 
 /* --- the DHE count -------------------------------------------------------- */
 
@@ -207,7 +242,7 @@ static char *dhe_reading(const struct dhe_counts *n)
 #define CONN_TABLE "TDS TLS connections"
 #define DHE_TABLE "TDS TLS DHE handshakes"
 
-static stat_tap_table_item conn_fields[N_CONN_COLUMNS];
+static stat_tap_table_item conn_fields[N_ALL_COLUMNS];
 
 enum dhe_column { DCOL_DHE, DCOL_KB, DCOL_LEADING_ZERO, DCOL_READING, N_DHE_COLUMNS };
 static stat_tap_table_item dhe_fields[N_DHE_COLUMNS] = {
@@ -253,7 +288,7 @@ static void new_table(stat_tap_table_ui *ui, const char *name, unsigned nfields)
 
 static void conn_init(stat_tap_table_ui *ui)
 {
-    new_table(ui, CONN_TABLE, N_CONN_COLUMNS);
+    new_table(ui, CONN_TABLE, n_table_columns);
     reset_map(&rows_by_stream, NULL);
 }
 
@@ -269,9 +304,9 @@ static unsigned row_for(stat_tap_table *table, uint32_t stream)
     void *found;
     if (g_hash_table_lookup_extended(rows_by_stream, GUINT_TO_POINTER(stream), NULL, &found))
         return GPOINTER_TO_UINT(found);
-    stat_tap_table_item_type items[N_CONN_COLUMNS];
+    stat_tap_table_item_type items[N_ALL_COLUMNS];
     memset(items, 0, sizeof items);
-    for (unsigned i = 0; i < N_CONN_COLUMNS; i++) {
+    for (unsigned i = 0; i < n_table_columns; i++) {
         items[i].type = TABLE_ITEM_STRING;
         items[i].value.string_value = g_strdup("");
     }
@@ -279,7 +314,7 @@ static unsigned row_for(stat_tap_table *table, uint32_t stream)
     items[0].type = TABLE_ITEM_UINT;
     items[0].value.uint_value = stream;
     unsigned row = table->num_elements;
-    stat_tap_init_table_row(table, row, N_CONN_COLUMNS, items);
+    stat_tap_init_table_row(table, row, n_table_columns, items);
     g_hash_table_insert(rows_by_stream, GUINT_TO_POINTER(stream), GUINT_TO_POINTER(row));
     return row;
 }
@@ -291,7 +326,7 @@ static tap_packet_status conn_packet(void *tapdata, packet_info *pinfo _U_, epan
     const struct tdstls_conv *conv = (const struct tdstls_conv *)data;
     stat_tap_table *table = g_array_index(stat->stat_tap_data->tables, stat_tap_table *, 0);
     unsigned row = row_for(table, conv->stream);
-    for (unsigned col = 1; col < N_CONN_COLUMNS; col++) {   /* column 0 is the stream */
+    for (unsigned col = 1; col < n_table_columns; col++) {   /* column 0 is the stream */
         GString *text = g_string_new("");
         conn_columns[col].cell(conv, text);
         set_string(table, row, col, g_string_free(text, false));
@@ -410,7 +445,7 @@ static void json_draw(void *tapdata)
         const struct tdstls_conv *c = (const struct tdstls_conv *)g_ptr_array_index(ex->conns, i);
         g_string_append(out, i ? ",\n  {" : "\n  {");
         g_string_append_printf(out, "\"stream\": %u", c->stream);
-        for (unsigned col = 1; col < N_CONN_COLUMNS; col++) {
+        for (unsigned col = 1; col < N_ALL_COLUMNS; col++) {
             g_string_append_printf(out, ", \"%s\": ", conn_columns[col].key);
             g_string_truncate(cell, 0);
             conn_columns[col].cell(c, cell);
@@ -474,7 +509,7 @@ void tdstls_stat_register(const struct tdstls_prefs *p)
     static tap_param params[] = {{PARAM_FILTER, "filter", "Filter", NULL, true}};
     static stat_tap_table_ui conn_ui = {
         REGISTER_PACKET_STAT_GROUP_UNSORTED, "TDS TLS connections", "tdstls", "tdstls,conn", conn_init, conn_packet,
-        stat_reset, stat_free_item, NULL, N_CONN_COLUMNS, conn_fields, G_N_ELEMENTS(params), params, NULL, 0,
+        stat_reset, stat_free_item, NULL, 0, conn_fields, G_N_ELEMENTS(params), params, NULL, 0,
     };
     static stat_tap_table_ui dhe_ui = {
         REGISTER_PACKET_STAT_GROUP_UNSORTED, "TDS TLS DHE handshakes", "tdstls", "tdstls,dhe", dhe_init, dhe_packet,
@@ -483,7 +518,10 @@ void tdstls_stat_register(const struct tdstls_prefs *p)
     static stat_tap_ui json_ui = {REGISTER_PACKET_STAT_GROUP_UNSORTED, "TDS TLS connections (JSON)", "tdstls,json",
                                   json_init, G_N_ELEMENTS(params), params};
     preferences = p;
-    for (unsigned i = 0; i < N_CONN_COLUMNS; i++)
+    while (n_table_columns < N_ALL_COLUMNS && conn_columns[n_table_columns].title)
+        n_table_columns++;
+    conn_ui.nfields = n_table_columns;
+    for (unsigned i = 0; i < n_table_columns; i++)
         conn_fields[i] = (stat_tap_table_item){i == 0 ? TABLE_ITEM_UINT : TABLE_ITEM_STRING,
                                                i == 0 ? TAP_ALIGN_RIGHT : TAP_ALIGN_LEFT, conn_columns[i].title,
                                                i == 0 ? "%u" : "%s"};

@@ -2,8 +2,11 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 # Regenerates test-captures/ from real client stacks against the lab server,
 # captured with dumpcap on loopback. Run as root on Debian 12 (it installs its
-# own dependencies and binds TCP 1433):   bash scripts/make_corpus.sh [OUTDIR]
-# The crafted captures come from scripts/craft_captures.py (run at the end).
+# own dependencies and binds TCP 1433):
+#   bash scripts/make_corpus.sh [OUTDIR [GROUP ...]]
+# GROUP: logins, failures, leading_zeros, tls_failures, crafted (default: all,
+# after emptying OUTDIR; a group given alone replaces only its own files).
+# The crafted captures come from scripts/craft_captures.py.
 set -euo pipefail
 here=${TDS_LAB_SCRIPTS:-$(cd "$(dirname "$0")" && pwd)}
 out=${1:-$here/../test-captures}
@@ -15,7 +18,7 @@ install_deps() {
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -q >/dev/null
   apt-get install -y -q --no-install-recommends tshark freetds-bin python3 python3-tds python3-openssl \
-    libjtds-java default-jdk-headless openssl procps >/dev/null
+    python3-cryptography libjtds-java default-jdk-headless openssl procps >/dev/null
   # Node.js from Debian unless one is there already (a NodeSource nodejs
   # bundles npm and conflicts with Debian's npm package)
   command -v node >/dev/null && command -v npm >/dev/null ||
@@ -32,6 +35,10 @@ make_keys() {
     printf '[lab]\n\thost = 127.0.0.1\n\tport = 1433\n\ttds version = 7.4\n\tencryption = %s\n' "$enc" \
       > "$work/freetds-$enc.conf"
   done
+  # certificates a validating client judges: trusted, self-signed, expired, another name
+  /usr/bin/python3 "$here/make_lab_certs.py" "$work/certs"
+  printf '[lab]\n\thost = 127.0.0.1\n\tport = 1433\n\ttds version = 7.4\n\tencryption = require\n\tca file = %s\n\tcheck certificate hostname = yes\n' \
+    "$work/certs/ca.pem" > "$work/freetds-validate.conf"
 }
 
 # --- clients: each logs in, runs SELECT 1, disconnects; failures are expected in failure modes
@@ -41,6 +48,15 @@ client_pytds()   { timeout 900 /usr/bin/python3 "$here/clients/pytds_client.py" 
                      >/dev/null 2>&1 || true; }
 client_tedious() { TDS_LAB_CA="$work/cert.pem" timeout 15 node "$here/clients/tedious_client.js" 1433 "${1:-true}" \
                      >/dev/null 2>&1 || true; }
+# validating clients: they trust the lab CA only (pytds checks the chain
+# during the handshake; --validate-host checks the name after it)
+client_pytds_ca() { timeout 30 /usr/bin/python3 "$here/clients/pytds_client.py" 1433 "$work/certs/ca.pem" 1 "$@" \
+                      >/dev/null 2>&1 || true; }
+client_tedious_ca() { TDS_LAB_CA="$work/certs/ca.pem" TDS_LAB_VALIDATE=1 timeout 15 \
+                        node "$here/clients/tedious_client.js" 1433 true >/dev/null 2>&1 || true; }
+# tedious with TLS settings from the environment (TLS_MIN, TLS_MAX, TLS_CIPHERS)
+client_tedious_tls() { TDS_LAB_CA="$work/certs/ca.pem" timeout 15 node "$here/clients/tedious_client.js" 1433 true \
+                         >/dev/null 2>&1 || true; }
 client_jtds()    { timeout 30 java -cp /usr/share/java/jtds.jar "$here/clients/JtdsClient.java" 1433 "${1:-require}" \
                      >/dev/null 2>&1 || true; }
 
@@ -54,7 +70,7 @@ capture() {
   local dumpcap_pid=$!
   sleep 1
   # shellcheck disable=SC2086
-  /usr/bin/python3 "$here/tds_lab_server.py" --cert "$work/cert.pem" --key "$work/key.pem" \
+  /usr/bin/python3 "$here/tds_lab_server.py" --cert "${CERT:-$work/cert.pem}" --key "${KEY:-$work/key.pem}" \
     --dhparams "$work/dh.pem" $server_opts > "$work/$name.log" &
   local server_pid=$!
   sleep 0.7
@@ -67,21 +83,30 @@ capture() {
 
 # truth NAME LOGLINE...: the lab server's own account of each connection
 # (suite, DH lengths and first bytes, failure mode), what the tests assert.
+# EXPECT (JSON, may be {}) adds what the lab set up and the plugin must say:
+# "expect" (tdstls.diagnosis.kind) and "by" (the side that gives up).
 truth() {
-  local name=$1; shift
+  local name=$1 expect=$2; shift 2
   /usr/bin/python3 -c "
 import json, sys
-for line in sys.argv[2:]:
+path, name, expect = sys.argv[1], sys.argv[2], json.loads(sys.argv[3])
+try:
+    kept = [l for l in open(path) if json.loads(l)['file'] != name]
+except FileNotFoundError:
+    kept = []
+for line in sys.argv[4:]:
     c = json.loads(line)
     if 'client_port' in c:
-        c['file'] = sys.argv[1]
-        print(json.dumps(c, sort_keys=True))" "$name" "$@" >> "$out/ground-truth.jsonl"
+        c['file'] = name
+        c.update(expect)
+        kept.append(json.dumps(c, sort_keys=True) + '\n')
+open(path, 'w').writelines(kept)" "$out/ground-truth.jsonl" "$name" "$expect" "$@"
 }
 
-keep() {  # keep NAME: copy the whole capture into the corpus
+keep() {  # keep NAME [EXPECT]: copy the whole capture into the corpus
   cp "$work/$1.pcapng" "$out/$1.pcapng"
   local lines=(); mapfile -t lines < "$work/$1.log"
-  truth "$1.pcapng" "${lines[@]}"
+  truth "$1.pcapng" "${2:-{\}}" "${lines[@]}"
 }
 
 # keep_first_match NAME BULK PYTHON-CONDITION: keep the first connection of
@@ -103,7 +128,7 @@ for line in open('$work/$bulk.log'):
   stream=$(tshark -r "$work/$bulk.pcapng" -Y "tcp.port == $port && tcp.flags.syn == 1 && tcp.flags.ack == 0" \
              -T fields -e tcp.stream 2>/dev/null | sed -n "${nth}p")
   tshark -r "$work/$bulk.pcapng" -Y "tcp.stream == $stream" -w "$out/$name.pcapng" 2>/dev/null
-  truth "$name.pcapng" "$(/usr/bin/python3 -c "
+  truth "$name.pcapng" "{}" "$(/usr/bin/python3 -c "
 import json
 seen = 0
 for line in open('$work/$bulk.log'):
@@ -116,10 +141,8 @@ for line in open('$work/$bulk.log'):
 }
 
 DHE="--tls 1.2 --ciphers DHE-RSA-AES256-GCM-SHA384"
-main() {
-  [ "${SKIP_INSTALL:-}" = 1 ] || install_deps
-  make_keys
-  rm -f "$out"/*.pcap "$out"/*.pcapng "$out"/*.keys "$out/ground-truth.jsonl"
+
+group_logins() {
   # normal logins, one per stack and key exchange
   capture tsql-dhe-tls12 "$DHE --keylog $out/tsql-dhe-tls12.keys" client_tsql; keep tsql-dhe-tls12
   capture pytds-ecdhe-tls12 "--tls 1.2" client_pytds; keep pytds-ecdhe-tls12
@@ -138,7 +161,9 @@ main() {
   # TDS 8 strict: TLS 1.3 first, ALPN tds/8.0
   capture tedious-tds8-strict "--strict --keylog $out/tedious-tds8-strict.keys" client_tedious strict
   keep tedious-tds8-strict
-  # failure modes
+}
+
+group_failures() {
   capture tsql-fail-fin-before-prelogin-response "--fail fin-before-prelogin-response" client_tsql
   keep tsql-fail-fin-before-prelogin-response
   capture tsql-fail-fin-after-client-hello "--tls 1.2 --fail fin-after-client-hello" client_tsql
@@ -149,15 +174,75 @@ main() {
   keep pytds-dhe-kb4557473-rst
   capture tedious-ecdhe-fin-after-client-finished "--tls 1.2 --fail fin-after-client-finished" client_tedious
   keep tedious-ecdhe-fin-after-client-finished
+}
+
+group_leading_zeros() {
   # leading zeros from real stacks: repeat DHE handshakes until the case occurs
   capture bulk-pytds-dhe "$DHE" client_pytds 1500
   keep_first_match pytds-dhe-ys-leading-zero bulk-pytds-dhe "c.get('ys_first') == 0"
   keep_first_match pytds-dhe-yc-leading-zero bulk-pytds-dhe "c.get('yc_first') == 0"
   capture bulk-tsql-dhe "$DHE" client_tsql require 1500
   keep_first_match tsql-dhe-yc-short bulk-tsql-dhe "c.get('yc_len', 999) < c.get('p_len', 0)"
+}
+
+# with_cert STEM: the server presents certs/STEM.pem
+with_cert() { CERT="$work/certs/$1.pem" KEY="$work/certs/$1.key"; export CERT KEY; }
+
+group_tls_failures() {
+  # the client refuses the certificate: self-signed (what SQL Server makes
+  # when none is configured), expired, another name; checked during the
+  # handshake (pytds, FreeTDS, jTDS) or after it (tedious, pytds' name check)
+  with_cert selfsigned
+  capture pytds-cert-untrusted "--tls 1.2" client_pytds_ca
+  keep pytds-cert-untrusted '{"expect": "cert_rejected", "by": "client"}'
+  capture tsql-cert-untrusted "--tls 1.2" client_tsql validate
+  keep tsql-cert-untrusted '{"expect": "cert_rejected", "by": "client"}'
+  capture jtds-cert-untrusted "--tls 1.2" client_jtds authenticate
+  keep jtds-cert-untrusted '{"expect": "cert_rejected", "by": "client"}'
+  capture tedious-cert-untrusted "--tls 1.2" client_tedious_ca
+  keep tedious-cert-untrusted '{"expect": "closed_after_handshake", "by": "client"}'
+  with_cert expired
+  capture pytds-cert-expired "--tls 1.2" client_pytds_ca
+  keep pytds-cert-expired '{"expect": "cert_rejected", "by": "client"}'
+  with_cert wrongname
+  capture pytds-cert-wrong-name "--tls 1.2" client_pytds_ca --validate-host
+  keep pytds-cert-wrong-name '{"expect": "closed_after_handshake", "by": "client"}'
+  # TLS versions: a client offering TLS 1.0-1.1 to a TLS 1.2 server; a TLS
+  # 1.0 server that FreeTDS still accepts
+  with_cert server
+  TLS_MIN=TLSv1 TLS_MAX=TLSv1.1 TLS_CIPHERS='DEFAULT@SECLEVEL=0' capture tedious-tls11-only "--tls 1.2" client_tedious_tls
+  keep tedious-tls11-only '{"expect": "tls_version_mismatch", "by": "server"}'
+  capture tsql-server-tls10-only "--tls 1.0" client_tsql; keep tsql-server-tls10-only
+  # no cipher suite in common: a DHE-only server, an ECDHE-only client
+  TLS_MAX=TLSv1.2 TLS_CIPHERS='ECDHE-RSA-AES256-GCM-SHA384:ECDHE-RSA-AES128-GCM-SHA256' \
+    capture tedious-no-common-suite "$DHE" client_tedious_tls
+  keep tedious-no-common-suite '{"expect": "no_common_suite", "by": "server"}'
+  # the server quits after the client's Finished: with a fatal alert (DHE:
+  # KB 4557473), with a RST (ECDHE: not KB 4557473)
+  capture tsql-dhe-alert-after-client-finished "$DHE --fail alert-after-client-finished" client_tsql
+  keep tsql-dhe-alert-after-client-finished '{"expect": "kb4557473", "by": "server"}'
+  capture pytds-ecdhe-rst-after-client-finished "--tls 1.2 --fail rst-after-client-finished" client_pytds_ca
+  keep pytds-ecdhe-rst-after-client-finished '{"expect": "key_exchange_rejected", "by": "server"}'
+  capture pytds-ecdhe-alert-after-client-finished "--tls 1.2 --fail alert-after-client-finished" client_pytds_ca
+  keep pytds-ecdhe-alert-after-client-finished '{"expect": "key_exchange_rejected", "by": "server"}'
+  unset CERT KEY
+}
+
+group_crafted() {
   # what no real stack here makes on demand
   /usr/bin/python3 "$here/craft_captures.py" "$out"
+}
+
+main() {
+  [ "${SKIP_INSTALL:-}" = 1 ] || install_deps
+  make_keys
+  local groups=("$@")
+  if [ ${#groups[@]} -eq 0 ]; then
+    groups=(logins failures leading_zeros tls_failures crafted)
+    rm -f "$out"/*.pcap "$out"/*.pcapng "$out"/*.keys "$out/ground-truth.jsonl"
+  fi
+  for g in "${groups[@]}"; do "group_$g"; done
   for f in "$out"/*.pcapng; do tshark -r "$f" >/dev/null || { echo "stock tshark fails on $f" >&2; exit 1; }; done
   echo "corpus written to $out"
 }
-main "$@"
+main "${@:2}"

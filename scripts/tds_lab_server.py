@@ -35,7 +35,12 @@ FAILURES = {
     "fin-after-client-finished": "read ClientKeyExchange/ChangeCipherSpec/Finished, close (FIN) without the "
                                  "server's Finished: the KB 4557473 signature",
     "rst-after-client-finished": "same point, but close with RST",
+    "alert-after-client-finished": "same point, but send a fatal bad_record_mac alert first (as Schannel does "
+                                   "when the keys differ), then FIN",
 }
+
+# A fatal bad_record_mac (20) alert record, clear: the server has not switched to encryption yet.
+ALERT_BAD_RECORD_MAC = bytes([21, 3, 3, 0, 2, 2, 20])
 
 TDS_SQL_BATCH, TDS_RESPONSE, TDS_LOGIN7, TDS_PRELOGIN = 0x01, 0x04, 0x10, 0x12
 STATUS_EOM = 0x01
@@ -192,7 +197,11 @@ def make_context(args):
         ctx.load_dh_params(args.dhparams)
     if args.ciphers:
         ctx.set_ciphers(args.ciphers)
-    versions = {"1.2": ssl.TLSVersion.TLSv1_2, "1.3": ssl.TLSVersion.TLSv1_3}
+    versions = {"1.0": ssl.TLSVersion.TLSv1, "1.1": ssl.TLSVersion.TLSv1_1, "1.2": ssl.TLSVersion.TLSv1_2,
+                "1.3": ssl.TLSVersion.TLSv1_3}
+    if args.tls in ("1.0", "1.1"):
+        # OpenSSL 3 allows TLS 1.0 and 1.1 only at security level 0
+        ctx.set_ciphers((args.ciphers or "DEFAULT") + ":@SECLEVEL=0")
     if args.tls in versions:
         ctx.minimum_version = ctx.maximum_version = versions[args.tls]
     if args.fail == "alert-after-client-hello":
@@ -304,6 +313,10 @@ def serve_tds7(conn, args, ctx, peek):
                 return abort(conn, "fin")
             if flights == 2 and args.fail in ("fin-after-client-finished", "rst-after-client-finished"):
                 return abort(conn, args.fail[:3])
+            if flights == 2 and args.fail == "alert-after-client-finished":
+                peek.feed(ALERT_BAD_RECORD_MAC, from_server=True)
+                wire.send_message(carrier, ALERT_BAD_RECORD_MAC)
+                return abort(conn, "fin")
             try:
                 done = tls.handshake_step()
             except ssl.SSLError:
@@ -392,7 +405,7 @@ def main():
     p.add_argument("--key", required=True)
     p.add_argument("--dhparams", help="PEM DH parameters (needed for TLS_DHE_* suites)")
     p.add_argument("--ciphers", help="OpenSSL cipher string for TLS <= 1.2, e.g. DHE-RSA-AES256-GCM-SHA384")
-    p.add_argument("--tls", choices=["1.2", "1.3", "any"], default="any")
+    p.add_argument("--tls", choices=["1.0", "1.1", "1.2", "1.3", "any"], default="any")
     p.add_argument("--encryption", choices=["off", "on", "req", "notsup"], default="on")
     p.add_argument("--packet-size", type=int, default=4096, help="largest TDS packet the server sends")
     p.add_argument("--segment", type=int, default=0, help="cut writes into TCP segments of this size")

@@ -25,7 +25,8 @@ import sys
 
 # the keys of -z tdstls,json, in the order of the -z tdstls,conn table
 CONN_COLUMNS = ["stream", "client", "server", "tds", "encryption", "tls", "cipher_suite", "dhe", "ys_zero",
-                "yc_zero", "last_phase", "closed_by", "phase_durations_ms", "checks", "diagnosis"]
+                "yc_zero", "last_phase", "closed_by", "phase_durations_ms", "checks", "diagnosis", "certificate",
+                "diagnosis_kind", "diagnosis_by", "diagnosis_frame"]
 FRAME_FIELDS = ["frame.number", "frame.time_relative", "tcp.stream", "tdstls.phase", "tdstls.phase.name",
                 "tdstls.phase.inferred"]
 

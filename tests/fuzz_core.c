@@ -17,6 +17,7 @@
 #include "checks.h"
 #include "connection.h"
 #include "tcp_header.h"
+#include "x509.h"
 
 static void *fuzz_alloc(void *ctx, size_t n) { (void)ctx; return malloc(n); }
 static void fuzz_release(void *ctx, void *p) { (void)ctx; free(p); }
@@ -53,7 +54,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             struct tls_traits t;
             memset(&f, 0, sizeof f);
             memset(&t, 0, sizeof t);
-            tdstls_conn_tls(&c, frame, side, (ctl >> 3) & 1, chunk, n, &f, &t);
+            tdstls_conn_tls(&c, frame, (int64_t)frame * 1000000000, side, (ctl >> 3) & 1, chunk, n, &f, &t);
             bool bad;
             if (tls_whole_records_len(chunk, (uint32_t)n, &bad) > n)   /* the glue's record cutter */
                 abort();
@@ -108,8 +109,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
 out:
     {
-        char diag[768];
-        struct check_context ctx = {tdstls_conn_results(&c), NULL, (size & 1) ? no_name : NULL, 1000, NULL};
+        char diag[1536];
+        struct diagnosis_context ctx = {tdstls_conn_results(&c), (size & 1) ? no_name : NULL};
         tdstls_diagnosis_text(&ctx, diag, sizeof diag);
         if (strlen(diag) >= sizeof diag)
             abort();
@@ -119,6 +120,19 @@ out:
         int64_t ns;
         for (int p = 0; p < N_PHASES; p++)
             tdstls_phase_duration(&c.res, (enum tdstls_phase)p, &ns);
+    }
+    /* the whole input as a certificate */
+    {
+        struct cert_facts facts;
+        uint8_t *der = malloc(size ? size : 1);
+        memcpy(der, data, size);
+        if (x509_read(der, size, &facts) && !facts.parsed)
+            abort();
+        char text[400];
+        tdstls_describe_certificate(&facts, text, sizeof text);
+        if (strlen(text) >= sizeof text || x509_names_host(&facts, ""))
+            abort();
+        free(der);
     }
     /* the whole input as a frame to find a TCP header in */
     {

@@ -12,6 +12,7 @@
 #include "connection.h"
 #include "dhe_suites.h"
 #include "tcp_header.h"
+#include "x509.h"
 #include "tds_prelogin.h"
 #include "tls_reader.h"
 
@@ -463,7 +464,7 @@ static enum tdstls_phase tls(struct script *s, enum tdstls_side side, int in_pre
 {
     struct tls_findings f = {0};
     struct tls_traits t = {0};
-    tdstls_conn_tls(&s->c, ++s->frame, side, in_prelogin, records->b, records->n, &f, &t);
+    tdstls_conn_tls(&s->c, ++s->frame, s->now, side, in_prelogin, records->b, records->n, &f, &t);
     return label_now(s, side);
 }
 
@@ -534,7 +535,7 @@ static const char *name_suite(uint16_t suite)
 /* The connection's diagnosis as tdstls.diagnosis says it. */
 static void diagnosis(const struct script *s, char *buf, size_t size)
 {
-    struct check_context ctx = {tdstls_conn_results(&s->c), NULL, name_suite, 1000, NULL};
+    struct diagnosis_context ctx = {tdstls_conn_results(&s->c), name_suite};
     tdstls_diagnosis_text(&ctx, buf, size);
 }
 
@@ -557,7 +558,7 @@ static void test_normal_tds7(void)
     CHECK(tcp(&s, SIDE_CLIENT, 0, 0, 0) == PHASE_CLOSE);
     const struct conn_results *r = tdstls_conn_results(&s.c);
     CHECK(r->diagnosis == DIAG_NONE && r->close_side == SIDE_CLIENT);
-    char diag[512];
+    char diag[1536];
     diagnosis(&s, diag, sizeof diag);
     CHECK(diag[0] == '\0');
     CHECK(!r->ys_leading_zero && !r->yc_leading_zero && r->dhe);
@@ -604,13 +605,15 @@ static void test_kb4557473(void)
     CHECK(frame_checks(&s, &l) == (CHECK_BIT(CHECK_SERVER_RESET) | CHECK_BIT(CHECK_SERVER_CLOSED_FIRST) |
                        CHECK_BIT(CHECK_KB4557473)));
     CHECK(r->phase_at_close == PHASE_TLS_HANDSHAKE && r->close_reset && r->diagnosis == DIAG_KB4557473);
-    char diag[768];
+    char diag[1536];
     diagnosis(&s, diag, sizeof diag);
     CHECK(strstr(diag, "KB 4557473") && strstr(diag, "TLS_DHE_RSA_WITH_AES_256_GCM_SHA384") &&
           strstr(diag, "disable the TLS_DHE"));
     uint32_t evidence[MAX_EVIDENCE];
+    /* the client's key exchange and Finished came in one frame: named once; then the RST */
+    CHECK(r->frame_client_key_exchange == r->frame_client_finished);
     CHECK(tdstls_diagnosis_evidence(r, evidence) == 3 && evidence[0] == r->frame_server_hello &&
-          evidence[1] == r->frame_client_key_exchange && evidence[2] == r->frame_client_finished);
+          evidence[1] == r->frame_client_finished && evidence[2] == r->frame_first_close);
     stop(&s);
 
     /* DHE, handshake complete, server closes after login: not KB 4557473 */
@@ -630,21 +633,24 @@ static void test_kb4557473(void)
     CHECK(!strstr(diag, "KB 4557473") && strstr(diag, "after login"));
     stop(&s);
 
-    /* the same abort with ECDHE is a server close, not KB 4557473 */
+    /* the same abort with ECDHE: the server rejected the key exchange, not KB 4557473 */
     start(&s);
     tds7_until_client_finished(&s, 0xC030, 0);
     l = tcp_label(&s, SIDE_SERVER, 0, 1, 0);
-    CHECK(l.phase == PHASE_CLOSE && frame_checks(&s, &l) == CHECK_BIT(CHECK_SERVER_CLOSED_FIRST));
+    CHECK(l.phase == PHASE_CLOSE && l.diagnosis);
+    CHECK(frame_checks(&s, &l) == (CHECK_BIT(CHECK_SERVER_CLOSED_FIRST) | CHECK_BIT(CHECK_KEY_EXCHANGE_REJECTED)));
+    CHECK(s.c.res.diagnosis == DIAG_KEY_EXCHANGE_REJECTED && s.c.res.diagnosis_side == SIDE_SERVER);
     diagnosis(&s, diag, sizeof diag);
-    CHECK(!strstr(diag, "KB 4557473") && strstr(diag, "during the TLS handshake"));
-    CHECK(tdstls_diagnosis_evidence(tdstls_conn_results(&s.c), evidence) == 0);
+    CHECK(strstr(diag, "not KB 4557473") && strstr(diag, "TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384"));
+    /* ServerHello, the client's flight (key exchange and Finished), the FIN */
+    CHECK(tdstls_diagnosis_evidence(tdstls_conn_results(&s.c), evidence) == 3);
     stop(&s);
 }
 
 static void test_failures_before_tls(void)
 {
     struct script s;
-    char diag[768];
+    char diag[1536];
     /* FIN before the PRELOGIN response */
     start(&s);
     tcp(&s, SIDE_CLIENT, 1, 0, 0);
@@ -699,13 +705,13 @@ static void test_decrypted_types(void)
     uint8_t types[] = {TDS_LOGIN7, TDS_RESPONSE, TDS_SSPI, TDS_RESPONSE, TDS_SQL_BATCH};
     enum tdstls_phase want[] = {PHASE_LOGIN, PHASE_LOGIN_RESPONSE, PHASE_LOGIN, PHASE_LOGIN_RESPONSE, PHASE_COMMANDS};
     for (int i = 0; i < 5; i++) {
-        tdstls_conn_tls(&s.c, ++s.frame, order[i], 0, app.b, app.n, &f, &t);
+        tdstls_conn_tls(&s.c, ++s.frame, 0, order[i], 0, app.b, app.n, &f, &t);
         tdstls_conn_decrypted_tds(&s.c, s.frame, order[i], types[i]);
         struct frame_label l = tdstls_conn_tcp(&s.c, s.frame, 0, order[i], 0, 0, 0);
         CHECK(l.phase == want[i] && !l.inferred);
     }
     /* a frame we cannot decrypt after that is still guessed, from where we are */
-    tdstls_conn_tls(&s.c, ++s.frame, SIDE_SERVER, 0, app.b, app.n, &f, &t);
+    tdstls_conn_tls(&s.c, ++s.frame, 0, SIDE_SERVER, 0, app.b, app.n, &f, &t);
     struct frame_label l = tdstls_conn_tcp(&s.c, s.frame, 0, SIDE_SERVER, 0, 0, 0);
     CHECK(l.phase == PHASE_COMMANDS && l.inferred);
     CHECK(t.application_data);
@@ -880,6 +886,265 @@ static void test_old_tls_versions(void)
     CHECK(f.version == TLS_1_2 && tdstls_checks_of_findings(&f) == 0);
 }
 
+/* --- a tiny DER builder, for certificates --------------------------------- */
+
+static struct buf der(unsigned tag, const struct buf *content)
+{
+    struct buf r = {{0}, 0};
+    u8(&r, tag);
+    if (content->n < 128) {
+        u8(&r, (unsigned)content->n);
+    } else {
+        u8(&r, 0x82);
+        u16(&r, (unsigned)content->n);
+    }
+    put(&r, content->b, content->n);
+    return r;
+}
+
+static struct buf raw(const void *p, size_t n)
+{
+    struct buf r = {{0}, 0};
+    put(&r, p, n);
+    return r;
+}
+
+/* SEQUENCE/SET of the given elements */
+static struct buf cons(unsigned tag, const struct buf *items, size_t n)
+{
+    struct buf body = {{0}, 0};
+    for (size_t i = 0; i < n; i++)
+        put(&body, items[i].b, items[i].n);
+    return der(tag, &body);
+}
+
+static struct buf cn_name(const char *cn)
+{
+    const uint8_t oid_cn[] = {0x55, 0x04, 0x03};
+    struct buf o = raw(oid_cn, sizeof oid_cn), v = raw(cn, strlen(cn));
+    struct buf atv[2] = {der(0x06, &o), der(0x0C, &v)};
+    struct buf seq = cons(0x30, atv, 2);
+    struct buf set = cons(0x31, &seq, 1);
+    return cons(0x30, &set, 1);
+}
+
+/* A certificate: subject/issuer CN, validity (UTCTime texts), an RSA key of
+ * key_bytes modulus bytes, SAN DNS names (NULL-terminated list or NULL). */
+static struct buf certificate(const char *subject, const char *issuer, const char *from, const char *until,
+                              size_t key_bytes, const char *const *dns)
+{
+    const uint8_t sha256rsa[] = {0x2A, 0x86, 0x48, 0x86, 0xF7, 0x0D, 0x01, 0x01, 0x0B};
+    const uint8_t rsa[] = {0x2A, 0x86, 0x48, 0x86, 0xF7, 0x0D, 0x01, 0x01, 0x01};
+    const uint8_t san[] = {0x55, 0x1D, 0x11};
+    struct buf o = raw(sha256rsa, sizeof sha256rsa), null = {{0}, 0};
+    struct buf alg_items[2] = {der(0x06, &o), der(0x05, &null)};
+    struct buf alg = cons(0x30, alg_items, 2);
+    struct buf two = {{2}, 1}, version_int = der(0x02, &two), serial_v = {{0x11}, 1};
+    struct buf t1 = raw(from, strlen(from)), t2 = raw(until, strlen(until));
+    struct buf times[2] = {der(0x17, &t1), der(0x17, &t2)};
+    /* SubjectPublicKeyInfo: rsaEncryption, BIT STRING { SEQUENCE { modulus, e } } */
+    struct buf modulus = {{0}, 0};
+    u8(&modulus, 0x00), u8(&modulus, 0xC0), fill(&modulus, 0x11, key_bytes - 1);
+    struct buf e = {{1, 0, 1}, 3};
+    struct buf rsa_items[2] = {der(0x02, &modulus), der(0x02, &e)};
+    struct buf rsa_key = cons(0x30, rsa_items, 2);
+    struct buf bits = {{0}, 1};
+    put(&bits, rsa_key.b, rsa_key.n);
+    struct buf ro = raw(rsa, sizeof rsa);
+    struct buf kalg_items[2] = {der(0x06, &ro), der(0x05, &null)};
+    struct buf spki_items[2] = {cons(0x30, kalg_items, 2), der(0x03, &bits)};
+    struct buf tbs_items[8] = {der(0xA0, &version_int), der(0x02, &serial_v), alg, cn_name(issuer),
+                               cons(0x30, times, 2), cn_name(subject), cons(0x30, spki_items, 2)};
+    size_t n_tbs = 7;
+    if (dns) {
+        struct buf names = {{0}, 0};
+        for (size_t i = 0; dns[i]; i++) {
+            struct buf d = raw(dns[i], strlen(dns[i])), one = der(0x82, &d);
+            put(&names, one.b, one.n);
+        }
+        struct buf list = der(0x30, &names), so = raw(san, sizeof san);
+        struct buf ext_items[2] = {der(0x06, &so), der(0x04, &list)};
+        struct buf ext = cons(0x30, ext_items, 2);
+        struct buf exts = cons(0x30, &ext, 1);
+        tbs_items[n_tbs++] = der(0xA3, &exts);
+    }
+    struct buf sig = {{0, 0x55, 0x55}, 3};
+    struct buf cert_items[3] = {cons(0x30, tbs_items, n_tbs), alg, der(0x03, &sig)};
+    return cons(0x30, cert_items, 3);
+}
+
+static void test_x509(void)
+{
+    const char *const names[] = {"db01.corp.example", "*.db.example", NULL};
+    struct buf c = certificate("db01", "Corp CA", "260101000000Z", "270101000000Z", 256, names);
+    struct cert_facts f;
+    CHECK(x509_read(c.b, c.n, &f) && f.parsed);
+    CHECK(strcmp(f.subject_cn, "db01") == 0 && strcmp(f.issuer_cn, "Corp CA") == 0 && !f.self_signed);
+    CHECK(strcmp(f.names, "db01.corp.example, *.db.example") == 0);
+    CHECK(f.key == CERT_KEY_RSA && f.key_bits == 2048 && strcmp(f.signature, "sha256WithRSAEncryption") == 0);
+    CHECK(f.not_before == x509_utc_seconds(2026, 1, 1, 0, 0, 0) && f.not_after == 1798761600);
+    /* names: SAN DNS names count, the CN does not when they exist; one-label wildcards */
+    CHECK(x509_names_host(&f, "DB01.corp.example") && x509_names_host(&f, "a.db.example"));
+    CHECK(!x509_names_host(&f, "db01") && !x509_names_host(&f, "a.b.db.example") && !x509_names_host(&f, "db.example"));
+    char text[400];
+    tdstls_describe_certificate(&f, text, sizeof text);
+    CHECK(strcmp(text, "CN=db01, issued by CN=Corp CA, valid 2026-01-01 to 2027-01-01, RSA 2048, "
+                       "sha256WithRSAEncryption, names: db01.corp.example, *.db.example") == 0);
+    /* self-signed, no SAN: the CN names the host; years before 2050 in UTCTime */
+    c = certificate("localhost", "localhost", "991231235959Z", "491231235959Z", 128, NULL);
+    CHECK(x509_read(c.b, c.n, &f) && f.self_signed && x509_names_host(&f, "localhost") && f.key_bits == 1024);
+    tdstls_format_utc(f.not_before, text, sizeof text);
+    CHECK(strcmp(text, "1999-12-31 23:59:59 UTC") == 0);
+    tdstls_format_utc(f.not_after, text, sizeof text);
+    CHECK(strcmp(text, "2049-12-31 23:59:59 UTC") == 0);
+    /* cut anywhere: never a read past the end, and no facts from nowhere */
+    for (size_t n = 0; n < c.n; n++) {
+        uint8_t *cut = malloc(n ? n : 1);
+        memcpy(cut, c.b, n);
+        bool ok = x509_read(cut, n, &f);
+        CHECK(!ok || f.parsed);
+        free(cut);
+    }
+    CHECK(!x509_read(NULL, 0, &f) && !f.parsed);
+    /* a bad date is no validity */
+    c = certificate("x", "y", "261301000000Z", "270101000000Z", 16, NULL);
+    CHECK(!x509_read(c.b, c.n, &f));
+}
+
+/* A TDS 7.x connection up to the server's flight (ServerHello, Certificate
+ * with a real-shaped certificate, ServerHelloDone), on a fresh script. */
+static void tds7_until_server_flight(struct script *s, const uint16_t *offer, size_t n_offer, uint16_t legacy)
+{
+    start(s);
+    tcp(s, SIDE_CLIENT, 1, 0, 0);
+    tcp(s, SIDE_SERVER, 1, 0, 0);
+    clear(s, SIDE_CLIENT, TDS_PRELOGIN);
+    clear(s, SIDE_SERVER, TDS_RESPONSE);
+    struct buf body = client_hello(offer, n_offer, 0);
+    body.b[1] = (uint8_t)legacy;
+    struct buf ch = handshake_record(TLS_HS_CLIENT_HELLO, &body);
+    CHECK(tls(s, SIDE_CLIENT, 1, &ch) == PHASE_TLS_HANDSHAKE);
+}
+
+static void server_flight(struct script *s, uint16_t suite)
+{
+    struct buf body = server_hello(suite, 0);
+    struct buf flight = handshake_record(TLS_HS_SERVER_HELLO, &body);
+    struct buf c = certificate("localhost", "localhost", "260101000000Z", "270101000000Z", 256, NULL);
+    struct buf list = {{0}, 0};
+    u24(&list, (unsigned)c.n + 3), u24(&list, (unsigned)c.n), put(&list, c.b, c.n);
+    struct buf cert = handshake_record(TLS_HS_CERTIFICATE, &list);
+    flight = cat(&flight, &cert);
+    CHECK(tls(s, SIDE_SERVER, 1, &flight) == PHASE_TLS_HANDSHAKE);
+}
+
+static struct buf alert(unsigned description)
+{
+    const uint8_t body[2] = {TLS_ALERT_LEVEL_FATAL, (uint8_t)description};
+    return record(TLS_CT_ALERT, body, 2);
+}
+
+/* Every way a handshake ends without both Finished, decided once, on the
+ * frame that shows it, naming the side that gave up. */
+static void test_tls_failures(void)
+{
+    const uint16_t modern[] = {0xC030, 0x009F, 0x009D}, rsa_only[] = {0x009D, 0x002F};
+    struct script s;
+    struct buf a;
+    struct frame_label l;
+    char diag[1536];
+
+    /* the client's alert unknown_ca after the server's Certificate */
+    tds7_until_server_flight(&s, modern, 3, 0x03);
+    server_flight(&s, 0xC030);
+    CHECK(s.c.res.frame_certificate == s.frame && s.c.res.cert.parsed && s.c.res.cert.self_signed);
+    a = alert(TLS_ALERT_UNKNOWN_CA);
+    tls(&s, SIDE_CLIENT, 1, &a);
+    uint32_t alert_frame = s.frame;
+    CHECK(s.c.res.diagnosis == DIAG_CERT_REJECTED && s.c.res.diagnosis_side == SIDE_CLIENT &&
+          s.c.res.frame_diagnosis == alert_frame);
+    l = tcp_label(&s, SIDE_CLIENT, 0, 1, 0);
+    CHECK(l.first_close && !l.diagnosis && s.c.res.diagnosis == DIAG_CERT_REJECTED);   /* decided at the alert */
+    struct frame_label at_alert;
+    CHECK(tdstls_conn_label(&s.c.res, alert_frame, &at_alert) && at_alert.diagnosis);
+    CHECK(tdstls_checks_of_frame(&s.c.res, alert_frame, &at_alert, 1000) == CHECK_BIT(CHECK_CERT_REJECTED));
+    diagnosis(&s, diag, sizeof diag);
+    CHECK(strstr(diag, "unknown_ca (48)") && strstr(diag, "CN=localhost, self-signed") &&
+          strstr(diag, "TrustServerCertificate"));
+    stop(&s);
+
+    /* ... or its FIN after the Certificate, without an alert */
+    tds7_until_server_flight(&s, modern, 3, 0x03);
+    server_flight(&s, 0xC030);
+    l = tcp_label(&s, SIDE_CLIENT, 0, 1, 0);
+    CHECK(l.diagnosis && s.c.res.diagnosis == DIAG_CERT_REJECTED && s.c.res.diagnosis_side == SIDE_CLIENT);
+    stop(&s);
+
+    /* the handshake completes, the client closes without LOGIN7 */
+    tds7_until_server_flight(&s, modern, 3, 0x03);
+    server_flight(&s, 0xC030);
+    struct buf body = dh_client_key_exchange(65, 0x04);   /* an ECDHE point, read as opaque */
+    struct buf cke = handshake_record(TLS_HS_CLIENT_KEY_EXCHANGE, &body), fin = ccs_and_finished();
+    struct buf flight = cat(&cke, &fin);
+    tls(&s, SIDE_CLIENT, 1, &flight);
+    tls(&s, SIDE_SERVER, 1, &fin);
+    l = tcp_label(&s, SIDE_CLIENT, 0, 1, 0);
+    CHECK(l.diagnosis && s.c.res.diagnosis == DIAG_CLOSED_AFTER_HANDSHAKE && !s.c.res.frame_client_data);
+    diagnosis(&s, diag, sizeof diag);
+    CHECK(strstr(diag, "without sending LOGIN7") && strstr(diag, "inferred"));
+    stop(&s);
+
+    /* the server's protocol_version alert to the ClientHello */
+    tds7_until_server_flight(&s, modern, 3, 0x03);
+    a = alert(TLS_ALERT_PROTOCOL_VERSION);
+    tls(&s, SIDE_SERVER, 1, &a);
+    CHECK(s.c.res.diagnosis == DIAG_VERSION_MISMATCH && s.c.res.diagnosis_side == SIDE_SERVER);
+    diagnosis(&s, diag, sizeof diag);
+    CHECK(strstr(diag, "protocol_version (70)") && strstr(diag, "TLS 1.2, 3 cipher suites: ECDHE, DHE, RSA"));
+    stop(&s);
+
+    /* handshake_failure to the ClientHello: no suite in common; the offer named */
+    tds7_until_server_flight(&s, rsa_only, 2, 0x03);
+    a = alert(TLS_ALERT_HANDSHAKE_FAILURE);
+    tls(&s, SIDE_SERVER, 1, &a);
+    CHECK(s.c.res.diagnosis == DIAG_NO_COMMON_SUITE);
+    diagnosis(&s, diag, sizeof diag);
+    CHECK(strstr(diag, "only TLS_RSA suites") != NULL);
+    stop(&s);
+
+    /* a TLS 1.0 client, and the server closes after its ClientHello */
+    tds7_until_server_flight(&s, rsa_only, 2, 0x01);
+    l = tcp_label(&s, SIDE_SERVER, 0, 1, 0);
+    CHECK(l.diagnosis && s.c.res.diagnosis == DIAG_VERSION_MISMATCH);
+    stop(&s);
+
+    /* another fatal alert from the server: named */
+    tds7_until_server_flight(&s, modern, 3, 0x03);
+    a = alert(47);
+    tls(&s, SIDE_SERVER, 1, &a);
+    CHECK(s.c.res.diagnosis == DIAG_FATAL_ALERT);
+    diagnosis(&s, diag, sizeof diag);
+    CHECK(strstr(diag, "illegal_parameter (47)") && strstr(diag, "TLS handshake phase"));
+    stop(&s);
+
+    /* the client quits before the server's flight */
+    tds7_until_server_flight(&s, modern, 3, 0x03);
+    l = tcp_label(&s, SIDE_CLIENT, 0, 0, 1);
+    CHECK(l.diagnosis && s.c.res.diagnosis == DIAG_CLIENT_QUIT_HANDSHAKE);
+    stop(&s);
+
+    /* a normal session ends with an encrypted close_notify: no diagnosis */
+    tds7_handshake_done(&s, 0xC030, 0);
+    const uint8_t enc[40] = {0};
+    struct buf app = record(TLS_CT_APPLICATION_DATA, enc, sizeof enc), notify = record(TLS_CT_ALERT, enc, 26);
+    tls(&s, SIDE_CLIENT, 0, &app);
+    tls(&s, SIDE_SERVER, 0, &app);
+    tls(&s, SIDE_CLIENT, 0, &notify);
+    l = tcp_label(&s, SIDE_CLIENT, 0, 1, 0);
+    CHECK(!l.diagnosis && s.c.res.diagnosis == DIAG_NONE && !s.c.res.frame_alert);
+    stop(&s);
+}
+
 /* TCP flags read from a frame's bytes, behind the IP header that carries
  * the connection's addresses. */
 static void test_tcp_header(void)
@@ -936,6 +1201,8 @@ int main(void)
     test_checks_table();
     test_tcp_header();
     test_old_tls_versions();
+    test_x509();
+    test_tls_failures();
     printf("%d checks, %d failed\n", checks, failures);
     return failures ? 1 : 0;
 }

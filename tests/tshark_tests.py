@@ -55,14 +55,33 @@ PHASES = {
 # Captures on ports tdstls does not claim by default, and the Decode As they need.
 DECODE_AS = {"crafted-dhe-ys-short-port51433.pcap": ["-d", "tcp.port==51433,tdstls"]}
 
-CLOSE_BY_FAILURE = {   # lab server failure mode -> (initiator, kind, phase at close)
-    "none": ("client", "0", "6"),
-    "fin-before-prelogin-response": ("server", "0", "2"),
-    "fin-after-client-hello": ("server", "0", "3"),
-    "alert-after-client-hello": ("server", "0", "3"),
-    "fin-after-client-finished": ("server", "0", "3"),
-    "rst-after-client-finished": ("server", "1", "3"),
-}
+def expected(t, dhe):
+    """What a corpus connection must show, from the lab server's account:
+    close (initiator, kind 0 FIN / 1 RST, phase), and the diagnosis (its
+    tdstls.diagnosis.kind, the side that gave up, and whether the alert or
+    the first FIN/RST shows it), or None for a normal close."""
+    suite = int(t["suite"], 16) if "suite" in t else None
+    rst = t["fail"].startswith("rst-")
+    if "expect" in t:
+        by = t["by"]
+        close = (by, "1" if rst else "0", "3")
+        on = "alert" if t.get("alert", {}).get("level") == 2 else "close"
+        return {"close": close, "kind": t["expect"], "by": by, "on": on}
+    after_finished = "kb4557473" if suite in dhe else "key_exchange_rejected"
+    table = {   # lab server failure mode -> close, diagnosis kind, shown on
+        "none": (("client", "0", "6"), None, None),
+        "fin-before-prelogin-response": (("server", "0", "2"), "closed_before_prelogin_response", "close"),
+        "fin-after-client-hello": (("server", "0", "3"), "no_common_tls", "close"),
+        "alert-after-client-hello": (("server", "0", "3"), "tls_version_mismatch", "alert"),
+        "fin-after-client-finished": (("server", "0", "3"), after_finished, "close"),
+        "rst-after-client-finished": (("server", "1", "3"), after_finished, "close"),
+    }
+    close, kind, on = table[t["fail"]]
+    return {"close": close, "kind": kind, "by": "server" if kind else None, "on": on}
+
+
+# diagnoses that have no expert item of their own (tdstls.expert.server_closed_first says them)
+DIAGNOSES_WITHOUT_EXPERT = ("closed_before_prelogin_response", "server_closed_first", "fatal_alert", "client_reset")
 
 
 class Sandbox:
@@ -320,40 +339,58 @@ def group_phases(box, truth, ck):
 
 def group_close(box, truth, ck):
     dhe = dhe_suites(box)
+    fields = FIELDS + ["tdstls.diagnosis.kind", "tdstls.diagnosis.by", "tls.alert_message.desc"]
     kb_total = 0
     for name, t in sorted(truth.items()):
-        rows = box.frames(name)
+        want = expected(t, dhe)
+        rows = box.frames(name, fields=fields)
         closes = [r for r in rows if r["tdstls.close.initiator"]]
-        initiator, kind, phase = CLOSE_BY_FAILURE[t["fail"]]
         ck.check(len(closes) == 1, "%s: one frame carries the close analysis" % name)
         if len(closes) != 1:
             continue
         c = closes[0]
-        ck.check((c["tdstls.close.initiator"], c["tdstls.close.kind"], c["tdstls.close.phase"])
-                 == (initiator, kind, phase), "%s: close %s/%s in phase %s, expected %s/%s in %s"
-                 % (name, c["tdstls.close.initiator"], c["tdstls.close.kind"], c["tdstls.close.phase"],
-                    initiator, kind, phase))
-        ck.check(truthy(c["tdstls.close.abnormal"]) == (initiator == "server"), "%s: close.abnormal" % name)
-        ck.check(bool(c["tdstls.diagnosis"]) == (initiator == "server"), "%s: diagnosis only on server close"
-                 % name)
-        suite = int(t["suite"], 16) if "suite" in t else None
-        expect_kb = t["fail"] in ("fin-after-client-finished", "rst-after-client-finished") and suite in dhe
-        kb_total += expect_kb
-        ck.check(("KB 4557473" in c["tdstls.diagnosis"]) == expect_kb, "%s: KB 4557473 diagnosis == %s"
-                 % (name, expect_kb))
-        if expect_kb:
-            evidence = c["tdstls.evidence_frame"].split("|")
-            ck.check(len(evidence) == 3, "%s: KB diagnosis names ServerHello, CKE and Finished frames" % name)
+        got = (c["tdstls.close.initiator"], c["tdstls.close.kind"], c["tdstls.close.phase"])
+        ck.check(got == want["close"], "%s: close %s, expected %s" % (name, got, want["close"]))
+        ck.check(truthy(c["tdstls.close.abnormal"]) == (want["close"][0] == "server"), "%s: close.abnormal" % name)
+        # exactly one diagnosis, of the right kind, naming the right side, on
+        # the frame that shows it: the fatal alert, or the first FIN/RST
+        diagnosed = [r for r in rows if r["tdstls.diagnosis"]]
+        if not want["kind"]:
+            ck.check(not diagnosed, "%s: a normal close has no diagnosis (%s)" % (name, [r["frame.number"]
+                                                                                        for r in diagnosed]))
+            continue
+        ck.check(len(diagnosed) == 1, "%s: exactly one diagnosis, got %d" % (name, len(diagnosed)))
+        if len(diagnosed) != 1:
+            continue
+        d = diagnosed[0]
+        ck.check((d["tdstls.diagnosis.kind"], d["tdstls.diagnosis.by"]) == (want["kind"], want["by"]),
+                 "%s: diagnosis %s by %s, expected %s by %s" % (name, d["tdstls.diagnosis.kind"],
+                                                                d["tdstls.diagnosis.by"], want["kind"], want["by"]))
+        on_frame = c if want["on"] == "close" else next((r for r in rows if r["tls.alert_message.desc"]), None)
+        ck.check(on_frame is not None and d["frame.number"] == on_frame["frame.number"],
+                 "%s: the diagnosis is on the %s frame (%s)" % (name, want["on"], d["frame.number"]))
+        if want["kind"] not in DIAGNOSES_WITHOUT_EXPERT:
+            flagged = box.frames(name, ["-Y", "tdstls.expert." + want["kind"]], fields=["frame.number"])
+            ck.check([r["frame.number"] for r in flagged] == [d["frame.number"]],
+                     "%s: tdstls.expert.%s on the diagnosis frame only" % (name, want["kind"]))
+        kb_total += want["kind"] == "kb4557473"
+        if want["kind"] == "kb4557473":
+            evidence = d["tdstls.evidence_frame"].split("|")
+            hello = next(r["frame.number"] for r in rows
+                         if "2" in r["tls.handshake.type"].replace("|", ",").split(","))
+            ck.check(hello in evidence and len(evidence) >= 2,
+                     "%s: KB diagnosis names the ServerHello and the client's Finished (%s)" % (name, evidence))
+            ck.check("KB 4557473" in d["tdstls.diagnosis"] and "Extended Master Secret" in d["tdstls.diagnosis"],
+                     "%s: the KB text says what the capture shows" % name)
         if t["fail"] == "alert-after-client-hello":
-            ck.check("alert 70" in c["tdstls.diagnosis"], "%s: diagnosis names the alert" % name)
             ck.check(any(r["tdstls.alert"] == "70" for r in rows), "%s: tdstls.alert == 70" % name)
-        if t["fail"] == "fin-after-client-hello":
-            ck.check("no TLS version or cipher suite in common" in c["tdstls.diagnosis"],
-                     "%s: diagnosis says negotiation failed" % name)
+            ck.check("protocol_version (70)" in d["tdstls.diagnosis"], "%s: diagnosis names the alert" % name)
     kb = sum(len(box.frames(n, ["-Y", "tdstls.expert.kb4557473"], fields=["frame.number"]))
              for n in captures_of(box))
-    ck.check(kb == kb_total and kb >= 2, "corpus: -Y tdstls.expert.kb4557473 finds %d frames, truth %d"
+    ck.check(kb == kb_total and kb >= 3, "corpus: -Y tdstls.expert.kb4557473 finds %d frames, truth %d"
              % (kb, kb_total))
+    ck.check(len({t["expect"] for t in truth.values() if "expect" in t}) >= 5,
+             "corpus: the lab's TLS failures cover at least five diagnoses")
 
 
 def expert_rows(box, capture, plugin=True, extra=()):
@@ -377,18 +414,20 @@ def group_expert(box, truth, ck):
         rows = [r for r in expert_rows(box, name) if r[1] == "TDSTLS"]
         suite = int(t["suite"], 16) if "suite" in t else None
         want_dhe = suite in dhe
-        ck.check(any(s == "Warns" and "negotiated" in m for s, _, m in rows) == want_dhe,
+        ck.check(any(s == "Warns" and "negotiated: ephemeral finite-field" in m for s, _, m in rows) == want_dhe,
                  "%s: -z expert warns of a negotiated DHE suite == %s" % (name, want_dhe))
-        server_first = t["fail"] != "none"
+        want = expected(t, dhe)
+        server_first = want["close"][0] == "server"
         ck.check(any(s == "Errors" and m.startswith("Server") and "first" in m for s, _, m in rows) == server_first,
                  "%s: -z expert error 'Server ... first' == %s" % (name, server_first))
         ck.check(any(s == "Errors" and "reset the connection" in m for s, _, m in rows)
-                 == (t["fail"] == "rst-after-client-finished"), "%s: server reset error" % name)
+                 == (server_first and want["close"][1] == "1"), "%s: server reset error" % name)
         lz = bool(leading_zero(t, "ys") or leading_zero(t, "yc"))
         ck.check(any(s == "Warns" and re.match(r"dh_Y[sc] has a leading zero", m) for s, _, m in rows) == lz,
                  "%s: leading-zero warning == %s" % (name, lz))
-        ck.check(any(s == "Errors" and "Fatal TLS alert" in m for s, _, m in rows)
-                 == (t["fail"] == "alert-after-client-hello"), "%s: fatal alert error" % name)
+        fatal_alert = t.get("alert", {}).get("level") == 2
+        ck.check(any(s == "Errors" and "Fatal TLS alert" in m for s, _, m in rows) == fatal_alert,
+                 "%s: fatal alert error == %s" % (name, fatal_alert))
 
 
 def group_stock_parity(box, truth, ck):
@@ -560,7 +599,8 @@ def group_summary(box, truth, ck):
         ck.check(r is not None, "%s: a summary row" % name)
         if not r:
             continue
-        initiator, kind, phase = CLOSE_BY_FAILURE[t["fail"]]
+        expect = expected(t, dhe)
+        initiator, kind, phase = expect["close"]
         ck.check(r["closed_by"] == "%s %s" % (initiator, "RST" if kind == "1" else "FIN"),
                  "%s: closed_by %s" % (name, r["closed_by"]))
         suite = int(t["suite"], 16) if "suite" in t else None
@@ -577,9 +617,10 @@ def group_summary(box, truth, ck):
         elif want_enc:
             ck.check((r["tds"], r["encryption"]) == ("7.x", want_enc), "%s: encryption %s, truth %s"
                      % (name, r["encryption"], want_enc))
-        ck.check(r["last_phase"].split()[0] == ("6" if t["fail"] == "none" else phase),
-                 "%s: last phase %s" % (name, r["last_phase"]))
-        ck.check(("KB 4557473" in r["diagnosis"]) == (t["fail"].endswith("after-client-finished") and suite in dhe),
+        ck.check(r["last_phase"].split()[0] == phase, "%s: last phase %s" % (name, r["last_phase"]))
+        ck.check((r["diagnosis_kind"], r["diagnosis_by"]) == (expect["kind"] or "", expect["by"] or ""),
+                 "%s: diagnosis %r by %r" % (name, r["diagnosis_kind"], r["diagnosis_by"]))
+        ck.check(("KB 4557473" in r["diagnosis"]) == (expect["kind"] == "kb4557473"),
                  "%s: diagnosis %r" % (name, r["diagnosis"]))
     # the capture-level DHE statistic on 600 connections, 3 of them aborted (built here)
     bulk = os.path.join(box.dir, "bulk600.pcap")
@@ -596,7 +637,8 @@ def group_summary(box, truth, ck):
     csv_out = subprocess.run([sys.executable, report, bulk], env=env, capture_output=True, text=True, check=True)
     lines = csv_out.stdout.splitlines()
     ck.check(lines[0] == "file,stream,client,server,tds,encryption,tls,cipher_suite,dhe,ys_zero,yc_zero,"
-             "last_phase,closed_by,phase_durations_ms,checks,diagnosis", "CSV columns: %s" % lines[0])
+             "last_phase,closed_by,phase_durations_ms,checks,diagnosis,certificate,diagnosis_kind,diagnosis_by,"
+             "diagnosis_frame", "CSV columns: %s" % lines[0])
     ck.check(len(lines) == 651, "CSV: one row per connection (650), got %d" % (len(lines) - 1))
     ck.check(sum("KB 4557473" in line for line in lines) == 3, "CSV: 3 rows diagnosed KB 4557473")
     ck.check(len({line.split(",")[2] for line in lines[1:]}) == 650, "CSV: 650 distinct clients")

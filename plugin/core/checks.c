@@ -11,13 +11,18 @@ const struct check_switch_info tdstls_check_switches[N_CHECK_SWITCHES] = {
                           true},
     [SWITCH_CHECK_LEADING_ZERO] = {"check_leading_zero", "Warn about leading-zero DH public values",
                                    "Expert info where dh_Ys or dh_Yc has a leading zero byte", true},
-    [SWITCH_CHECK_CLOSE] = {"check_close", "Diagnose abnormal closes",
-                            "Expert info where the server closes or resets first, the KB 4557473 diagnosis, "
-                            "and client resets",
+    [SWITCH_CHECK_CLOSE] = {"check_close", "Diagnose failed handshakes and abnormal closes",
+                            "Expert info where the server closes or resets first, why a TLS handshake failed "
+                            "(KB 4557473, a rejected certificate, no common version or suite, ...), and client "
+                            "resets",
                             true},
     [SWITCH_CHECK_TLS_VERSION] = {"check_tls_version", "Warn about SSL 3.0, TLS 1.0 and TLS 1.1",
                                   "Expert info where a ClientHello offers nothing newer than TLS 1.1 and where a "
                                   "ServerHello picks such a version",
+                                  true},
+    [SWITCH_CHECK_CERTIFICATE] = {"check_certificate", "Note what clients may refuse in the server's certificate",
+                                  "Expert info where the server's certificate is self-signed, not valid at the "
+                                  "capture's time, or does not name the server the client asked for",
                                   true},
 };
 
@@ -88,8 +93,9 @@ static void say_server_closed_first(const struct check_context *ctx, char *buf, 
 
 static void say_tls_alert(const struct check_context *ctx, char *buf, size_t size)
 {
-    snprintf(buf, size, "Fatal TLS alert %u during the handshake: the peers could not agree on TLS",
-             ctx->found->alert_description);
+    const char *name = tls_alert_name(ctx->found->alert_description);
+    snprintf(buf, size, "Fatal TLS alert %s (%u) from the %s: the TLS handshake failed", name ? name : "unknown",
+             ctx->found->alert_description, ctx->found->alert_from_server ? "server" : "client");
 }
 
 /* Expert summaries stop at 240 characters: the short form here, the whole
@@ -97,8 +103,8 @@ static void say_tls_alert(const struct check_context *ctx, char *buf, size_t siz
 static void say_kb4557473(const struct check_context *ctx, char *buf, size_t size)
 {
     snprintf(buf, size,
-             "KB 4557473: DHE leading-zero mismatch: server quit after the client's Finished (frame %u) with %s; "
-             "patch both ends or disable TLS_DHE suites",
+             "KB 4557473 signature: the server quit after the client's Finished (frame %u) with %s; patch both "
+             "ends or disable the TLS_DHE suites",
              ctx->conn->frame_client_finished, suite_name(ctx, ctx->conn->suite));
 }
 
@@ -121,6 +127,43 @@ static void say_login_slow(const struct check_context *ctx, char *buf, size_t si
 static void say_tls_not_decoded(const struct check_context *ctx, char *buf, size_t size)
 {
     snprintf(buf, size, "TLS not decoded here: %s", ctx->detail ? ctx->detail : "");
+}
+
+static void say_cert_self_signed(const struct check_context *ctx, char *buf, size_t size)
+{
+    snprintf(buf, size,
+             "The server's certificate is self-signed (CN=%s): a client that validates it fails unless it trusts "
+             "this certificate itself (SQL Server makes one when none is configured)",
+             ctx->found->cert.subject_cn);
+}
+
+static void say_cert_outside_validity(const struct check_context *ctx, char *buf, size_t size)
+{
+    char from[32], until[32];
+    tdstls_format_utc(ctx->found->cert.not_before, from, sizeof from);
+    tdstls_format_utc(ctx->found->cert.not_after, until, sizeof until);
+    snprintf(buf, size, "The server's certificate is not valid at the capture's time: valid from %s to %s", from,
+             until);
+}
+
+static void say_cert_name_mismatch(const struct check_context *ctx, char *buf, size_t size)
+{
+    const struct cert_facts *c = &ctx->found->cert;
+    snprintf(buf, size, "The server's certificate does not name %s, the server the client asked for: CN=%s%s%s",
+             ctx->conn->sni, c->subject_cn, c->names[0] ? ", names: " : "", c->names);
+}
+
+/* The diagnosis announced, in a line (its whole text is tdstls.diagnosis). */
+static void say_diagnosis(const struct check_context *ctx, char *buf, size_t size)
+{
+    const struct conn_results *r = ctx->conn;
+    const char *alert = tls_alert_name(r->alert_description);
+    char by_alert[64] = "";
+    if (r->frame_diagnosis == r->frame_alert && !r->alert_encrypted)
+        snprintf(by_alert, sizeof by_alert, " (fatal alert %s from the %s)", alert ? alert : "?",
+                 r->alert_side == SIDE_SERVER ? "server" : "client");
+    snprintf(buf, size, "%s%s: see tdstls.diagnosis for the evidence and the remedy",
+             tdstls_diagnoses[r->diagnosis].short_text, by_alert);
 }
 
 /* --- rules on a PDU's TLS findings -------------------------------------- */
@@ -165,38 +208,57 @@ static bool malformed(const struct tls_findings *f)
     return f->malformed;
 }
 
+static bool cert_self_signed(const struct tls_findings *f)
+{
+    return f->certificate && f->cert.parsed && f->cert.self_signed;
+}
+
+static bool cert_outside_validity(const struct tls_findings *f)
+{
+    return f->certificate && f->cert_outside_validity;
+}
+
+static bool cert_name_mismatch(const struct tls_findings *f)
+{
+    return f->certificate && f->cert_name_mismatch;
+}
+
 /* --- rules on a labelled frame ------------------------------------------ */
 
-static bool login_slow(const struct conn_results *r, uint32_t frame, const struct frame_label *l, unsigned budget_ms)
+static bool login_slow(enum tdstls_check id, const struct conn_results *r, uint32_t frame, const struct frame_label *l,
+                       unsigned budget_ms)
 {
-    (void)l;
+    (void)id, (void)l;
     return r->phase_first_frame[PHASE_LOGIN_RESPONSE] == frame && tdstls_login_slow(r, budget_ms);
 }
 
-static bool server_closed_first(const struct conn_results *r, uint32_t frame, const struct frame_label *l,
+static bool server_closed_first(enum tdstls_check id, const struct conn_results *r, uint32_t frame, const struct frame_label *l,
                                 unsigned budget_ms)
 {
-    (void)frame, (void)budget_ms;
+    (void)id, (void)frame, (void)budget_ms;
     return l->first_close && r->close_side == SIDE_SERVER;
 }
 
-static bool kb4557473(const struct conn_results *r, uint32_t frame, const struct frame_label *l, unsigned budget_ms)
+/* On the frame that shows why the connection ended: the check that
+ * announces that diagnosis. */
+static bool announces_diagnosis(enum tdstls_check id, const struct conn_results *r, uint32_t frame,
+                                const struct frame_label *l, unsigned budget_ms)
 {
     (void)frame, (void)budget_ms;
-    return l->first_close && r->diagnosis == DIAG_KB4557473;
+    return l->diagnosis && tdstls_checks[id].announces == r->diagnosis;
 }
 
-static bool server_reset(const struct conn_results *r, uint32_t frame, const struct frame_label *l,
+static bool server_reset(enum tdstls_check id, const struct conn_results *r, uint32_t frame, const struct frame_label *l,
                          unsigned budget_ms)
 {
-    (void)r, (void)frame, (void)budget_ms;
+    (void)r, (void)id, (void)frame, (void)budget_ms;
     return l->reset == 1 + SIDE_SERVER;
 }
 
-static bool client_reset(const struct conn_results *r, uint32_t frame, const struct frame_label *l,
+static bool client_reset(enum tdstls_check id, const struct conn_results *r, uint32_t frame, const struct frame_label *l,
                          unsigned budget_ms)
 {
-    (void)r, (void)frame, (void)budget_ms;
+    (void)r, (void)id, (void)frame, (void)budget_ms;
     return l->reset == 1 + SIDE_CLIENT;
 }
 
@@ -243,6 +305,20 @@ const struct check_info tdstls_checks[N_CHECKS] = {
      .summary = "TLS records not handed to Wireshark's TLS dissector",
      .switched_by = SWITCH_DECODE_TLS, .short_text = "TLS not decoded",
      .message = say_tls_not_decoded},
+    {.id = CHECK_CERT_SELF_SIGNED, .name = "cert_self_signed", .group = GROUP_SECURITY, .severity = SEVERITY_NOTE,
+     .summary = "The server's certificate is self-signed",
+     .switched_by = SWITCH_CHECK_CERTIFICATE, .short_text = "self-signed certificate",
+     .message = say_cert_self_signed, .on_findings = cert_self_signed},
+    {.id = CHECK_CERT_OUTSIDE_VALIDITY, .name = "cert_outside_validity", .group = GROUP_SECURITY,
+     .severity = SEVERITY_WARN,
+     .summary = "The server's certificate is not valid at the capture's time",
+     .switched_by = SWITCH_CHECK_CERTIFICATE, .short_text = "certificate expired or not yet valid",
+     .message = say_cert_outside_validity, .on_findings = cert_outside_validity},
+    {.id = CHECK_CERT_NAME_MISMATCH, .name = "cert_name_mismatch", .group = GROUP_SECURITY,
+     .severity = SEVERITY_WARN,
+     .summary = "The server's certificate does not name the server the client asked for",
+     .switched_by = SWITCH_CHECK_CERTIFICATE, .short_text = "certificate name mismatch",
+     .message = say_cert_name_mismatch, .on_findings = cert_name_mismatch},
     {.id = CHECK_LOGIN_SLOW, .name = "login_slow", .group = GROUP_SEQUENCE, .severity = SEVERITY_WARN,
      .summary = "Login exchange slower than the login budget",
      .switched_by = SWITCH_LOGIN_BUDGET, .short_text = "slow login",
@@ -255,7 +331,39 @@ const struct check_info tdstls_checks[N_CHECKS] = {
     {.id = CHECK_KB4557473, .name = "kb4557473", .group = GROUP_SECURITY, .severity = SEVERITY_ERROR,
      .summary = "TLS_DHE leading-zero mismatch (KB 4557473)",
      .switched_by = SWITCH_CHECK_CLOSE, .short_text = "KB 4557473",
-     .message = say_kb4557473, .on_frame = kb4557473},
+     .message = say_kb4557473, .on_frame = announces_diagnosis, .announces = DIAG_KB4557473},
+    {.id = CHECK_KEY_EXCHANGE_REJECTED, .name = "key_exchange_rejected", .group = GROUP_SECURITY,
+     .severity = SEVERITY_ERROR,
+     .summary = "The server quit after the client's Finished (not a TLS_DHE suite, not KB 4557473)",
+     .switched_by = SWITCH_CHECK_CLOSE, .short_text = "key exchange rejected",
+     .message = say_diagnosis, .on_frame = announces_diagnosis, .announces = DIAG_KEY_EXCHANGE_REJECTED},
+    {.id = CHECK_CERT_REJECTED, .name = "cert_rejected", .group = GROUP_SECURITY, .severity = SEVERITY_ERROR,
+     .summary = "The client rejected the server's certificate",
+     .switched_by = SWITCH_CHECK_CLOSE, .short_text = "certificate rejected",
+     .message = say_diagnosis, .on_frame = announces_diagnosis, .announces = DIAG_CERT_REJECTED},
+    {.id = CHECK_CLOSED_AFTER_HANDSHAKE, .name = "closed_after_handshake", .group = GROUP_SECURITY,
+     .severity = SEVERITY_WARN,
+     .summary = "The client closed right after the TLS handshake, without LOGIN7 (probable certificate rejection)",
+     .switched_by = SWITCH_CHECK_CLOSE, .short_text = "closed after the handshake",
+     .message = say_diagnosis, .on_frame = announces_diagnosis, .announces = DIAG_CLOSED_AFTER_HANDSHAKE},
+    {.id = CHECK_TLS_VERSION_MISMATCH, .name = "tls_version_mismatch", .group = GROUP_SECURITY,
+     .severity = SEVERITY_ERROR,
+     .summary = "No TLS version in common",
+     .switched_by = SWITCH_CHECK_CLOSE, .short_text = "no common TLS version",
+     .message = say_diagnosis, .on_frame = announces_diagnosis, .announces = DIAG_VERSION_MISMATCH},
+    {.id = CHECK_NO_COMMON_SUITE, .name = "no_common_suite", .group = GROUP_SECURITY, .severity = SEVERITY_ERROR,
+     .summary = "No cipher suite in common",
+     .switched_by = SWITCH_CHECK_CLOSE, .short_text = "no common cipher suite",
+     .message = say_diagnosis, .on_frame = announces_diagnosis, .announces = DIAG_NO_COMMON_SUITE},
+    {.id = CHECK_NO_COMMON_TLS, .name = "no_common_tls", .group = GROUP_SECURITY, .severity = SEVERITY_ERROR,
+     .summary = "The server quit after the ClientHello: no TLS version or cipher suite in common",
+     .switched_by = SWITCH_CHECK_CLOSE, .short_text = "no common TLS version or suite",
+     .message = say_diagnosis, .on_frame = announces_diagnosis, .announces = DIAG_NO_COMMON_TLS},
+    {.id = CHECK_CLIENT_QUIT_HANDSHAKE, .name = "client_quit_handshake", .group = GROUP_SEQUENCE,
+     .severity = SEVERITY_WARN,
+     .summary = "The client quit the TLS handshake before the server's certificate",
+     .switched_by = SWITCH_CHECK_CLOSE, .short_text = "client quit the handshake",
+     .message = say_diagnosis, .on_frame = announces_diagnosis, .announces = DIAG_CLIENT_QUIT_HANDSHAKE},
     {.id = CHECK_SERVER_RESET, .name = "server_reset", .group = GROUP_SEQUENCE, .severity = SEVERITY_ERROR,
      .summary = "Server reset the connection",
      .switched_by = SWITCH_CHECK_CLOSE, .short_text = "server reset",
@@ -280,9 +388,17 @@ check_set tdstls_checks_of_frame(const struct conn_results *r, uint32_t frame, c
 {
     check_set set = 0;
     for (int i = 0; i < N_CHECKS; i++)
-        if (tdstls_checks[i].on_frame && tdstls_checks[i].on_frame(r, frame, l, login_budget_ms))
+        if (tdstls_checks[i].on_frame && tdstls_checks[i].on_frame((enum tdstls_check)i, r, frame, l, login_budget_ms))
             set |= CHECK_BIT(i);
     return set;
+}
+
+enum tdstls_check tdstls_check_announcing(enum tdstls_diagnosis d)
+{
+    for (int i = 0; i < N_CHECKS; i++)
+        if (d != DIAG_NONE && tdstls_checks[i].announces == d)
+            return (enum tdstls_check)i;
+    return CHECK_NONE;
 }
 
 void tdstls_check_message(enum tdstls_check id, const struct check_context *ctx, char *buf, size_t size)
@@ -307,115 +423,4 @@ void tdstls_check_list(check_set set, char *buf, size_t size)
                 break;
             used += (size_t)n;
         }
-}
-
-/* --- what the first close means ---------------------------------------- */
-
-static const char *how(const struct conn_results *r)
-{
-    return r->close_reset ? "reset" : "closed";
-}
-
-static void describe_kb4557473(const struct check_context *ctx, char *buf, size_t size)
-{
-    const struct conn_results *r = ctx->conn;
-    snprintf(buf, size,
-             "Server %s the connection right after the client's ClientKeyExchange (frame %u) and Finished "
-             "(frame %u), without its own Finished and without an alert, with %s negotiated (frame %u): "
-             "the Diffie-Hellman leading-zero mismatch of KB 4557473 (one side pads or strips a leading zero "
-             "of dh_Ys/dh_Yc, the other does not; about 1 handshake in 256 fails). Remedy: install the fix on "
-             "both client and server Windows, or disable the TLS_DHE_* cipher suites on either side.",
-             how(r), r->frame_client_key_exchange, r->frame_client_finished, suite_name(ctx, r->suite),
-             r->frame_server_hello);
-}
-
-static void describe_server_alert(const struct check_context *ctx, char *buf, size_t size)
-{
-    const struct conn_results *r = ctx->conn;
-    snprintf(buf, size,
-             "Server sent fatal TLS alert %u (frame %u) %s and %s the connection: the TLS handshake failed; "
-             "compare the TLS versions and cipher suites the client offers with those enabled on the server.",
-             r->alert_description, r->frame_alert, tdstls_close_story(r), how(r));
-}
-
-static void describe_no_common_tls(const struct check_context *ctx, char *buf, size_t size)
-{
-    const struct conn_results *r = ctx->conn;
-    snprintf(buf, size,
-             "Server %s the connection after the ClientHello (frame %u) without answering it: no TLS version "
-             "or cipher suite in common (failed secure-channel negotiation). Compare the client's offer with "
-             "the protocols and suites enabled on the server (Schannel: TLS 1.2 enabled on both sides?).",
-             how(r), r->frame_client_hello);
-}
-
-static void describe_closed_before_prelogin_response(const struct check_context *ctx, char *buf, size_t size)
-{
-    snprintf(buf, size,
-             "Server %s the connection before answering PRELOGIN: not a SQL Server listener, or one that "
-             "refuses the client (check the port, the SQL Server error log and any firewall or proxy).",
-             how(ctx->conn));
-}
-
-static void describe_server_closed_first(const struct check_context *ctx, char *buf, size_t size)
-{
-    const struct conn_results *r = ctx->conn;
-    snprintf(buf, size,
-             "Server %s the connection first, %s (%s): the client sees \"An existing connection was forcibly "
-             "closed by the remote host\"; check the SQL Server error log for this time.",
-             how(r), tdstls_close_story(r), tdstls_phase_name(r->phase_at_close));
-}
-
-const struct diagnosis_info tdstls_diagnoses[N_DIAGNOSES] = {
-    {DIAG_NONE, "", CHECK_NONE, NULL, {0}},
-    {DIAG_CLIENT_RESET, "client reset", CHECK_NONE, NULL, {0}},
-    {DIAG_KB4557473, "KB 4557473: DHE leading-zero mismatch", CHECK_KB4557473, describe_kb4557473,
-     {EVIDENCE_SERVER_HELLO, EVIDENCE_CLIENT_KEY_EXCHANGE, EVIDENCE_CLIENT_FINISHED}},
-    {DIAG_SERVER_ALERT, "server fatal TLS alert", CHECK_NONE, describe_server_alert, {0}},
-    {DIAG_NO_COMMON_TLS, "no common TLS version or suite", CHECK_NONE, describe_no_common_tls, {0}},
-    {DIAG_CLOSED_BEFORE_PRELOGIN_RESPONSE, "server closed before PRELOGIN response", CHECK_NONE,
-     describe_closed_before_prelogin_response, {0}},
-    {DIAG_SERVER_CLOSED_FIRST, "server closed first", CHECK_NONE, describe_server_closed_first, {0}},
-};
-
-void tdstls_diagnosis_text(const struct check_context *ctx, char *buf, size_t size)
-{
-    if (size == 0)
-        return;
-    buf[0] = '\0';
-    enum tdstls_diagnosis d = ctx->conn->diagnosis;
-    if ((unsigned)d < N_DIAGNOSES && tdstls_diagnoses[d].describe)
-        tdstls_diagnoses[d].describe(ctx, buf, size);
-}
-
-static uint32_t evidence_frame(const struct conn_results *r, enum evidence e)
-{
-    switch (e) {
-    case EVIDENCE_CLIENT_HELLO:
-        return r->frame_client_hello;
-    case EVIDENCE_SERVER_HELLO:
-        return r->frame_server_hello;
-    case EVIDENCE_SERVER_KEY_EXCHANGE:
-        return r->frame_server_key_exchange;
-    case EVIDENCE_CLIENT_KEY_EXCHANGE:
-        return r->frame_client_key_exchange;
-    case EVIDENCE_CLIENT_FINISHED:
-        return r->frame_client_finished;
-    case EVIDENCE_ALERT:
-        return r->frame_alert;
-    default:
-        return 0;
-    }
-}
-
-size_t tdstls_diagnosis_evidence(const struct conn_results *r, uint32_t frames[MAX_EVIDENCE])
-{
-    size_t n = 0;
-    if ((unsigned)r->diagnosis >= N_DIAGNOSES)
-        return 0;
-    for (int i = 0; i < MAX_EVIDENCE; i++) {
-        uint32_t f = evidence_frame(r, (enum evidence)tdstls_diagnoses[r->diagnosis].evidence[i]);
-        if (f)
-            frames[n++] = f;
-    }
-    return n;
 }

@@ -1,21 +1,16 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later
  *
- * Everything tdstls reports, as two tables:
- *
- * - checks: each is one expert item (tdstls.expert.<name>), with its group,
- *   severity, the preference that switches it off, a short text for the
- *   tables, and the words it says on the frame that shows it;
- * - diagnoses: what the first FIN/RST of a connection means, at most one per
- *   connection, with a short text (the tables, the report), a long text
- *   (tdstls.diagnosis) and the check that announces it.
- *
- * The rule that raises a check is in its row: on a PDU's TLS findings
- * (tls_reader.c reads them), or on a labelled frame (connection.c labels
- * frames and decides the diagnosis); only tls_not_decoded is the glue's
- * (what Wireshark's TLS dissector may see). The glue registers an expert
- * field per row and adds items by iterating the table; the statistics and
- * the report take their texts from here. Adding a check: a row here, its
- * rule, a test. No epan dependency.
+ * Everything tdstls reports as expert info, one row per item
+ * (tdstls.expert.<name>): its group, severity, the preference that switches
+ * it off, a short text for the tables, the words it says on the frame that
+ * shows it, and its rule: on a PDU's TLS findings (tls_reader.c reads them)
+ * or on a labelled frame (connection.c labels frames and decides why the
+ * connection ended; diagnoses.c words it, and a row here announces each
+ * diagnosis). Only tls_not_decoded is raised by the glue (what Wireshark's
+ * TLS dissector may see). The glue registers an expert field per row and
+ * adds items by iterating the table; the statistics and the report take
+ * their texts from here. Adding a check: a row here, its rule, a test.
+ * No epan dependency.
  */
 #ifndef TDSTLS_CHECKS_H
 #define TDSTLS_CHECKS_H
@@ -25,6 +20,7 @@
 #include <stdint.h>
 
 #include "connection.h"
+#include "diagnoses.h"
 #include "tls_reader.h"
 
 enum tdstls_check {
@@ -37,9 +33,19 @@ enum tdstls_check {
     CHECK_TLS_ALERT,
     CHECK_MALFORMED,
     CHECK_TLS_NOT_DECODED,
+    CHECK_CERT_SELF_SIGNED,
+    CHECK_CERT_OUTSIDE_VALIDITY,
+    CHECK_CERT_NAME_MISMATCH,
     CHECK_LOGIN_SLOW,
     CHECK_SERVER_CLOSED_FIRST,
     CHECK_KB4557473,
+    CHECK_KEY_EXCHANGE_REJECTED,
+    CHECK_CERT_REJECTED,
+    CHECK_CLOSED_AFTER_HANDSHAKE,
+    CHECK_TLS_VERSION_MISMATCH,
+    CHECK_NO_COMMON_SUITE,
+    CHECK_NO_COMMON_TLS,
+    CHECK_CLIENT_QUIT_HANDSHAKE,
     CHECK_SERVER_RESET,
     CHECK_CLIENT_RESET,
     N_CHECKS,
@@ -61,6 +67,7 @@ enum check_switch {
     SWITCH_CHECK_LEADING_ZERO, /* tdstls.check_leading_zero */
     SWITCH_CHECK_CLOSE,        /* tdstls.check_close */
     SWITCH_CHECK_TLS_VERSION,  /* tdstls.check_tls_version */
+    SWITCH_CHECK_CERTIFICATE,  /* tdstls.check_certificate */
     N_CHECK_SWITCHES,
     SWITCH_ALWAYS = N_CHECK_SWITCHES,
     SWITCH_DECODE_TLS,         /* tdstls.decode_tls: nothing is withheld when nothing is handed */
@@ -97,12 +104,17 @@ struct check_info {
     /* the rule: on a PDU's TLS findings, or on a labelled frame of the
      * connection (its phase, its close); NULL where it is not one of those */
     bool (*on_findings)(const struct tls_findings *f);
-    bool (*on_frame)(const struct conn_results *r, uint32_t frame, const struct frame_label *l, unsigned budget_ms);
+    bool (*on_frame)(enum tdstls_check id, const struct conn_results *r, uint32_t frame, const struct frame_label *l,
+                     unsigned budget_ms);
+    /* the diagnosis this check announces, on the frame that shows it */
+    enum tdstls_diagnosis announces;
 };
 extern const struct check_info tdstls_checks[N_CHECKS];
 
 /* The checks a PDU's TLS findings raise. */
 check_set tdstls_checks_of_findings(const struct tls_findings *f);
+/* The check that announces diagnosis d, or CHECK_NONE. */
+enum tdstls_check tdstls_check_announcing(enum tdstls_diagnosis d);
 /* The checks a labelled frame raises (login_budget_ms: the preference). */
 check_set tdstls_checks_of_frame(const struct conn_results *r, uint32_t frame, const struct frame_label *l,
                                  unsigned login_budget_ms);
@@ -112,33 +124,5 @@ void tdstls_check_message(enum tdstls_check id, const struct check_context *ctx,
 
 /* The short texts of a set of checks, in table order, joined by ", ". */
 void tdstls_check_list(check_set set, char *buf, size_t size);
-
-/* Frames a diagnosis names as its evidence (tdstls.evidence_frame). */
-enum evidence {
-    EVIDENCE_NONE = 0,
-    EVIDENCE_CLIENT_HELLO,
-    EVIDENCE_SERVER_HELLO,
-    EVIDENCE_SERVER_KEY_EXCHANGE,
-    EVIDENCE_CLIENT_KEY_EXCHANGE,
-    EVIDENCE_CLIENT_FINISHED,
-    EVIDENCE_ALERT,
-};
-#define MAX_EVIDENCE 4
-
-struct diagnosis_info {
-    enum tdstls_diagnosis kind;
-    const char *short_text;         /* -z tdstls,conn and the report; "" for none */
-    enum tdstls_check check;        /* the expert that announces it on the close, or CHECK_NONE */
-    /* tdstls.diagnosis on the close; NULL: no field */
-    void (*describe)(const struct check_context *ctx, char *buf, size_t size);
-    uint8_t evidence[MAX_EVIDENCE]; /* enum evidence, in order */
-};
-extern const struct diagnosis_info tdstls_diagnoses[N_DIAGNOSES];
-
-/* The long text of the connection's diagnosis; "" when it has none. */
-void tdstls_diagnosis_text(const struct check_context *ctx, char *buf, size_t size);
-/* The evidence frames of the connection's diagnosis that the capture
- * holds, in the row's order; returns how many. */
-size_t tdstls_diagnosis_evidence(const struct conn_results *r, uint32_t frames[MAX_EVIDENCE]);
 
 #endif

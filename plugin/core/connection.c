@@ -108,6 +108,12 @@ static void note_findings(struct conn_results *r, uint32_t frame, enum tdstls_si
     if (f->client_hello && !r->frame_client_hello) {
         r->frame_client_hello = frame;
         r->dhe_offered = f->offers_dhe;
+        r->offered_min_version = f->offered_min_version;
+        r->offered_max_version = f->offered_max_version;
+        r->offered_suites = f->offered_suites;
+        r->offered_kx = f->offered_kx;
+        r->offers_ems = f->offers_ems;
+        memcpy(r->sni, f->sni, sizeof r->sni);
     }
     if (f->server_hello && !r->frame_server_hello) {
         r->frame_server_hello = frame;
@@ -115,31 +121,54 @@ static void note_findings(struct conn_results *r, uint32_t frame, enum tdstls_si
         r->suite = f->suite;
         r->dhe = f->suite_dhe;
         r->tls_version = f->version;
+        r->ems = f->ems;
+    }
+    if (f->certificate && !r->frame_certificate) {
+        r->frame_certificate = frame;
+        r->cert = f->cert;
     }
     if (f->server_key_exchange_dh && !r->frame_server_key_exchange) {
         r->frame_server_key_exchange = frame;
-        r->ys_leading_zero = f->ys_leading_zero != DH_NO_LEADING_ZERO;
+        r->ys_leading_zero = f->ys_leading_zero;
     }
-    if (f->client_key_exchange_dh && !r->frame_client_key_exchange) {
+    if (f->client_key_exchange && !r->frame_client_key_exchange) {
         r->frame_client_key_exchange = frame;
-        r->yc_leading_zero = f->yc_leading_zero != DH_NO_LEADING_ZERO;
+        r->yc_leading_zero = f->yc_leading_zero;
     }
     if (f->finished) {
-        if (side == SIDE_CLIENT && !r->frame_client_finished)
-            r->frame_client_finished = frame;
-        if (side == SIDE_SERVER)
-            r->server_finished = true;
+        uint32_t *finished = side == SIDE_CLIENT ? &r->frame_client_finished : &r->frame_server_finished;
+        if (!*finished)
+            *finished = frame;
     }
-    if (f->alert && !r->frame_alert) {
+    /* an alert we cannot read counts during the handshake only: after it,
+     * encrypted alerts are mostly close_notify */
+    bool in_handshake = !(r->frame_client_finished && r->frame_server_finished);
+    bool fatal = (f->alert && f->alert_level == TLS_ALERT_LEVEL_FATAL) || (f->alert_encrypted && in_handshake);
+    if (fatal && !r->frame_alert) {
         r->frame_alert = frame;
-        r->alert_from_server = side == SIDE_SERVER;
-        r->alert_level = f->alert_level;
-        r->alert_description = f->alert_description;
+        r->alert_side = side;
+        r->alert_encrypted = !f->alert;
+        r->alert_description = f->alert ? f->alert_description : 0;
     }
 }
 
-void tdstls_conn_tls(struct tdstls_conn *c, uint32_t frame, enum tdstls_side side, bool in_prelogin,
-                     const uint8_t *records, size_t len, struct tls_findings *f, struct tls_traits *traits)
+/* What the connection knows of the server's certificate that the
+ * certificate alone does not: the capture's time, the name the client asked
+ * for. */
+static void judge_certificate(const struct conn_results *r, int64_t time_ns, struct tls_findings *f)
+{
+    if (!f->certificate || !f->cert.parsed)
+        return;
+    int64_t now = time_ns / 1000000000;
+    f->cert_outside_validity = now < f->cert.not_before || now > f->cert.not_after;
+    f->cert_name_mismatch = r->sni[0] && !x509_names_host(&f->cert, r->sni);
+}
+
+static void diagnose_alert(struct conn_results *r);
+
+void tdstls_conn_tls(struct tdstls_conn *c, uint32_t frame, int64_t time_ns, enum tdstls_side side,
+                     bool in_prelogin, const uint8_t *records, size_t len, struct tls_findings *f,
+                     struct tls_traits *traits)
 {
     struct conn_tracking *t = &c->track;
     struct conn_results *r = &c->res;
@@ -164,14 +193,17 @@ void tdstls_conn_tls(struct tdstls_conn *c, uint32_t frame, enum tdstls_side sid
             break;
         struct tls_traits one = {0};
         tls_reader_record(&t->reader[side], &t->tls, t->alloc, records + off, rec, f, &one);
+        judge_certificate(r, time_ns, f);
         note_findings(r, frame, side, f);
         if (!following) {
             stay(t);
         } else if (!t->handshake_done) {
             enter(t, PHASE_TLS_HANDSHAKE, false);
-            if ((t->tls.tls13 && r->frame_client_finished) || (r->frame_client_finished && r->server_finished))
+            if ((t->tls.tls13 && r->frame_client_finished) || (r->frame_client_finished && r->frame_server_finished))
                 t->handshake_done = true;
         } else if (one.application_data) {
+            if (side == SIDE_CLIENT && !r->frame_client_data)
+                r->frame_client_data = frame;
             after_handshake(c, side, true);
         } else {
             stay(t);
@@ -184,6 +216,10 @@ void tdstls_conn_tls(struct tdstls_conn *c, uint32_t frame, enum tdstls_side sid
     }
     if (in_prelogin && !t->handshake_done)
         enter(t, PHASE_TLS_HANDSHAKE, false);
+    if (r->frame_alert == frame && !r->frame_diagnosis && !r->frame_first_close) {
+        r->phase_at_diagnosis = t->frame_has_data ? t->frame_phase : t->phase;
+        diagnose_alert(r);
+    }
 }
 
 bool tdstls_conn_expects_prelogin_tls(const struct tdstls_conn *c, enum tdstls_side side, uint8_t tds_type)
@@ -235,6 +271,8 @@ void tdstls_conn_clear_tds(struct tdstls_conn *c, uint32_t frame, enum tdstls_si
     }
     if (t->handshake_done || r->prelogin_response_seen) {
         t->handshake_done = true;
+        if (side == SIDE_CLIENT && !r->frame_client_data && r->frame_client_finished)
+            r->frame_client_data = frame;
         after_handshake(c, side, false);
     }
 }
@@ -296,25 +334,69 @@ void tdstls_conn_other_data(struct tdstls_conn *c, uint32_t frame, enum tdstls_s
     stay(&c->track);
 }
 
-/* What the first FIN/RST means. The order matters: the most specific
- * evidence first. */
-static enum tdstls_diagnosis diagnose(const struct conn_results *r)
+/* The server quit after the client's ClientKeyExchange and Finished,
+ * without its own Finished. */
+static bool server_quit_after_client_finished(const struct conn_results *r)
 {
-    if (r->close_side != SIDE_SERVER)
-        return r->close_reset ? DIAG_CLIENT_RESET : DIAG_NONE;
-    /* KB 4557473: DHE negotiated, the client sent ClientKeyExchange and
-     * Finished, and the server quit without its own Finished and without an
-     * alert: the two ends derived different keys. */
-    if (r->dhe && r->frame_client_key_exchange && r->frame_client_finished && !r->server_finished &&
-        !(r->frame_alert && r->alert_from_server))
-        return DIAG_KB4557473;
-    if (r->frame_alert && r->alert_from_server && r->alert_level == TLS_ALERT_LEVEL_FATAL)
-        return DIAG_SERVER_ALERT;
-    if (r->phase_at_close == PHASE_TLS_HANDSHAKE && r->frame_client_hello && !r->frame_server_hello)
-        return DIAG_NO_COMMON_TLS;
-    if (r->phase_at_close <= PHASE_PRELOGIN && !r->prelogin_response_seen)
-        return DIAG_CLOSED_BEFORE_PRELOGIN_RESPONSE;
-    return DIAG_SERVER_CLOSED_FIRST;
+    return r->frame_client_key_exchange && r->frame_client_finished && !r->frame_server_finished;
+}
+
+static void decide(struct conn_results *r, enum tdstls_diagnosis d, uint32_t frame, enum tdstls_side side)
+{
+    r->diagnosis = d;
+    r->frame_diagnosis = d == DIAG_NONE ? 0 : frame;
+    r->diagnosis_side = side;
+}
+
+/* A fatal alert decides at once; the order matters, the most specific
+ * evidence first. */
+static void diagnose_alert(struct conn_results *r)
+{
+    enum tdstls_side by = r->alert_side;
+    uint8_t d = r->alert_description;
+    enum tdstls_diagnosis why = DIAG_FATAL_ALERT;
+    if (r->alert_encrypted)
+        why = by == SIDE_SERVER && server_quit_after_client_finished(r)
+                  ? (r->dhe ? DIAG_KB4557473 : DIAG_KEY_EXCHANGE_REJECTED) : DIAG_FATAL_ALERT;
+    else if (by == SIDE_CLIENT && tls_alert_rejects_certificate(d))
+        why = DIAG_CERT_REJECTED;
+    else if (d == TLS_ALERT_PROTOCOL_VERSION)
+        why = DIAG_VERSION_MISMATCH;
+    else if (by == SIDE_SERVER && server_quit_after_client_finished(r))
+        why = r->dhe ? DIAG_KB4557473 : DIAG_KEY_EXCHANGE_REJECTED;
+    else if (by == SIDE_SERVER && !r->frame_server_hello &&
+             (d == TLS_ALERT_HANDSHAKE_FAILURE || d == TLS_ALERT_INSUFFICIENT_SECURITY))
+        why = DIAG_NO_COMMON_SUITE;
+    decide(r, why, r->frame_alert, by);
+}
+
+/* Without a fatal alert, the first FIN/RST decides. */
+static void diagnose_close(struct conn_results *r)
+{
+    uint32_t frame = r->frame_first_close;
+    if (r->close_side == SIDE_SERVER) {
+        enum tdstls_diagnosis why = DIAG_SERVER_CLOSED_FIRST;
+        if (server_quit_after_client_finished(r))
+            why = r->dhe ? DIAG_KB4557473 : DIAG_KEY_EXCHANGE_REJECTED;
+        else if (r->phase_at_close == PHASE_TLS_HANDSHAKE && r->frame_client_hello && !r->frame_server_hello)
+            why = r->offered_max_version && r->offered_max_version < TLS_1_2 ? DIAG_VERSION_MISMATCH
+                                                                            : DIAG_NO_COMMON_TLS;
+        else if (r->phase_at_close <= PHASE_PRELOGIN && !r->prelogin_response_seen)
+            why = DIAG_CLOSED_BEFORE_PRELOGIN_RESPONSE;
+        decide(r, why, frame, SIDE_SERVER);
+        return;
+    }
+    enum tdstls_diagnosis why = r->close_reset ? DIAG_CLIENT_RESET : DIAG_NONE;
+    bool tls13 = r->tls_version == TLS_1_3;
+    if (r->phase_at_close == PHASE_TLS_HANDSHAKE && r->frame_client_hello && !r->frame_client_finished) {
+        /* before its own key exchange: after the server's certificate (in
+         * TLS 1.3 encrypted, so after the ServerHello) it was refused */
+        bool after_certificate = tls13 ? r->frame_server_hello != 0 : r->frame_certificate != 0;
+        why = after_certificate && !r->frame_client_key_exchange ? DIAG_CERT_REJECTED : DIAG_CLIENT_QUIT_HANDSHAKE;
+    } else if (r->frame_client_finished && (r->frame_server_finished || tls13) && !r->frame_client_data) {
+        why = DIAG_CLOSED_AFTER_HANDSHAKE;
+    }
+    decide(r, why, frame, SIDE_CLIENT);
 }
 
 /* Appends a label run when the label differs from the last one. */
@@ -324,7 +406,8 @@ static void remember_label(struct conn_results *r, const struct tls_allocator *a
     if (r->n_runs) {
         const struct frame_label *last = &r->runs[r->n_runs - 1].label;
         if (last->phase == label->phase && last->inferred == label->inferred &&
-            last->first_close == label->first_close && last->reset == label->reset)
+            last->first_close == label->first_close && last->diagnosis == label->diagnosis &&
+            last->reset == label->reset)
             return;
     }
     if (r->n_runs == r->runs_room) {
@@ -358,13 +441,18 @@ static struct frame_label label_frame(struct tdstls_conn *c, uint32_t frame, enu
         r->close_side = side;
         r->close_reset = rst;
         r->phase_at_close = t->frame_has_data ? t->frame_phase : t->phase;
-        r->diagnosis = diagnose(r);
+        if (!r->frame_diagnosis) {
+            r->phase_at_diagnosis = r->phase_at_close;
+            diagnose_close(r);
+        }
         t->phase = PHASE_CLOSE;
         t->phase_inferred = false;
         label.phase = PHASE_CLOSE;
         label.first_close = true;
+        label.diagnosis = r->frame_diagnosis == frame;
         return label;
     }
+    label.diagnosis = r->frame_diagnosis == frame;
     if (t->phase == PHASE_CLOSE) {
         label.phase = PHASE_CLOSE;
     } else if (syn) {

@@ -49,13 +49,21 @@ enum tds_type {
     TDS_PRELOGIN = 0x12,
 };
 
-/* What the first FIN/RST means (the words: checks.c). */
+/* Why a connection ended, decided once: at the first fatal TLS alert, or
+ * else at the first FIN/RST (diagnose() in connection.c; the words and the
+ * remedies in checks.c). */
 enum tdstls_diagnosis {
-    DIAG_NONE = 0,                  /* the client closed normally */
-    DIAG_CLIENT_RESET,
-    DIAG_KB4557473,
-    DIAG_SERVER_ALERT,
-    DIAG_NO_COMMON_TLS,
+    DIAG_NONE = 0,                       /* the client closed normally */
+    DIAG_CLIENT_RESET,                   /* ... with a RST, as many drivers do */
+    DIAG_KB4557473,                      /* TLS_DHE, the server quit after the client's Finished */
+    DIAG_KEY_EXCHANGE_REJECTED,          /* the same with any other suite */
+    DIAG_CERT_REJECTED,                  /* the client gave up after the server's Certificate */
+    DIAG_CLOSED_AFTER_HANDSHAKE,         /* the client closed after both Finished, no LOGIN7 */
+    DIAG_VERSION_MISMATCH,               /* no TLS version in common */
+    DIAG_NO_COMMON_SUITE,                /* no cipher suite in common */
+    DIAG_NO_COMMON_TLS,                  /* the server quit after the ClientHello: version or suite */
+    DIAG_FATAL_ALERT,                    /* any other fatal alert */
+    DIAG_CLIENT_QUIT_HANDSHAKE,          /* the client closed in the handshake before the Certificate */
     DIAG_CLOSED_BEFORE_PRELOGIN_RESPONSE,
     DIAG_SERVER_CLOSED_FIRST,
     N_DIAGNOSES,
@@ -66,6 +74,7 @@ struct frame_label {
     uint8_t phase;          /* enum tdstls_phase */
     bool inferred;          /* told from order and direction, not TDS types */
     bool first_close;       /* the connection's first FIN/RST: its close analysis */
+    bool diagnosis;         /* the frame that shows why the connection ended */
     uint8_t reset;          /* a RST: 1 + the enum tdstls_side that sent it; else 0 */
 };
 
@@ -87,17 +96,27 @@ struct conn_results {
     uint8_t encryption;                 /* the server's PRELOGIN ENCRYPTION; TDS_ENCRYPT_UNKNOWN */
 
     /* the TLS handshake (tdstls_conn_tls): the frames that hold the evidence */
-    uint32_t frame_client_hello, frame_server_hello, frame_server_key_exchange;
-    uint32_t frame_client_key_exchange, frame_client_finished, frame_alert;
+    uint32_t frame_client_hello, frame_server_hello, frame_certificate, frame_server_key_exchange;
+    uint32_t frame_client_key_exchange, frame_client_finished, frame_server_finished;
+    uint32_t frame_client_data;         /* the client's first data after the handshake (LOGIN7) */
     bool dhe_offered;                   /* ClientHello: a TLS_DHE suite among the offered */
+    uint16_t offered_min_version, offered_max_version;
+    uint16_t offered_suites;
+    uint8_t offered_kx;                 /* 1 << enum suite_kx of each suite offered */
+    bool offers_ems;
+    char sni[TLS_SNI_MAX];
     bool suite_known;                   /* ServerHello: */
     uint16_t suite;
     bool dhe;                           /* ... a TLS_DHE_* suite, not TLS 1.3 */
     uint16_t tls_version;
-    bool ys_leading_zero, yc_leading_zero; /* dh_leading_zero_of() */
-    bool server_finished;
-    bool alert_from_server;             /* the first clear alert */
-    uint8_t alert_level, alert_description;
+    bool ems;                           /* ... extended_master_secret negotiated */
+    struct cert_facts cert;             /* Certificate: the server's */
+    bool cert_outside_validity, cert_name_mismatch;
+    uint8_t ys_leading_zero, yc_leading_zero; /* enum dh_leading_zero */
+    uint32_t frame_alert;               /* the first fatal clear alert (or an encrypted one) */
+    enum tdstls_side alert_side;
+    bool alert_encrypted;
+    uint8_t alert_description;
 
     /* phases (tdstls_conn_tcp): the first frame and time of each */
     uint32_t phase_first_frame[N_PHASES];
@@ -109,7 +128,12 @@ struct conn_results {
     enum tdstls_side close_side;
     bool close_reset;
     enum tdstls_phase phase_at_close;
+
+    /* why it ended (at the first fatal alert, else the first FIN/RST) */
     enum tdstls_diagnosis diagnosis;
+    uint32_t frame_diagnosis;           /* the frame that shows it */
+    enum tdstls_side diagnosis_side;    /* who gave up */
+    enum tdstls_phase phase_at_diagnosis;
 
     /* frame labels (tdstls_conn_tcp), one run where the label changes:
      * a few per connection instead of one per frame */
@@ -150,9 +174,11 @@ static inline const struct conn_results *tdstls_conn_results(const struct tdstls
 
 /* --- first pass: data events, in frame order ---------------------------- */
 
-/* Whole TLS records (one or more); f and t gather what they showed. */
-void tdstls_conn_tls(struct tdstls_conn *c, uint32_t frame, enum tdstls_side side, bool in_prelogin,
-                     const uint8_t *records, size_t len, struct tls_findings *f, struct tls_traits *t);
+/* Whole TLS records (one or more) of a frame captured at time_ns; f and t
+ * gather what they showed. */
+void tdstls_conn_tls(struct tdstls_conn *c, uint32_t frame, int64_t time_ns, enum tdstls_side side,
+                     bool in_prelogin, const uint8_t *records, size_t len, struct tls_findings *f,
+                     struct tls_traits *t);
 /* A clear TDS packet; payload: what follows its header (read for the
  * server's PRELOGIN answer). */
 void tdstls_conn_clear_tds(struct tdstls_conn *c, uint32_t frame, enum tdstls_side side, uint8_t tds_type,

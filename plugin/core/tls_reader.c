@@ -4,8 +4,11 @@
 #include <string.h>
 
 #include "dhe_suites.h"
+#include "suite_kinds.h"
 
+#define EXT_SERVER_NAME 0
 #define EXT_ALPN 16
+#define EXT_EXTENDED_MASTER_SECRET 23
 #define EXT_SUPPORTED_VERSIONS 43
 #define EXT_KEY_SHARE 51
 
@@ -108,6 +111,51 @@ const char *tls_version_name(uint16_t version)
     }
 }
 
+const char *tls_alert_name(uint8_t description)
+{
+    switch (description) {
+    case 0: return "close_notify";
+    case 10: return "unexpected_message";
+    case 20: return "bad_record_mac";
+    case 21: return "decryption_failed";
+    case 22: return "record_overflow";
+    case 30: return "decompression_failure";
+    case 40: return "handshake_failure";
+    case 41: return "no_certificate";
+    case 42: return "bad_certificate";
+    case 43: return "unsupported_certificate";
+    case 44: return "certificate_revoked";
+    case 45: return "certificate_expired";
+    case 46: return "certificate_unknown";
+    case 47: return "illegal_parameter";
+    case 48: return "unknown_ca";
+    case 49: return "access_denied";
+    case 50: return "decode_error";
+    case 51: return "decrypt_error";
+    case 60: return "export_restriction";
+    case 70: return "protocol_version";
+    case 71: return "insufficient_security";
+    case 80: return "internal_error";
+    case 86: return "inappropriate_fallback";
+    case 90: return "user_canceled";
+    case 100: return "no_renegotiation";
+    case 109: return "missing_extension";
+    case 110: return "unsupported_extension";
+    case 112: return "unrecognized_name";
+    case 113: return "bad_certificate_status_response";
+    case 115: return "unknown_psk_identity";
+    case 116: return "certificate_required";
+    case 120: return "no_application_protocol";
+    default: return NULL;
+    }
+}
+
+bool tls_alert_rejects_certificate(uint8_t description)
+{
+    return (description >= TLS_ALERT_BAD_CERTIFICATE && description <= TLS_ALERT_CERTIFICATE_UNKNOWN) ||
+           description == TLS_ALERT_UNKNOWN_CA;
+}
+
 enum dh_leading_zero dh_leading_zero_of(const uint8_t *value, size_t len, size_t p_len)
 {
     if (len > 0 && value[0] == 0)
@@ -143,10 +191,11 @@ static void parse_client_hello(struct cursor c, struct tls_findings *f)
         return;
     }
     f->client_hello = true;
-    f->offered_max_version = real_version(legacy_version);
+    f->offered_max_version = f->offered_min_version = real_version(legacy_version);
     while (suites.left >= 2) {
         uint16_t suite = (uint16_t)get_be(&suites, 2);
         f->offered_suites++;
+        f->offered_kx |= (uint8_t)(1u << tdstls_suite_kx(suite));
         if (tdstls_suite_is_dhe(suite))
             f->offers_dhe = true;
     }
@@ -159,13 +208,29 @@ static void parse_client_hello(struct cursor c, struct tls_findings *f)
         if (type == EXT_SUPPORTED_VERSIONS) {
             /* it replaces legacy_version as the offer (RFC 8446 4.2.1) */
             struct cursor versions = get_vector(&body, 1);
-            uint16_t best = 0;
+            uint16_t best = 0, least = 0;
             while (versions.ok && versions.left >= 2) {
                 uint16_t v = real_version((uint16_t)get_be(&versions, 2));
                 best = v > best ? v : best;
+                least = v && (!least || v < least) ? v : least;
             }
-            if (best)
+            if (best) {
                 f->offered_max_version = best;
+                f->offered_min_version = least;
+            }
+        } else if (type == EXT_EXTENDED_MASTER_SECRET) {
+            f->offers_ems = true;
+        } else if (type == EXT_SERVER_NAME) {
+            /* server_name_list: name_type 0 (host_name), then the name */
+            struct cursor list = get_vector(&body, 2);
+            uint8_t name_type = (uint8_t)get_be(&list, 1);
+            struct cursor name = get_vector(&list, 2);
+            if (list.ok && name_type == 0) {
+                size_t n = name.left < TLS_SNI_MAX - 1 ? name.left : TLS_SNI_MAX - 1;
+                for (size_t i = 0; i < n; i++)
+                    f->sni[i] = (char)(name.p[i] >= 0x20 && name.p[i] < 0x7F ? name.p[i] : '?');
+                f->sni[n] = '\0';
+            }
         } else if (type == EXT_ALPN) {
             struct cursor names = get_vector(&body, 2);
             while (names.ok && names.left > 0) {
@@ -199,6 +264,8 @@ static void parse_server_hello(struct cursor c, struct tls_context *ctx, struct 
                 version = (uint16_t)get_be(&body, 2);
             else if (type == EXT_KEY_SHARE && body.left >= 2)
                 f->key_share_group = (uint16_t)get_be(&body, 2);
+            else if (type == EXT_EXTENDED_MASTER_SECRET)
+                f->ems = true;
         }
         if (!exts.ok)
             malformed(f, "ServerHello extensions overrun the message");
@@ -214,6 +281,25 @@ static void parse_server_hello(struct cursor c, struct tls_context *ctx, struct 
     f->suite = suite;
     f->suite_dhe = ctx->dhe;
     f->version = version;
+}
+
+/* Certificate (TLS 1.2 and older; 1.3 sends it encrypted): the first,
+ * the server's own, of certificate_list. */
+static void parse_certificate(struct cursor c, struct tls_findings *f)
+{
+    struct cursor list = get_vector(&c, 3);
+    if (!c.ok) {
+        malformed(f, "Certificate list overruns the message");
+        return;
+    }
+    f->certificate = true;
+    if (list.left == 0)
+        return;                              /* an empty list: no certificate to read */
+    struct cursor first = get_vector(&list, 3);
+    if (!list.ok)
+        malformed(f, "Certificate list overruns the message");
+    else if (!x509_read(first.p, first.left, &f->cert))
+        malformed(f, "the server's certificate is not DER this reader can follow");
 }
 
 static void parse_server_key_exchange(struct cursor c, struct tls_context *ctx, struct tls_findings *f)
@@ -239,6 +325,7 @@ static void parse_server_key_exchange(struct cursor c, struct tls_context *ctx, 
 
 static void parse_client_key_exchange(struct cursor c, struct tls_context *ctx, struct tls_findings *f)
 {
+    f->client_key_exchange = true;
     if (!ctx->dhe)
         return;
     if (ctx->dhe_psk)
@@ -265,6 +352,10 @@ static void parse_message(struct tls_reader *r, struct tls_context *ctx, const u
     case TLS_HS_SERVER_HELLO:
         if (r->from_server)
             parse_server_hello(c, ctx, f);
+        break;
+    case TLS_HS_CERTIFICATE:
+        if (r->from_server && !ctx->tls13)
+            parse_certificate(c, f);
         break;
     case TLS_HS_SERVER_KEY_EXCHANGE:
         if (r->from_server)
@@ -302,7 +393,7 @@ static bool tls_dissector_takes_for_encrypted(const uint8_t *body, size_t len)
 
 static bool wanted(uint8_t msg_type)
 {
-    return msg_type == TLS_HS_CLIENT_HELLO || msg_type == TLS_HS_SERVER_HELLO ||
+    return msg_type == TLS_HS_CLIENT_HELLO || msg_type == TLS_HS_SERVER_HELLO || msg_type == TLS_HS_CERTIFICATE ||
            msg_type == TLS_HS_SERVER_KEY_EXCHANGE || msg_type == TLS_HS_CLIENT_KEY_EXCHANGE;
 }
 
@@ -388,8 +479,11 @@ void tls_reader_record(struct tls_reader *r, struct tls_context *ctx, const stru
     case TLS_CT_ALERT:
         if (!encrypted && body_len == 2) {
             f->alert = true;
+            f->alert_from_server = r->from_server;
             f->alert_level = body[0];
             f->alert_description = body[1];
+        } else {
+            f->alert_encrypted = true;
         }
         break;
     case TLS_CT_HANDSHAKE:

@@ -13,6 +13,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "x509.h"
+
 #define TLS_RECORD_HEADER_LEN 5
 /* RFC 8446 5.2: a ciphertext record is at most 2^14 + 256 bytes; TLS 1.2
  * allows 2^14 + 2048. Anything longer is not TLS. */
@@ -32,6 +34,7 @@ enum tls_content_type {
 enum tls_handshake_type {
     TLS_HS_CLIENT_HELLO = 1,
     TLS_HS_SERVER_HELLO = 2,
+    TLS_HS_CERTIFICATE = 11,
     TLS_HS_SERVER_KEY_EXCHANGE = 12,
     TLS_HS_CLIENT_KEY_EXCHANGE = 16,
 };
@@ -57,8 +60,25 @@ enum tls_version {
 /* "TLS 1.2", ... or NULL for a value that is none of them. */
 const char *tls_version_name(uint16_t version);
 
-/* RFC 5246 7.2: AlertLevel. */
+/* RFC 5246 7.2: AlertLevel, and the descriptions tdstls reasons about. */
 #define TLS_ALERT_LEVEL_FATAL 2
+enum tls_alert {
+    TLS_ALERT_HANDSHAKE_FAILURE = 40,
+    TLS_ALERT_BAD_CERTIFICATE = 42,
+    TLS_ALERT_UNSUPPORTED_CERTIFICATE = 43,
+    TLS_ALERT_CERTIFICATE_REVOKED = 44,
+    TLS_ALERT_CERTIFICATE_EXPIRED = 45,
+    TLS_ALERT_CERTIFICATE_UNKNOWN = 46,
+    TLS_ALERT_UNKNOWN_CA = 48,
+    TLS_ALERT_PROTOCOL_VERSION = 70,
+    TLS_ALERT_INSUFFICIENT_SECURITY = 71,
+};
+/* "handshake_failure", ... (RFC 8446 6, RFC 5246 7.2); NULL if unknown. */
+const char *tls_alert_name(uint8_t description);
+/* An alert a client sends when it does not accept the server's certificate. */
+bool tls_alert_rejects_certificate(uint8_t description);
+
+#define TLS_SNI_MAX 64
 
 /* A Diffie-Hellman public value (dh_Ys, dh_Yc) with a leading zero: how it
  * shows on the wire. The one rule for both values lives in
@@ -91,21 +111,34 @@ struct tls_findings {
     bool offers_dhe;
     uint16_t offered_suites;
     uint16_t offered_max_version;  /* supported_versions' highest, else legacy_version */
+    uint16_t offered_min_version;  /* supported_versions' lowest, else legacy_version */
+    uint8_t offered_kx;            /* 1 << enum suite_kx of every suite offered */
+    bool offers_ems;               /* extended_master_secret (RFC 7627) */
     bool offers_tds8_alpn;
+    char sni[TLS_SNI_MAX];         /* server_name, "" if none */
     bool server_hello;
     uint16_t suite;
     bool suite_dhe;            /* suite is TLS_DHE_* and the version is not TLS 1.3 */
     uint16_t version;          /* negotiated: supported_versions, else legacy */
     uint16_t key_share_group;  /* TLS 1.3 ServerHello key_share, 0 if none */
+    bool ems;                  /* the ServerHello has extended_master_secret */
+    bool certificate;          /* the server's Certificate (TLS 1.2 and older) */
+    struct cert_facts cert;    /* its first certificate */
+    /* what the connection adds (connection.c): the capture's time lies
+     * outside the validity, or the client's server_name is not among its names */
+    bool cert_outside_validity, cert_name_mismatch;
     bool server_key_exchange_dh;
     uint16_t p_len, g_len, ys_len;
     uint8_t ys_leading_zero;   /* enum dh_leading_zero */
+    bool client_key_exchange;  /* the client's ClientKeyExchange, any key exchange */
     bool client_key_exchange_dh;
     uint16_t yc_len;
     uint8_t yc_leading_zero;   /* enum dh_leading_zero, against p of the ServerKeyExchange */
     bool finished;             /* first encrypted handshake record after CCS */
     bool alert;                /* a clear alert */
+    bool alert_from_server;
     uint8_t alert_level, alert_description;
+    bool alert_encrypted;      /* an alert record after ChangeCipherSpec */
     bool malformed;
     const char *problem;       /* static text, set with malformed */
 };

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 // Logs in with jTDS (Java / JSSE), runs SELECT 1, disconnects.
-// usage: java -cp /usr/share/java/jtds.jar JtdsClient.java PORT SSL   (SSL: off | request | require)
+// usage: java -cp /usr/share/java/jtds.jar JtdsClient.java PORT SSL
+// SSL: off | request | require | authenticate (authenticate checks the certificate against Java's trust store)
 import java.sql.*;
 
 public class JtdsClient {

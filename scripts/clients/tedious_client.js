@@ -1,6 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 // Logs in with tedious (Node.js / OpenSSL), runs SELECT 1, disconnects.
 // usage: node tedious_client.js PORT ENCRYPT   (ENCRYPT: true | false | strict)
+// Environment: TDS_LAB_CA (a CA file to trust), TDS_LAB_VALIDATE=1 (check the
+// certificate: trustServerCertificate false, server name TDS_LAB_SERVER_NAME or
+// localhost), TLS_MIN / TLS_MAX (TLSv1 ... TLSv1.3), TLS_CIPHERS (OpenSSL list).
 const { Connection, Request } = require('tedious');
 const port = parseInt(process.argv[2] || '1433', 10);
 const mode = process.argv[3] || 'true';
@@ -10,9 +13,13 @@ const ca = process.env.TDS_LAB_CA ? fs.readFileSync(process.env.TDS_LAB_CA) : un
 const conn = new Connection({
   server: '127.0.0.1',
   authentication: { type: 'default', options: { userName: 'sa', password: 'pw' } },
-  options: { port, encrypt, trustServerCertificate: true, connectTimeout: 5000,
+  options: { port, encrypt, connectTimeout: 5000,
+             trustServerCertificate: process.env.TDS_LAB_VALIDATE !== '1',
+             serverName: process.env.TDS_LAB_VALIDATE === '1' ? (process.env.TDS_LAB_SERVER_NAME || 'localhost')
+                                                               : undefined,
              cryptoCredentialsDetails: { minVersion: process.env.TLS_MIN || 'TLSv1.2',
-                                         maxVersion: process.env.TLS_MAX || 'TLSv1.3', ca } },
+                                         maxVersion: process.env.TLS_MAX || 'TLSv1.3', ca,
+                                         ciphers: process.env.TLS_CIPHERS } },
 });
 let failed = false;
 conn.on('connect', (err) => {

@@ -1,0 +1,159 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later
+ *
+ * The key exchange of a TLS cipher suite, for naming what a client offered
+ * ("only TLS_RSA suites", "no ECDHE"): every IANA suite Wireshark names
+ * TLS_ECDHE_* or TLS_RSA_WITH_* / TLS_RSA_EXPORT_*, the TLS 1.3 suites
+ * (0x13xx), and the ephemeral finite-field DH ones of dhe_suites.c.
+ *
+ * Generated from Wireshark's own suite names (`tshark -G values`, field
+ * tls.handshake.ciphersuite); tests/suite_kinds.sh re-derives the tables from
+ * the installed tshark and fails if they differ.
+ */
+#include "suite_kinds.h"
+
+#include "dhe_suites.h"
+
+/* Sorted, for binary search. */
+static const uint16_t ecdhe_suites[] = {
+    0xC006, /* TLS_ECDHE_ECDSA_WITH_NULL_SHA */
+    0xC007, /* TLS_ECDHE_ECDSA_WITH_RC4_128_SHA */
+    0xC008, /* TLS_ECDHE_ECDSA_WITH_3DES_EDE_CBC_SHA */
+    0xC009, /* TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA */
+    0xC00A, /* TLS_ECDHE_ECDSA_WITH_AES_256_CBC_SHA */
+    0xC010, /* TLS_ECDHE_RSA_WITH_NULL_SHA */
+    0xC011, /* TLS_ECDHE_RSA_WITH_RC4_128_SHA */
+    0xC012, /* TLS_ECDHE_RSA_WITH_3DES_EDE_CBC_SHA */
+    0xC013, /* TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA */
+    0xC014, /* TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA */
+    0xC023, /* TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA256 */
+    0xC024, /* TLS_ECDHE_ECDSA_WITH_AES_256_CBC_SHA384 */
+    0xC027, /* TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA256 */
+    0xC028, /* TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA384 */
+    0xC02B, /* TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256 */
+    0xC02C, /* TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384 */
+    0xC02F, /* TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256 */
+    0xC030, /* TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384 */
+    0xC033, /* TLS_ECDHE_PSK_WITH_RC4_128_SHA */
+    0xC034, /* TLS_ECDHE_PSK_WITH_3DES_EDE_CBC_SHA */
+    0xC035, /* TLS_ECDHE_PSK_WITH_AES_128_CBC_SHA */
+    0xC036, /* TLS_ECDHE_PSK_WITH_AES_256_CBC_SHA */
+    0xC037, /* TLS_ECDHE_PSK_WITH_AES_128_CBC_SHA256 */
+    0xC038, /* TLS_ECDHE_PSK_WITH_AES_256_CBC_SHA384 */
+    0xC039, /* TLS_ECDHE_PSK_WITH_NULL_SHA */
+    0xC03A, /* TLS_ECDHE_PSK_WITH_NULL_SHA256 */
+    0xC03B, /* TLS_ECDHE_PSK_WITH_NULL_SHA384 */
+    0xC048, /* TLS_ECDHE_ECDSA_WITH_ARIA_128_CBC_SHA256 */
+    0xC049, /* TLS_ECDHE_ECDSA_WITH_ARIA_256_CBC_SHA384 */
+    0xC04C, /* TLS_ECDHE_RSA_WITH_ARIA_128_CBC_SHA256 */
+    0xC04D, /* TLS_ECDHE_RSA_WITH_ARIA_256_CBC_SHA384 */
+    0xC05C, /* TLS_ECDHE_ECDSA_WITH_ARIA_128_GCM_SHA256 */
+    0xC05D, /* TLS_ECDHE_ECDSA_WITH_ARIA_256_GCM_SHA384 */
+    0xC060, /* TLS_ECDHE_RSA_WITH_ARIA_128_GCM_SHA256 */
+    0xC061, /* TLS_ECDHE_RSA_WITH_ARIA_256_GCM_SHA384 */
+    0xC070, /* TLS_ECDHE_PSK_WITH_ARIA_128_CBC_SHA256 */
+    0xC071, /* TLS_ECDHE_PSK_WITH_ARIA_256_CBC_SHA384 */
+    0xC072, /* TLS_ECDHE_ECDSA_WITH_CAMELLIA_128_CBC_SHA256 */
+    0xC073, /* TLS_ECDHE_ECDSA_WITH_CAMELLIA_256_CBC_SHA384 */
+    0xC076, /* TLS_ECDHE_RSA_WITH_CAMELLIA_128_CBC_SHA256 */
+    0xC077, /* TLS_ECDHE_RSA_WITH_CAMELLIA_256_CBC_SHA384 */
+    0xC086, /* TLS_ECDHE_ECDSA_WITH_CAMELLIA_128_GCM_SHA256 */
+    0xC087, /* TLS_ECDHE_ECDSA_WITH_CAMELLIA_256_GCM_SHA384 */
+    0xC08A, /* TLS_ECDHE_RSA_WITH_CAMELLIA_128_GCM_SHA256 */
+    0xC08B, /* TLS_ECDHE_RSA_WITH_CAMELLIA_256_GCM_SHA384 */
+    0xC09A, /* TLS_ECDHE_PSK_WITH_CAMELLIA_128_CBC_SHA256 */
+    0xC09B, /* TLS_ECDHE_PSK_WITH_CAMELLIA_256_CBC_SHA384 */
+    0xC0AC, /* TLS_ECDHE_ECDSA_WITH_AES_128_CCM */
+    0xC0AD, /* TLS_ECDHE_ECDSA_WITH_AES_256_CCM */
+    0xC0AE, /* TLS_ECDHE_ECDSA_WITH_AES_128_CCM_8 */
+    0xC0AF, /* TLS_ECDHE_ECDSA_WITH_AES_256_CCM_8 */
+    0xCC13, /* TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256 */
+    0xCC14, /* TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256 */
+    0xCCA8, /* TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256 */
+    0xCCA9, /* TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256 */
+    0xCCAC, /* TLS_ECDHE_PSK_WITH_CHACHA20_POLY1305_SHA256 */
+    0xD001, /* TLS_ECDHE_PSK_WITH_AES_128_GCM_SHA256 */
+    0xD002, /* TLS_ECDHE_PSK_WITH_AES_256_GCM_SHA384 */
+    0xD003, /* TLS_ECDHE_PSK_WITH_AES_128_CCM_8_SHA256 */
+    0xD005, /* TLS_ECDHE_PSK_WITH_AES_128_CCM_SHA256 */
+    0xE412, /* TLS_ECDHE_RSA_WITH_ESTREAM_SALSA20_SHA1 */
+    0xE413, /* TLS_ECDHE_RSA_WITH_SALSA20_SHA1 */
+    0xE414, /* TLS_ECDHE_ECDSA_WITH_ESTREAM_SALSA20_SHA1 */
+    0xE415, /* TLS_ECDHE_ECDSA_WITH_SALSA20_SHA1 */
+    0xE418, /* TLS_ECDHE_PSK_WITH_ESTREAM_SALSA20_SHA1 */
+    0xE419, /* TLS_ECDHE_PSK_WITH_SALSA20_SHA1 */
+};
+
+static const uint16_t rsa_suites[] = {
+    0x0001, /* TLS_RSA_WITH_NULL_MD5 */
+    0x0002, /* TLS_RSA_WITH_NULL_SHA */
+    0x0003, /* TLS_RSA_EXPORT_WITH_RC4_40_MD5 */
+    0x0004, /* TLS_RSA_WITH_RC4_128_MD5 */
+    0x0005, /* TLS_RSA_WITH_RC4_128_SHA */
+    0x0006, /* TLS_RSA_EXPORT_WITH_RC2_CBC_40_MD5 */
+    0x0007, /* TLS_RSA_WITH_IDEA_CBC_SHA */
+    0x0008, /* TLS_RSA_EXPORT_WITH_DES40_CBC_SHA */
+    0x0009, /* TLS_RSA_WITH_DES_CBC_SHA */
+    0x000A, /* TLS_RSA_WITH_3DES_EDE_CBC_SHA */
+    0x002F, /* TLS_RSA_WITH_AES_128_CBC_SHA */
+    0x0035, /* TLS_RSA_WITH_AES_256_CBC_SHA */
+    0x003B, /* TLS_RSA_WITH_NULL_SHA256 */
+    0x003C, /* TLS_RSA_WITH_AES_128_CBC_SHA256 */
+    0x003D, /* TLS_RSA_WITH_AES_256_CBC_SHA256 */
+    0x0041, /* TLS_RSA_WITH_CAMELLIA_128_CBC_SHA */
+    0x0060, /* TLS_RSA_EXPORT1024_WITH_RC4_56_MD5 */
+    0x0061, /* TLS_RSA_EXPORT1024_WITH_RC2_CBC_56_MD5 */
+    0x0062, /* TLS_RSA_EXPORT1024_WITH_DES_CBC_SHA */
+    0x0064, /* TLS_RSA_EXPORT1024_WITH_RC4_56_SHA */
+    0x0084, /* TLS_RSA_WITH_CAMELLIA_256_CBC_SHA */
+    0x0096, /* TLS_RSA_WITH_SEED_CBC_SHA */
+    0x009C, /* TLS_RSA_WITH_AES_128_GCM_SHA256 */
+    0x009D, /* TLS_RSA_WITH_AES_256_GCM_SHA384 */
+    0x00BA, /* TLS_RSA_WITH_CAMELLIA_128_CBC_SHA256 */
+    0x00C0, /* TLS_RSA_WITH_CAMELLIA_256_CBC_SHA256 */
+    0xC03C, /* TLS_RSA_WITH_ARIA_128_CBC_SHA256 */
+    0xC03D, /* TLS_RSA_WITH_ARIA_256_CBC_SHA384 */
+    0xC050, /* TLS_RSA_WITH_ARIA_128_GCM_SHA256 */
+    0xC051, /* TLS_RSA_WITH_ARIA_256_GCM_SHA384 */
+    0xC07A, /* TLS_RSA_WITH_CAMELLIA_128_GCM_SHA256 */
+    0xC07B, /* TLS_RSA_WITH_CAMELLIA_256_GCM_SHA384 */
+    0xC09C, /* TLS_RSA_WITH_AES_128_CCM */
+    0xC09D, /* TLS_RSA_WITH_AES_256_CCM */
+    0xC0A0, /* TLS_RSA_WITH_AES_128_CCM_8 */
+    0xC0A1, /* TLS_RSA_WITH_AES_256_CCM_8 */
+    0xE410, /* TLS_RSA_WITH_ESTREAM_SALSA20_SHA1 */
+    0xE411, /* TLS_RSA_WITH_SALSA20_SHA1 */
+};
+
+static bool in(const uint16_t *table, size_t n, uint16_t suite)
+{
+    size_t lo = 0, hi = n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (table[mid] == suite)
+            return true;
+        if (table[mid] < suite)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return false;
+}
+
+enum suite_kx tdstls_suite_kx(uint16_t suite)
+{
+    if ((suite >> 8) == 0x13)
+        return KX_TLS13;
+    if (tdstls_suite_is_dhe(suite))
+        return KX_DHE;
+    if (in(ecdhe_suites, sizeof ecdhe_suites / sizeof ecdhe_suites[0], suite))
+        return KX_ECDHE;
+    if (in(rsa_suites, sizeof rsa_suites / sizeof rsa_suites[0], suite))
+        return KX_RSA;
+    return KX_OTHER;
+}
+
+const char *tdstls_suite_kx_name(enum suite_kx kx)
+{
+    static const char *const names[N_SUITE_KX] = {"other", "RSA key exchange", "DHE", "ECDHE", "TLS 1.3"};
+    return (unsigned)kx < N_SUITE_KX ? names[kx] : "?";
+}
