@@ -227,7 +227,7 @@ static void show_findings(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, s
                                 why};
     if (!PINFO_FD_VISITED(pinfo))
         conv->raised |= checks;
-    tdstls_expert_add(pinfo, &anchors, checks, &ctx);
+    tdstls_expert_add(pinfo, tree, &anchors, checks, &ctx);
 }
 
 /* Worth keeping for later passes: what they show again. */

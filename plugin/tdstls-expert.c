@@ -3,9 +3,11 @@
 #include "tdstls-expert.h"
 
 #include <epan/expert.h>
+#include <epan/tap.h>
 
 static expert_field ei[N_CHECKS];
 static const struct tdstls_prefs *preferences;
+static int expert_tap = -1;
 
 static int group_of(enum check_group g)
 {
@@ -41,10 +43,16 @@ void tdstls_expert_register(int proto, const struct tdstls_prefs *p)
     expert_register_field_array(expert_register_protocol(proto), info, N_CHECKS);
 }
 
-void tdstls_expert_add(packet_info *pinfo, const struct expert_anchors *anchors, check_set set,
+void tdstls_expert_add(packet_info *pinfo, proto_tree *tree, const struct expert_anchors *anchors, check_set set,
                        const struct check_context *ctx)
 {
     char text[ITEM_LABEL_LENGTH];
+    /* Without a tree and without the expert tap (tshark -z expert, the GUI's
+     * Expert Information) nobody reads them: a first pass of tshark -2. */
+    if (expert_tap < 0)
+        expert_tap = find_tap_id("expert");
+    if (!tree && !(expert_tap >= 0 && have_tap_listener(expert_tap)))
+        return;
     for (int i = 0; i < N_CHECKS; i++) {
         if (!(set & CHECK_BIT(i)) || !tdstls_prefs_allow(preferences, (enum tdstls_check)i))
             continue;

@@ -23,8 +23,9 @@ struct expert_anchors {
 };
 
 /* Adds an expert item for each check in set that the preferences allow, in
- * the table's order, with the words core/checks.c gives it. */
-void tdstls_expert_add(packet_info *pinfo, const struct expert_anchors *anchors, check_set set,
+ * the table's order, with the words core/checks.c gives it (none when no
+ * tree is built and no expert tap listens). */
+void tdstls_expert_add(packet_info *pinfo, proto_tree *tree, const struct expert_anchors *anchors, check_set set,
                        const struct check_context *ctx);
 
 #endif

@@ -8,6 +8,8 @@
 #define WS_BUILD_DLL
 #include "tdstls-post.h"
 
+#include <stdio.h>
+
 #include <epan/packet.h>
 #include <epan/tap.h>
 
@@ -23,7 +25,7 @@ static const struct tdstls_prefs *preferences;
 static int hf_tcp_flags = -1;
 
 static int hf_phase = -1, hf_phase_name = -1, hf_phase_inferred = -1;
-static int hf_since_syn = -1, hf_since_previous = -1, hf_login_time = -1;
+static int hf_since_syn = -1, hf_since_previous = -1, hf_phase_previous = -1, hf_login_time = -1;
 static int hf_close_initiator = -1, hf_close_kind = -1, hf_close_abnormal = -1, hf_close_phase = -1;
 static int hf_diagnosis = -1, hf_diagnosis_kind = -1, hf_diagnosis_by = -1, hf_evidence_frame = -1;
 static int ett_tdstls = -1, ett_close = -1, ett_diagnosis = -1;
@@ -96,8 +98,8 @@ static void show_phase_timing(tvbuff_t *tvb, proto_tree *t, const struct conn_re
     add_time(t, hf_since_syn, tvb, r->phase_first_ns[phase] - r->start_ns);
     enum tdstls_phase before;
     if (tdstls_phase_before(r, phase, &before)) {
-        proto_item *it = add_time(t, hf_since_previous, tvb, r->phase_first_ns[phase] - r->phase_first_ns[before]);
-        proto_item_append_text(it, " (%s)", tdstls_phase_name(before));
+        add_time(t, hf_since_previous, tvb, r->phase_first_ns[phase] - r->phase_first_ns[before]);
+        generated(proto_tree_add_uint(t, hf_phase_previous, tvb, 0, 0, before));
     }
     uint32_t start;
     int64_t ns;
@@ -143,6 +145,20 @@ static void show_diagnosis(tvbuff_t *tvb, proto_tree *t, const struct conn_resul
         generated(proto_tree_add_uint(dt, hf_evidence_frame, tvb, 0, 0, frames[i]));
 }
 
+/* "TDS TLS handshake analysis, phase 3: TLS handshake (inferred)": made once
+ * per phase, as setting a finished text costs less than appending to one. */
+static const char *item_text(enum tdstls_phase phase, bool inferred)
+{
+    static char texts[N_PHASES][2][80];
+    if (phase >= N_PHASES)
+        phase = PHASE_UNKNOWN;
+    char *text = texts[phase][inferred];
+    if (!text[0])
+        snprintf(text, sizeof texts[0][0], "TDS TLS handshake analysis, phase %u: %s%s", phase,
+                 tdstls_phase_name(phase), inferred ? " (inferred)" : "");
+    return text;
+}
+
 /* The frame's label, with its fields when someone reads them. */
 static void show_label(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, struct tdstls_conv *conv,
                        const struct frame_label *label)
@@ -159,16 +175,13 @@ static void show_label(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, stru
     if (tree && proto_field_is_referenced(tree, proto_tdstls)) {
         proto_item *ti = proto_tree_add_item(tree, proto_tdstls, tvb, 0, 0, ENC_NA);
         if (PTREE_DATA(tree)->visible)   /* text only for a tree someone sees */
-            proto_item_append_text(ti, ", phase %u: %s%s", phase, tdstls_phase_name(phase),
-                                   label->inferred ? " (inferred)" : "");
+            proto_item_set_text(ti, "%s", item_text(phase, label->inferred));
         proto_tree *t = proto_item_add_subtree(ti, ett_tdstls);
         anchors.fallback = ti;
         generated(proto_tree_add_uint(t, hf_phase, tvb, 0, 0, phase));
         generated(proto_tree_add_string(t, hf_phase_name, tvb, 0, 0, tdstls_phase_name(phase)));
-        if (label->inferred) {
-            proto_item *it = generated(proto_tree_add_boolean(t, hf_phase_inferred, tvb, 0, 0, true));
-            proto_item_append_text(it, " (from the order and direction of encrypted records; no keylog)");
-        }
+        if (label->inferred)     /* its blurb says how: order and direction, no keylog */
+            generated(proto_tree_add_boolean(t, hf_phase_inferred, tvb, 0, 0, true));
         if (phase_starts)
             show_phase_timing(tvb, t, r, phase, &anchors);
         if (label->first_close)
@@ -179,7 +192,7 @@ static void show_label(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, stru
     if (!PINFO_FD_VISITED(pinfo))
         conv->raised |= checks;
     if (checks)
-        tdstls_expert_add(pinfo, &anchors, checks, &ctx);
+        tdstls_expert_add(pinfo, tree, &anchors, checks, &ctx);
 }
 
 static int64_t ns_of(const nstime_t *t)
@@ -227,11 +240,14 @@ void tdstls_post_register(int proto, const struct tdstls_prefs *p)
         {&hf_phase_name, {"Phase name", "tdstls.phase.name", FT_STRING, BASE_NONE, NULL, 0,
                           "The phase as text, for columns and exports", HFILL}},
         {&hf_phase_inferred, {"Phase inferred", "tdstls.phase.inferred", FT_BOOLEAN, BASE_NONE, NULL, 0,
-                              "Told from the order and direction of encrypted records, not from TDS types", HFILL}},
+                              "Told from the order and direction of encrypted records (no keylog), not from TDS "
+                              "types; present only when true", HFILL}},
         {&hf_since_syn, {"Phase starts after SYN", "tdstls.phase.since_syn", FT_RELATIVE_TIME, BASE_NONE, NULL, 0,
                          "On the first frame of a phase: time since the connection's first frame", HFILL}},
         {&hf_since_previous, {"Previous phase took", "tdstls.phase.since_previous", FT_RELATIVE_TIME, BASE_NONE,
                               NULL, 0, "On the first frame of a phase: time since the previous phase began", HFILL}},
+        {&hf_phase_previous, {"Previous phase", "tdstls.phase.previous", FT_UINT8, BASE_DEC, NULL, 0,
+                              "On the first frame of a phase: the phase begun most recently before it", HFILL}},
         {&hf_login_time, {"Login exchange took", "tdstls.login_time", FT_RELATIVE_TIME, BASE_NONE, NULL, 0,
                           "From the first pre-login or TLS frame to the first login response frame", HFILL}},
         {&hf_close_initiator, {"Closed first by", "tdstls.close.initiator", FT_STRING, BASE_NONE, NULL, 0,
@@ -256,7 +272,7 @@ void tdstls_post_register(int proto, const struct tdstls_prefs *p)
     preferences = p;
     /* the phase names come from the core */
     for (size_t i = 0; i < G_N_ELEMENTS(hf); i++)
-        if (hf[i].p_id == &hf_phase || hf[i].p_id == &hf_close_phase)
+        if (hf[i].p_id == &hf_phase || hf[i].p_id == &hf_close_phase || hf[i].p_id == &hf_phase_previous)
             hf[i].hfinfo.strings = VALS(tdstls_phase_vals());
     proto_register_field_array(proto, hf, array_length(hf));
     proto_register_subtree_array(ett, array_length(ett));

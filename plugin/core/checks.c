@@ -34,13 +34,6 @@ static const char *suite_name(const struct check_context *ctx, uint16_t suite)
 
 /* --- what each check says on its frame ----------------------------------- */
 
-static void say_dhe_offered(const struct check_context *ctx, char *buf, size_t size)
-{
-    (void)ctx;
-    snprintf(buf, size, "ClientHello offers TLS_DHE suites: if the server picks one and the two Windows builds "
-                        "differ in the KB 4557473 fix, about 1 handshake in 256 fails");
-}
-
 static void say_old_tls_only_offered(const struct check_context *ctx, char *buf, size_t size)
 {
     const char *name = tls_version_name(ctx->found->offered_max_version);
@@ -269,9 +262,9 @@ static bool client_reset(enum tdstls_check id, const struct conn_results *r, uin
  * short text for the tables; its words; its rule. */
 const struct check_info tdstls_checks[N_CHECKS] = {
     {.id = CHECK_DHE_OFFERED, .name = "dhe_offered", .group = GROUP_SECURITY, .severity = SEVERITY_NOTE,
-     .summary = "ClientHello offers TLS_DHE suites",
-     .switched_by = SWITCH_CHECK_DHE, .short_text = "DHE offered",
-     .message = say_dhe_offered, .on_findings = offers_dhe},
+     .summary = "ClientHello offers TLS_DHE suites: if the server picks one and the two Windows builds differ in "
+                "the KB 4557473 fix, about 1 handshake in 256 fails",
+     .switched_by = SWITCH_CHECK_DHE, .short_text = "DHE offered", .on_findings = offers_dhe},
     {.id = CHECK_OLD_TLS_ONLY_OFFERED, .name = "old_tls_only_offered", .group = GROUP_SECURITY,
      .severity = SEVERITY_NOTE,
      .summary = "ClientHello offers nothing newer than TLS 1.1",
@@ -387,6 +380,8 @@ check_set tdstls_checks_of_frame(const struct conn_results *r, uint32_t frame, c
                                  unsigned login_budget_ms)
 {
     check_set set = 0;
+    if (!tdstls_frame_is_notable(r, frame, l))
+        return 0;                            /* most frames: nothing happens there */
     for (int i = 0; i < N_CHECKS; i++)
         if (tdstls_checks[i].on_frame && tdstls_checks[i].on_frame((enum tdstls_check)i, r, frame, l, login_budget_ms))
             set |= CHECK_BIT(i);

@@ -101,8 +101,10 @@ struct check_info {
     const char *short_text;            /* in the tables' check list */
     /* the expert text on the frame; NULL: the summary */
     void (*message)(const struct check_context *ctx, char *buf, size_t size);
-    /* the rule: on a PDU's TLS findings, or on a labelled frame of the
-     * connection (its phase, its close); NULL where it is not one of those */
+    /* the rule: on a PDU's TLS findings, or on a notable labelled frame of
+     * the connection (tdstls_frame_is_notable: a phase begins, the
+     * connection closes or resets, its diagnosis shows); NULL where it is
+     * not one of those */
     bool (*on_findings)(const struct tls_findings *f);
     bool (*on_frame)(enum tdstls_check id, const struct conn_results *r, uint32_t frame, const struct frame_label *l,
                      unsigned budget_ms);

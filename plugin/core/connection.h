@@ -199,6 +199,13 @@ struct frame_label tdstls_conn_tcp(struct tdstls_conn *c, uint32_t frame, int64_
 
 /* --- any pass: reading the results -------------------------------------- */
 
+/* A frame where something happens: a phase begins, the connection closes
+ * or resets, or its diagnosis shows. Only there do rules on frames look. */
+static inline bool tdstls_frame_is_notable(const struct conn_results *r, uint32_t frame, const struct frame_label *l)
+{
+    return l->first_close || l->diagnosis || l->reset || (l->phase < N_PHASES && r->phase_first_frame[l->phase] == frame);
+}
+
 /* The label of a frame; false for a frame the first pass did not label. */
 bool tdstls_conn_label(const struct conn_results *r, uint32_t frame, struct frame_label *label);
 

@@ -195,8 +195,9 @@ static void parse_client_hello(struct cursor c, struct tls_findings *f)
     while (suites.left >= 2) {
         uint16_t suite = (uint16_t)get_be(&suites, 2);
         f->offered_suites++;
-        f->offered_kx |= (uint8_t)(1u << tdstls_suite_kx(suite));
-        if (tdstls_suite_is_dhe(suite))
+        enum suite_kx kx = tdstls_suite_kx(suite);
+        f->offered_kx |= (uint8_t)(1u << kx);
+        if (kx == KX_DHE)
             f->offers_dhe = true;
     }
     if (c.left == 0)
