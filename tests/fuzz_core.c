@@ -8,7 +8,10 @@
  *           64, as its payload (a PRELOGIN answer is parsed)
  *   kind 2: TCP flags (bit 3 SYN, bit 4 FIN, bit 5 RST)
  *   kind 3: other data, or (bit 3) a decrypted TDS packet type (next byte)
- * After every event the core's invariants must hold.
+ *           and up to 64 bytes after it as its payload (a login answer is read)
+ * After every event the core's invariants must hold. The whole input is
+ * then read as a certificate, a frame, an SSRP datagram and a connection's
+ * first payload.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -16,12 +19,16 @@
 
 #include "checks.h"
 #include "connection.h"
+#include "ssrp.h"
 #include "tcp_header.h"
+#include "tds_prelogin.h"
 #include "x509.h"
 
 static void *fuzz_alloc(void *ctx, size_t n) { (void)ctx; return malloc(n); }
 static void fuzz_release(void *ctx, void *p) { (void)ctx; free(p); }
 static const struct tls_allocator alloc = {fuzz_alloc, fuzz_release, NULL};
+
+#define ITEM_TEXT_MAX 240        /* Wireshark's ITEM_LABEL_LENGTH */
 
 static const char *no_name(uint16_t suite)
 {
@@ -63,7 +70,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             if (f.malformed && !f.problem)
                 abort();
             /* the words of every check these findings raise fit their buffer */
-            struct check_context ctx = {tdstls_conn_results(&c), &f, no_name, 1000, "x"};
+            struct check_context ctx = {tdstls_conn_results(&c), &f, no_name, 1000, "x", NULL};
             char text[256];
             for (int k = 0; k < N_CHECKS; k++)
                 if (tdstls_checks_of_findings(&f) & CHECK_BIT(k)) {
@@ -97,7 +104,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             if (ctl & 8) {
                 if (i >= size)
                     goto out;
-                tdstls_conn_decrypted_tds(&c, frame, side, data[i++]);
+                size_t n = size - i - 1 < 64 ? size - i - 1 : 64;   /* the rest, as its payload */
+                tdstls_conn_decrypted_tds(&c, frame, side, data[i], data + i + 1, n);
+                i++;
             } else {
                 tdstls_conn_other_data(&c, frame, side);
             }
@@ -144,6 +153,45 @@ out:
         if (tcp_flags_in_frame(frame, size, &ep, &flags) && flags > 0x0FFF)
             abort();
         free(frame);
+    }
+    /* the whole input as a UDP payload to SQL Server Browser, and as the
+     * first payload of a TCP connection the heuristic looks at */
+    {
+        uint8_t *payload = malloc(size ? size : 1);
+        memcpy(payload, data, size);
+        struct ssrp_message m;
+        if (ssrp_parse(payload, size, &m)) {
+            size_t kept = m.n_instances < SSRP_MAX_INSTANCES ? m.n_instances : SSRP_MAX_INSTANCES;
+            for (size_t k = 0; k < kept; k++) {
+                const struct ssrp_instance *in = &m.instances[k];
+                const struct ssrp_text *texts[] = {&in->server_name, &in->instance_name, &in->version, &in->tcp,
+                                                   &in->np, &in->is_clustered};
+                for (size_t t = 0; t < sizeof texts / sizeof texts[0]; t++)
+                    if (strlen(texts[t]->text) >= SSRP_TEXT_MAX || (size_t)texts[t]->at + texts[t]->len > size)
+                        abort();
+            }
+            if (m.instance.at + m.instance.len > size)
+                abort();
+            /* every Browser check's words fit, asked for an instance or not */
+            struct ssrp_lookup l;
+            ssrp_lookup_of_response(&m, m.type, (size & 1) ? m.instance.text : "SQLEXPRESS", &l);
+            l.response = m.type == SSRP_SVR_RESP;
+            l.capture_read = true;
+            struct check_context ctx = {tdstls_conn_results(&c), NULL, no_name, 1000, NULL, &l};
+            char text[1024];
+            check_set raised = tdstls_checks_of_browser(&l);
+            for (int k = 0; k < N_CHECKS; k++)
+                if (raised & CHECK_BIT(k)) {
+                    tdstls_check_message((enum tdstls_check)k, &ctx, text, sizeof text);
+                    if (strlen(text) >= ITEM_TEXT_MAX)   /* Wireshark would cut it */
+                        abort();
+                }
+        }
+        if (size >= TDS_HEADER_LEN && tds_header_plausible(payload, size))
+            tds_prelogin_plausible(payload + TDS_HEADER_LEN, size - TDS_HEADER_LEN);
+        if ((unsigned)tls_first_record_alpn(payload, size) > TLS_ALPN_OTHER)
+            abort();
+        free(payload);
     }
     /* what the connection allocated (a message left half-gathered, the
      * label runs), as wmem would at file close */

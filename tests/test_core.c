@@ -14,6 +14,8 @@
 #include "tcp_header.h"
 #include "x509.h"
 #include "tds_prelogin.h"
+#include "ssrp.h"
+#include "login_answer.h"
 #include "tls_reader.h"
 
 static int failures, checks;
@@ -67,7 +69,8 @@ static struct buf record(unsigned type, const uint8_t *body, size_t n)
     return r;
 }
 
-static struct buf client_hello(const uint16_t *suites, size_t n, int alpn_tds8)
+/* alpn: 0 none, 1 "tds/8.0", 2 "h2" and "http/1.1" */
+static struct buf client_hello(const uint16_t *suites, size_t n, int alpn)
 {
     struct buf b = {{0}, 0};
     u16(&b, 0x0303);
@@ -78,13 +81,22 @@ static struct buf client_hello(const uint16_t *suites, size_t n, int alpn_tds8)
         u16(&b, suites[i]);
     u8(&b, 1);
     u8(&b, 0);
-    if (alpn_tds8) {
+    if (alpn == 1) {
         u16(&b, 2 + 2 + 2 + 1 + 7);     /* extensions */
         u16(&b, 16);                     /* ALPN */
         u16(&b, 2 + 1 + 7);
         u16(&b, 1 + 7);
         u8(&b, 7);
         put(&b, "tds/8.0", 7);
+    } else if (alpn == 2) {
+        u16(&b, 2 + 2 + 2 + 3 + 9);
+        u16(&b, 16);
+        u16(&b, 2 + 3 + 9);
+        u16(&b, 3 + 9);
+        u8(&b, 2);
+        put(&b, "h2", 2);
+        u8(&b, 8);
+        put(&b, "http/1.1", 8);
     }
     return b;
 }
@@ -706,7 +718,7 @@ static void test_decrypted_types(void)
     enum tdstls_phase want[] = {PHASE_LOGIN, PHASE_LOGIN_RESPONSE, PHASE_LOGIN, PHASE_LOGIN_RESPONSE, PHASE_COMMANDS};
     for (int i = 0; i < 5; i++) {
         tdstls_conn_tls(&s.c, ++s.frame, 0, order[i], 0, app.b, app.n, &f, &t);
-        tdstls_conn_decrypted_tds(&s.c, s.frame, order[i], types[i]);
+        tdstls_conn_decrypted_tds(&s.c, s.frame, order[i], types[i], NULL, 0);
         struct frame_label l = tdstls_conn_tcp(&s.c, s.frame, 0, order[i], 0, 0, 0);
         CHECK(l.phase == want[i] && !l.inferred);
     }
@@ -812,7 +824,7 @@ static void test_checks_table(void)
           (CHECK_BIT(CHECK_DHE_OFFERED) | CHECK_BIT(CHECK_TLS_ALERT) | CHECK_BIT(CHECK_YS_LEADING_ZERO)));
 
     char text[512];
-    struct check_context ctx = {NULL, &f, name_suite, 1000, NULL};
+    struct check_context ctx = {NULL, &f, name_suite, 1000, NULL, NULL};
     tdstls_check_message(CHECK_YS_LEADING_ZERO, &ctx, text, sizeof text);
     CHECK(strstr(text, "dh_Ys has a leading zero (shorter than p, zero stripped)") == text);
     tdstls_check_message(CHECK_SERVER_RESET, &ctx, text, sizeof text);
@@ -845,7 +857,7 @@ static void test_old_tls_versions(void)
     CHECK(f.offered_max_version == TLS_1_0);
     CHECK(tdstls_checks_of_findings(&f) == CHECK_BIT(CHECK_OLD_TLS_ONLY_OFFERED));
     char text[512];
-    struct check_context cctx = {NULL, &f, name_suite, 1000, NULL};
+    struct check_context cctx = {NULL, &f, name_suite, 1000, NULL, NULL};
     tdstls_check_message(CHECK_OLD_TLS_ONLY_OFFERED, &cctx, text, sizeof text);
     CHECK(strstr(text, "nothing newer than TLS 1.0") != NULL);
 
@@ -1183,6 +1195,167 @@ static void test_tcp_header(void)
     CHECK(!tcp_flags_in_frame(v6.b, v6.n, &no_ip, &flags) && !tcp_flags_in_frame(NULL, 0, &ep6, &flags));
 }
 
+/* What the heuristic takes for the start of a SQL Server connection. */
+static void test_connection_start(void)
+{
+    /* FreeTDS's PRELOGIN: header, then VERSION, ENCRYPTION, INSTOPT,
+     * THREADID, MARS, terminator, their data */
+    const uint8_t prelogin[] = {0x12, 0x01, 0x00, 0x2F, 0x00, 0x00, 0x00, 0x00,
+                                0x00, 0x00, 0x1A, 0x00, 0x06, 0x01, 0x00, 0x20, 0x00, 0x01, 0x02, 0x00, 0x21,
+                                0x00, 0x01, 0x03, 0x00, 0x22, 0x00, 0x04, 0x04, 0x00, 0x26, 0x00, 0x01, 0xFF,
+                                0x08, 0x00, 0x01, 0x55, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00};
+    CHECK(sizeof prelogin == 0x2F);
+    CHECK(tds_header_plausible(prelogin, sizeof prelogin));
+    CHECK(tds_prelogin_plausible(prelogin + TDS_HEADER_LEN, sizeof prelogin - TDS_HEADER_LEN));
+    /* cut before the terminator, or an option reaching past the payload */
+    CHECK(!tds_prelogin_plausible(prelogin + TDS_HEADER_LEN, 20));
+    uint8_t far[sizeof prelogin];
+    memcpy(far, prelogin, sizeof far);
+    far[TDS_HEADER_LEN + 3] = 0x7F;                   /* VERSION's length */
+    CHECK(!tds_prelogin_plausible(far + TDS_HEADER_LEN, sizeof far - TDS_HEADER_LEN));
+    /* VERSION must come first */
+    memcpy(far, prelogin, sizeof far);
+    far[TDS_HEADER_LEN] = 0x01;
+    CHECK(!tds_prelogin_plausible(far + TDS_HEADER_LEN, sizeof far - TDS_HEADER_LEN));
+    /* no terminator at all; an empty table */
+    const uint8_t empty[] = {0xFF};
+    CHECK(!tds_prelogin_plausible(empty, sizeof empty));
+    CHECK(!tds_prelogin_plausible(prelogin, 0));
+    /* HTTP is not a TDS header; nor are unknown types, status bits or short lengths */
+    CHECK(!tds_header_plausible((const uint8_t *)"GET / HTTP/1.1\r\n", 16));
+    const uint8_t odd_type[] = {0x13, 0x01, 0x00, 0x08, 0, 0, 0, 0};
+    const uint8_t odd_status[] = {0x12, 0x41, 0x00, 0x08, 0, 0, 0, 0};
+    const uint8_t short_len[] = {0x12, 0x01, 0x00, 0x07, 0, 0, 0, 0};
+    CHECK(!tds_header_plausible(odd_type, 8) && !tds_header_plausible(odd_status, 8) &&
+          !tds_header_plausible(short_len, 8) && !tds_header_plausible(prelogin, 7));
+    /* TDS 8: a ClientHello offering ALPN tds/8.0, and one that does not */
+    const uint16_t suites[] = {0xC030, 0x009F};
+    struct buf ch = client_hello(suites, 2, 1);
+    struct buf tds8 = handshake_record(TLS_HS_CLIENT_HELLO, &ch);
+    CHECK(tls_first_record_alpn(tds8.b, tds8.n) == TLS_ALPN_TDS8);
+    CHECK(tls_first_record_alpn(tds8.b, tds8.n - 1) == TLS_ALPN_UNKNOWN);       /* the record cut short */
+    ch = client_hello(suites, 2, 0);
+    struct buf plain = handshake_record(TLS_HS_CLIENT_HELLO, &ch);
+    CHECK(tls_first_record_alpn(plain.b, plain.n) == TLS_ALPN_NONE);
+    CHECK(tls_first_record_alpn(prelogin, sizeof prelogin) == TLS_ALPN_UNKNOWN);
+    /* ALPN h2, http/1.1: HTTPS */
+    ch = client_hello(suites, 2, 2);
+    struct buf h2 = handshake_record(TLS_HS_CLIENT_HELLO, &ch);
+    CHECK(tls_first_record_alpn(h2.b, h2.n) == TLS_ALPN_OTHER);
+}
+
+static void test_ssrp(void)
+{
+    struct ssrp_message m;
+    /* the requests */
+    const uint8_t bcast[] = {0x02}, ucast[] = {0x03};
+    CHECK(ssrp_parse(bcast, 1, &m) && m.request && m.type == SSRP_CLNT_BCAST_EX && !m.problem);
+    CHECK(ssrp_parse(ucast, 1, &m) && m.request && m.type == SSRP_CLNT_UCAST_EX);
+    const uint8_t inst[] = "\x04SQLEXPRESS";                      /* with its NUL */
+    CHECK(ssrp_parse(inst, sizeof inst, &m) && m.type == SSRP_CLNT_UCAST_INST && !m.problem &&
+          strcmp(m.instance.text, "SQLEXPRESS") == 0 && m.instance.at == 1 && m.instance.len == 10);
+    const uint8_t dac[] = "\x0f\x01INST1";
+    CHECK(ssrp_parse(dac, sizeof dac, &m) && m.type == SSRP_CLNT_UCAST_DAC && m.dac_protocol_version == 1 &&
+          strcmp(m.instance.text, "INST1") == 0);
+    uint8_t long_name[40] = {0x04};
+    memset(long_name + 1, 'A', 38);
+    CHECK(ssrp_parse(long_name, sizeof long_name, &m) && m.problem != NULL);
+    CHECK(ssrp_parse(inst, 1, &m) && m.problem != NULL);           /* no name at all */
+    /* not SSRP: another first byte, or nothing */
+    const uint8_t other[] = {0x01, 0x02};
+    CHECK(!ssrp_parse(other, sizeof other, &m) && !ssrp_parse(other, 0, &m));
+    /* a response with two instances, the second with a pipe and no TCP */
+    const char text[] = "ServerName;DB1;InstanceName;SQLEXPRESS;IsClustered;No;Version;16.0.1000.6;tcp;49172;;"
+                        "ServerName;DB1;InstanceName;OTHER;IsClustered;Yes;Version;15.0.2000.5;"
+                        "np;\\\\DB1\\pipe\\MSSQL$OTHER\\sql\\query;;";
+    uint8_t resp[300] = {0x05, (uint8_t)(sizeof text - 1), 0};
+    memcpy(resp + 3, text, sizeof text - 1);
+    CHECK(ssrp_parse(resp, 3 + sizeof text - 1, &m) && !m.request && !m.problem && !m.dac);
+    CHECK(m.resp_size == sizeof text - 1 && m.n_instances == 2);
+    const struct ssrp_instance *a = ssrp_find_instance(&m, "sqlexpress");   /* names ignore case */
+    CHECK(a && a->tcp_port == 49172 && strcmp(a->server_name.text, "DB1") == 0 &&
+          strcmp(a->version.text, "16.0.1000.6") == 0 && strcmp(a->is_clustered.text, "No") == 0);
+    CHECK(a && a->server_name.at == 3 + 11 && a->server_name.len == 3);
+    const struct ssrp_instance *b = ssrp_find_instance(&m, "OTHER");
+    CHECK(b && b->tcp_port == 0 && b->np.len > 0 && strcmp(b->is_clustered.text, "Yes") == 0);
+    CHECK(!ssrp_find_instance(&m, "MISSING"));
+    /* RESP_SIZE past the datagram; data ending inside a pair */
+    CHECK(ssrp_parse(resp, 40, &m) && m.problem != NULL);
+    resp[1] = 20;
+    CHECK(ssrp_parse(resp, 23, &m) && m.problem != NULL);        /* "ServerName;DB1;Instan" */
+    /* the DAC answer: RESP_SIZE 6, version 1, the port little-endian */
+    const uint8_t dac_resp[] = {0x05, 0x06, 0x00, 0x01, 0x05, 0x04};
+    CHECK(ssrp_parse(dac_resp, sizeof dac_resp, &m) && m.dac && m.dac_port == 1029 && !m.problem);
+    /* a port that is not one, and "bv" with its three values */
+    const char odd[] = "ServerName;X;InstanceName;I;bv;item;group;org;tcp;99999;;";
+    uint8_t odd_resp[100] = {0x05, (uint8_t)(sizeof odd - 1), 0};
+    memcpy(odd_resp + 3, odd, sizeof odd - 1);
+    CHECK(ssrp_parse(odd_resp, 3 + sizeof odd - 1, &m) && !m.problem && m.n_instances == 1 &&
+          m.instances[0].tcp_port == 0 && strcmp(m.instances[0].tcp.text, "99999") == 0);
+    /* more instances than kept: all counted */
+    uint8_t many[4096] = {0x05};
+    size_t n = 3;
+    for (int i = 0; i < 40; i++)
+        n += (size_t)snprintf((char *)many + n, sizeof many - n, "ServerName;S;InstanceName;I%d;tcp;%d;;", i, 1000 + i);
+    many[1] = (uint8_t)((n - 3) & 0xFF);
+    many[2] = (uint8_t)((n - 3) >> 8);
+    CHECK(ssrp_parse(many, n, &m) && m.n_instances == 40 && !m.problem && !ssrp_find_instance(&m, "I39") &&
+          ssrp_find_instance(&m, "I15") && ssrp_find_instance(&m, "I15")->tcp_port == 1015);
+    CHECK(ssrp_type_name(0x05) && !ssrp_type_name(0x06));
+}
+
+static void ucs2(struct buf *b, const char *s)
+{
+    for (; *s; s++) {
+        u8(b, (unsigned char)*s);
+        u8(b, 0);
+    }
+}
+
+/* The answers to LOGIN7 (MS-TDS 2.2.7): success, routing, failure. */
+static void test_login_answer(void)
+{
+    struct login_answer a;
+    struct buf b = {{0}, 0};
+    /* ENVCHANGE database "master" */
+    u8(&b, 0xE3); u8(&b, 3 + 12); u8(&b, 0); u8(&b, 1); u8(&b, 6); ucs2(&b, "master"); u8(&b, 0);
+    /* LOGINACK: interface 1, TDS 7.4, "Lab", version */
+    u8(&b, 0xAD); u8(&b, 1 + 4 + 1 + 6 + 4); u8(&b, 0);
+    u8(&b, 1); u8(&b, 0x74); u8(&b, 0); u8(&b, 0); u8(&b, 4); u8(&b, 3); ucs2(&b, "Lab"); u8(&b, 16); fill(&b, 0, 3);
+    size_t before_route = b.n;
+    /* ENVCHANGE routing: 20, RoutingDataValueLength, protocol 0, port 11003, "db.example" */
+    u8(&b, 0xE3); u8(&b, 1 + 2 + 5 + 20 + 2); u8(&b, 0);
+    u8(&b, 20); u8(&b, 5 + 20); u8(&b, 0); u8(&b, 0); u8(&b, 11003 & 0xFF); u8(&b, 11003 >> 8);
+    u8(&b, 10); u8(&b, 0); ucs2(&b, "db.example"); u8(&b, 0); u8(&b, 0);
+    /* DONE, then something that is no token */
+    u8(&b, 0xFD); fill(&b, 0, 12); u8(&b, 0x42);
+    CHECK(login_answer_read(b.b, b.n, &a) && a.loginack && a.tds_version == 0x74000004 && strcmp(a.program, "Lab") == 0);
+    CHECK(a.routed && a.route_port == 11003 && strcmp(a.route_server, "db.example") == 0 && !a.error);
+    /* cut inside the routing token: what is there is read, nothing past it */
+    CHECK(login_answer_read(b.b, before_route + 15, &a) && a.loginack && a.routed && a.route_port == 11003 &&
+          strcmp(a.route_server, "db") == 0);
+    CHECK(login_answer_read(b.b, before_route, &a) && a.loginack && !a.routed);
+    /* a failed login: ERROR 18456, state 1, class 14, then DONE */
+    struct buf e = {{0}, 0};
+    const char *msg = "Login failed for user 'sa'.";
+    size_t n = strlen(msg);
+    u8(&e, 0xAA); u16(&e, 0); size_t len_at = e.n - 2;
+    u8(&e, 18456 & 0xFF); u8(&e, (18456 >> 8) & 0xFF); u8(&e, 0); u8(&e, 0); u8(&e, 1); u8(&e, 14);
+    u8(&e, (unsigned)n); u8(&e, 0); ucs2(&e, msg); u8(&e, 0); u8(&e, 0); fill(&e, 0, 4);
+    unsigned token_len = (unsigned)(e.n - len_at - 2);
+    e.b[len_at] = (uint8_t)token_len; e.b[len_at + 1] = (uint8_t)(token_len >> 8);
+    u8(&e, 0xFD); u8(&e, 2); fill(&e, 0, 11);
+    CHECK(login_answer_read(e.b, e.n, &a) && a.error && !a.loginack && a.error_number == 18456 &&
+          a.error_state == 1 && a.error_class == 14 && strcmp(a.error_message, msg) == 0);
+    /* not a login answer: a result set; nothing; lengths past the end */
+    const uint8_t rows[] = {0x81, 0x01, 0x00};
+    CHECK(!login_answer_read(rows, sizeof rows, &a) && !login_answer_read(rows, 0, &a));
+    const uint8_t huge[] = {0xE4, 0xFF, 0xFF, 0xFF, 0x7F, 0xAD, 0x40, 0x00};
+    CHECK(!login_answer_read(huge, sizeof huge, &a));
+    const uint8_t ack_short[] = {0xAD, 0x40, 0x00, 0x01, 0x74};
+    CHECK(!login_answer_read(ack_short, sizeof ack_short, &a));
+}
+
 int main(void)
 {
     test_prelogin();
@@ -1203,6 +1376,9 @@ int main(void)
     test_old_tls_versions();
     test_x509();
     test_tls_failures();
+    test_connection_start();
+    test_ssrp();
+    test_login_answer();
     printf("%d checks, %d failed\n", checks, failures);
     return failures ? 1 : 0;
 }

@@ -20,6 +20,10 @@ const struct check_switch_info tdstls_check_switches[N_CHECK_SWITCHES] = {
                                   "Expert info where a ClientHello offers nothing newer than TLS 1.1 and where a "
                                   "ServerHello picks such a version",
                                   true},
+    [SWITCH_CHECK_BROWSER] = {"check_browser", "Diagnose SQL Server Browser lookups",
+                              "Expert info where a SQL Server Browser request (UDP 1434) has no answer in the capture "
+                              "and where an answer lacks the instance asked for",
+                              true},
     [SWITCH_CHECK_CERTIFICATE] = {"check_certificate", "Note what clients may refuse in the server's certificate",
                                   "Expert info where the server's certificate is self-signed, not valid at the "
                                   "capture's time, or does not name the server the client asked for",
@@ -255,6 +259,49 @@ static bool client_reset(enum tdstls_check id, const struct conn_results *r, uin
     return l->reset == 1 + SIDE_CLIENT;
 }
 
+/* --- rules and words on a SQL Server Browser message ---------------------- */
+
+static bool browser_no_answer(const struct ssrp_lookup *l)
+{
+    return !l->response && l->capture_read && l->answers == 0;
+}
+
+static bool browser_no_instance(const struct ssrp_lookup *l)
+{
+    return l->response && l->lacks_instance;
+}
+
+static bool browser_malformed(const struct ssrp_lookup *l)
+{
+    return l->problem != NULL;
+}
+
+/* Instance names are at most 32 bytes ([MC-SQLR] 2.2.3): the words fit
+ * Wireshark's 240-character item text. */
+static void say_browser_no_answer(const struct check_context *ctx, char *buf, size_t size)
+{
+    const struct ssrp_lookup *l = ctx->browser;
+    const char *what = ssrp_type_name(l->request_type);
+    snprintf(buf, size,
+             "No answer from SQL Server Browser to this %s%s%.32s: Browser stopped or UDP 1434 blocked (client "
+             "error 26, Error Locating Server/Instance); start it, open UDP 1434, or use host,port",
+             what ? what : "request", l->instance[0] ? " for " : "", l->instance);
+}
+
+static void say_browser_no_instance(const struct check_context *ctx, char *buf, size_t size)
+{
+    const struct ssrp_lookup *l = ctx->browser;
+    snprintf(buf, size,
+             "SQL Server Browser knows no instance %.32s here (it lists: %.64s): a wrong instance name, a stopped "
+             "instance, or one on another server",
+             l->instance, l->listed[0] ? l->listed : "none");
+}
+
+static void say_browser_malformed(const struct check_context *ctx, char *buf, size_t size)
+{
+    snprintf(buf, size, "Malformed SQL Server Browser message: %s", ctx->browser->problem);
+}
+
 /* --- the table ------------------------------------------------------------ */
 
 /* One row per check, in the order a frame shows them: the expert's name,
@@ -365,6 +412,21 @@ const struct check_info tdstls_checks[N_CHECKS] = {
      .summary = "Client reset the connection (many drivers close this way)",
      .switched_by = SWITCH_CHECK_CLOSE, .short_text = "client reset",
      .on_frame = client_reset},
+    {.id = CHECK_BROWSER_NO_ANSWER, .name = "browser_no_answer", .group = GROUP_RESPONSE_CODE,
+     .severity = SEVERITY_ERROR,
+     .summary = "SQL Server Browser did not answer: service stopped or UDP 1434 blocked",
+     .switched_by = SWITCH_CHECK_BROWSER, .short_text = "Browser did not answer",
+     .message = say_browser_no_answer, .on_browser = browser_no_answer},
+    {.id = CHECK_BROWSER_NO_INSTANCE, .name = "browser_no_instance", .group = GROUP_RESPONSE_CODE,
+     .severity = SEVERITY_ERROR,
+     .summary = "SQL Server Browser's answer lacks the instance asked for",
+     .switched_by = SWITCH_CHECK_BROWSER, .short_text = "instance unknown to Browser",
+     .message = say_browser_no_instance, .on_browser = browser_no_instance},
+    {.id = CHECK_BROWSER_MALFORMED, .name = "browser_malformed", .group = GROUP_MALFORMED,
+     .severity = SEVERITY_ERROR,
+     .summary = "Malformed SQL Server Browser message",
+     .switched_by = SWITCH_ALWAYS, .short_text = "malformed Browser message",
+     .message = say_browser_malformed, .on_browser = browser_malformed},
 };
 
 check_set tdstls_checks_of_findings(const struct tls_findings *f)
@@ -384,6 +446,15 @@ check_set tdstls_checks_of_frame(const struct conn_results *r, uint32_t frame, c
         return 0;                            /* most frames: nothing happens there */
     for (int i = 0; i < N_CHECKS; i++)
         if (tdstls_checks[i].on_frame && tdstls_checks[i].on_frame((enum tdstls_check)i, r, frame, l, login_budget_ms))
+            set |= CHECK_BIT(i);
+    return set;
+}
+
+check_set tdstls_checks_of_browser(const struct ssrp_lookup *l)
+{
+    check_set set = 0;
+    for (int i = 0; i < N_CHECKS; i++)
+        if (tdstls_checks[i].on_browser && tdstls_checks[i].on_browser(l))
             set |= CHECK_BIT(i);
     return set;
 }

@@ -6,7 +6,8 @@
  * shows it, and its rule: on a PDU's TLS findings (tls_reader.c reads them)
  * or on a labelled frame (connection.c labels frames and decides why the
  * connection ended; diagnoses.c words it, and a row here announces each
- * diagnosis). Only tls_not_decoded is raised by the glue (what Wireshark's
+ * diagnosis), or on a SQL Server Browser message (ssrp.c reads them).
+ * Only tls_not_decoded is raised by the glue (what Wireshark's
  * TLS dissector may see). The glue registers an expert field per row and
  * adds items by iterating the table; the statistics and the report take
  * their texts from here. Adding a check: a row here, its rule, a test.
@@ -21,6 +22,7 @@
 
 #include "connection.h"
 #include "diagnoses.h"
+#include "ssrp.h"
 #include "tls_reader.h"
 
 enum tdstls_check {
@@ -48,6 +50,9 @@ enum tdstls_check {
     CHECK_CLIENT_QUIT_HANDSHAKE,
     CHECK_SERVER_RESET,
     CHECK_CLIENT_RESET,
+    CHECK_BROWSER_NO_ANSWER,
+    CHECK_BROWSER_NO_INSTANCE,
+    CHECK_BROWSER_MALFORMED,
     N_CHECKS,
     CHECK_NONE = N_CHECKS,
 };
@@ -68,6 +73,7 @@ enum check_switch {
     SWITCH_CHECK_CLOSE,        /* tdstls.check_close */
     SWITCH_CHECK_TLS_VERSION,  /* tdstls.check_tls_version */
     SWITCH_CHECK_CERTIFICATE,  /* tdstls.check_certificate */
+    SWITCH_CHECK_BROWSER,      /* tdstls.check_browser */
     N_CHECK_SWITCHES,
     SWITCH_ALWAYS = N_CHECK_SWITCHES,
     SWITCH_DECODE_TLS,         /* tdstls.decode_tls: nothing is withheld when nothing is handed */
@@ -89,6 +95,7 @@ struct check_context {
     const char *(*suite_name)(uint16_t suite);
     unsigned login_budget_ms;
     const char *detail;                /* CHECK_TLS_NOT_DECODED: why */
+    const struct ssrp_lookup *browser; /* the Browser checks' message; else NULL */
 };
 
 struct check_info {
@@ -108,6 +115,8 @@ struct check_info {
     bool (*on_findings)(const struct tls_findings *f);
     bool (*on_frame)(enum tdstls_check id, const struct conn_results *r, uint32_t frame, const struct frame_label *l,
                      unsigned budget_ms);
+    /* or on a SQL Server Browser message (UDP 1434) */
+    bool (*on_browser)(const struct ssrp_lookup *l);
     /* the diagnosis this check announces, on the frame that shows it */
     enum tdstls_diagnosis announces;
 };
@@ -115,6 +124,8 @@ extern const struct check_info tdstls_checks[N_CHECKS];
 
 /* The checks a PDU's TLS findings raise. */
 check_set tdstls_checks_of_findings(const struct tls_findings *f);
+/* The checks a SQL Server Browser message raises. */
+check_set tdstls_checks_of_browser(const struct ssrp_lookup *l);
 /* The check that announces diagnosis d, or CHECK_NONE. */
 enum tdstls_check tdstls_check_announcing(enum tdstls_diagnosis d);
 /* The checks a labelled frame raises (login_budget_ms: the preference). */

@@ -229,12 +229,25 @@ bool tdstls_conn_expects_prelogin_tls(const struct tdstls_conn *c, enum tdstls_s
     return tds_type == TDS_PRELOGIN || (tds_type == TDS_RESPONSE && side == SIDE_SERVER && c->res.tls_in_prelogin);
 }
 
+/* The server's first response after the login was sent: its answer to
+ * LOGIN7, if it holds LOGINACK, ERROR or routing. */
+static void read_login_answer(struct tdstls_conn *c, uint32_t frame, const uint8_t *payload, size_t len)
+{
+    struct conn_results *r = &c->res;
+    if (r->frame_login_answer || !c->track.handshake_done)
+        return;
+    if (login_answer_read(payload, len, &r->login))
+        r->frame_login_answer = frame;
+}
+
 void tdstls_conn_clear_tds(struct tdstls_conn *c, uint32_t frame, enum tdstls_side side, uint8_t tds_type,
                            const uint8_t *payload, size_t payload_len)
 {
     struct conn_tracking *t = &c->track;
     struct conn_results *r = &c->res;
     at_frame(t, frame);
+    if (side == SIDE_SERVER && tds_type == TDS_RESPONSE)
+        read_login_answer(c, frame, payload, payload_len);
     if (side == SIDE_CLIENT && tds_type == TDS_PRELOGIN && t->phase <= PHASE_PRELOGIN) {
         enter(t, PHASE_PRELOGIN, false);
         return;
@@ -299,12 +312,15 @@ static enum tdstls_phase decrypted_phase(const struct conn_tracking *t, enum tds
     }
 }
 
-void tdstls_conn_decrypted_tds(struct tdstls_conn *c, uint32_t frame, enum tdstls_side side, uint8_t tds_type)
+void tdstls_conn_decrypted_tds(struct tdstls_conn *c, uint32_t frame, enum tdstls_side side, uint8_t tds_type,
+                               const uint8_t *payload, size_t payload_len)
 {
     struct conn_tracking *t = &c->track;
     at_frame(t, frame);
     if (side == SIDE_CLIENT)
         t->last_client_tds_type = tds_type;
+    else if (tds_type == TDS_RESPONSE && t->last_client_tds_type == TDS_LOGIN7)
+        read_login_answer(c, frame, payload, payload_len);
     enum tdstls_phase p = decrypted_phase(t, side, tds_type);
     if (p == PHASE_UNKNOWN || t->phase == PHASE_CLOSE || !t->handshake_done)
         return;
@@ -467,6 +483,21 @@ static struct frame_label label_frame(struct tdstls_conn *c, uint32_t frame, enu
         label.inferred = t->phase_inferred;
     }
     return label;
+}
+
+void tdstls_conn_began_with_syn(struct tdstls_conn *c, uint32_t syn_frame, int64_t time_ns)
+{
+    struct conn_results *r = &c->res;
+    if (r->n_runs || !syn_frame)
+        return;
+    struct frame_label handshake = {.phase = PHASE_TCP_HANDSHAKE};
+    remember_label(r, c->track.alloc, syn_frame, &handshake);
+    r->phase_first_frame[PHASE_TCP_HANDSHAKE] = syn_frame;
+    r->phase_first_ns[PHASE_TCP_HANDSHAKE] = time_ns;
+    r->start_ns = time_ns;
+    r->last_phase_before_close = PHASE_TCP_HANDSHAKE;
+    if (c->track.phase == PHASE_UNKNOWN)
+        c->track.phase = PHASE_TCP_HANDSHAKE;
 }
 
 struct frame_label tdstls_conn_tcp(struct tdstls_conn *c, uint32_t frame, int64_t time_ns, enum tdstls_side side,

@@ -17,6 +17,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "login_answer.h"
 #include "tls_reader.h"
 
 enum tdstls_phase {
@@ -118,6 +119,11 @@ struct conn_results {
     bool alert_encrypted;
     uint8_t alert_description;
 
+    /* the server's answer to LOGIN7 where it is readable (clear TDS, or
+     * decrypted with a keylog): its frame, and what it said */
+    uint32_t frame_login_answer;
+    struct login_answer login;
+
     /* phases (tdstls_conn_tcp): the first frame and time of each */
     uint32_t phase_first_frame[N_PHASES];
     int64_t phase_first_ns[N_PHASES];
@@ -174,6 +180,11 @@ static inline const struct conn_results *tdstls_conn_results(const struct tdstls
 
 /* --- first pass: data events, in frame order ---------------------------- */
 
+/* The connection was recognised only at its first payload (a PRELOGIN seen
+ * by the heuristic), after a SYN in syn_frame at time_ns: the frames from
+ * there on were its TCP handshake. Does nothing once frames are labelled. */
+void tdstls_conn_began_with_syn(struct tdstls_conn *c, uint32_t syn_frame, int64_t time_ns);
+
 /* Whole TLS records (one or more) of a frame captured at time_ns; f and t
  * gather what they showed. */
 void tdstls_conn_tls(struct tdstls_conn *c, uint32_t frame, int64_t time_ns, enum tdstls_side side,
@@ -187,7 +198,8 @@ void tdstls_conn_clear_tds(struct tdstls_conn *c, uint32_t frame, enum tdstls_si
 void tdstls_conn_other_data(struct tdstls_conn *c, uint32_t frame, enum tdstls_side side);
 /* A TDS packet type read from decrypted TLS (a keylog): it overrides the
  * phase inferred for this frame from order and direction. */
-void tdstls_conn_decrypted_tds(struct tdstls_conn *c, uint32_t frame, enum tdstls_side side, uint8_t tds_type);
+void tdstls_conn_decrypted_tds(struct tdstls_conn *c, uint32_t frame, enum tdstls_side side, uint8_t tds_type,
+                               const uint8_t *payload, size_t payload_len);
 /* Whether a TDS packet of this type from this side may carry the TLS
  * handshake (TDS 7.x: PRELOGIN, or a server's type 0x04 once it has). */
 bool tdstls_conn_expects_prelogin_tls(const struct tdstls_conn *c, enum tdstls_side side, uint8_t tds_type);

@@ -1,5 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later
- * The clear PRELOGIN option list (MS-TDS 2.2.6.5): what the summary needs. */
+ * TDS packet headers (MS-TDS 2.2.3) and the clear PRELOGIN option list
+ * (2.2.6.5): what tells a TDS connection from other traffic, and what the
+ * summary needs. */
 #ifndef TDSTLS_TDS_PRELOGIN_H
 #define TDSTLS_TDS_PRELOGIN_H
 
@@ -14,6 +16,18 @@ enum tds_encryption {
     TDS_ENCRYPT_REQ = 3,
     TDS_ENCRYPT_UNKNOWN = 0xFF,
 };
+
+#define TDS_HEADER_LEN 8
+#define TDS_TYPE_PRELOGIN 0x12
+
+/* A TDS packet header that can start a packet: a known type, status bits
+ * within those defined, a length no shorter than the header. */
+bool tds_header_plausible(const uint8_t *header, size_t avail);
+
+/* A PRELOGIN payload (after the header) whose option table parses: VERSION
+ * (token 0) first, each option's data inside the payload, and the 0xFF
+ * terminator within it. What a SQL Server client sends first. */
+bool tds_prelogin_plausible(const uint8_t *payload, size_t len);
 
 /* Reads the ENCRYPTION option of a PRELOGIN payload (after the TDS header).
  * False when the option list is malformed or has no ENCRYPTION option. */

@@ -233,6 +233,7 @@ static void parse_client_hello(struct cursor c, struct tls_findings *f)
                 f->sni[n] = '\0';
             }
         } else if (type == EXT_ALPN) {
+            f->offers_alpn = true;
             struct cursor names = get_vector(&body, 2);
             while (names.ok && names.left > 0) {
                 struct cursor name = get_vector(&names, 1);
@@ -528,4 +529,38 @@ void tls_reader_record(struct tls_reader *r, struct tls_context *ctx, const stru
     default:
         break;                               /* heartbeat: nothing of ours */
     }
+}
+
+static void *no_alloc(void *ctx, size_t size)
+{
+    (void)ctx, (void)size;
+    return NULL;
+}
+
+static void no_release(void *ctx, void *ptr)
+{
+    (void)ctx, (void)ptr;
+}
+
+enum tls_alpn_verdict tls_first_record_alpn(const uint8_t *bytes, size_t len)
+{
+    /* one record, read by a reader that keeps nothing across records */
+    static const struct tls_allocator none = {no_alloc, no_release, NULL};
+    if (!tls_record_header_plausible(bytes, len) || bytes[0] != TLS_CT_HANDSHAKE)
+        return TLS_ALPN_UNKNOWN;
+    size_t total = tls_record_total_length(bytes);
+    if (total > len)
+        return TLS_ALPN_UNKNOWN;
+    struct tls_reader r;
+    struct tls_context ctx;
+    struct tls_findings f;
+    struct tls_traits t;
+    memset(&ctx, 0, sizeof ctx);
+    memset(&f, 0, sizeof f);
+    memset(&t, 0, sizeof t);
+    tls_reader_init(&r, false);
+    tls_reader_record(&r, &ctx, &none, bytes, total, &f, &t);
+    if (!f.client_hello || f.malformed)
+        return TLS_ALPN_UNKNOWN;
+    return f.offers_tds8_alpn ? TLS_ALPN_TDS8 : f.offers_alpn ? TLS_ALPN_OTHER : TLS_ALPN_NONE;
 }

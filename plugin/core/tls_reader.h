@@ -115,6 +115,7 @@ struct tls_findings {
     uint8_t offered_kx;            /* 1 << enum suite_kx of every suite offered */
     bool offers_ems;               /* extended_master_secret (RFC 7627) */
     bool offers_tds8_alpn;
+    bool offers_alpn;              /* an ALPN extension, whatever it lists */
     char sni[TLS_SNI_MAX];         /* server_name, "" if none */
     bool server_hello;
     uint16_t suite;
@@ -178,6 +179,17 @@ struct tls_reader {
 };
 
 void tls_reader_init(struct tls_reader *r, bool from_server);
+
+/* What the ALPN of a ClientHello whole in the first record says of the
+ * connection: TDS 8 (strict) clients offer tds/8.0; one that offers only
+ * other protocols (h2, http/1.1, ...) is not SQL Server's. */
+enum tls_alpn_verdict {
+    TLS_ALPN_UNKNOWN,  /* not a whole ClientHello in the first record */
+    TLS_ALPN_NONE,     /* a ClientHello without ALPN */
+    TLS_ALPN_TDS8,     /* offers tds/8.0 */
+    TLS_ALPN_OTHER,    /* offers ALPN, not tds/8.0 */
+};
+enum tls_alpn_verdict tls_first_record_alpn(const uint8_t *bytes, size_t len);
 
 /* Feeds one whole record (header included). Updates ctx with what the
  * server negotiates, and f and t with what the record showed. */
