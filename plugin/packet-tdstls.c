@@ -9,6 +9,9 @@
  * then each part registers its own fields:
  *   tdstls-dissect.c  TDS packets and the TLS they carry (TCP payload)
  *   tdstls-post.c     every frame's phase and the close (a post-dissector)
+ *   tdstls-find.c     SQL Server connections on any other port (a heuristic)
+ *   tdstls-ssrp.c     SQL Server Browser (UDP 1434) and the ports it announces
+ *   tdstls-login.c    a connection's instance, routing and login answer
  *   tdstls-stat.c     the connection and DHE tables, and their JSON
  *   tdstls-expert.c   the checks table as expert info
  *   tdstls-conv.c     per-connection state;  tdstls-names.c  value names
@@ -22,9 +25,12 @@
 #include "tdstls-conv.h"
 #include "tdstls-dissect.h"
 #include "tdstls-expert.h"
+#include "tdstls-find.h"
 #include "tdstls-handoff.h"
+#include "tdstls-login.h"
 #include "tdstls-post.h"
 #include "tdstls-prefs.h"
+#include "tdstls-ssrp.h"
 #include "tdstls-stat.h"
 
 #ifndef VERSION
@@ -102,17 +108,21 @@ static void proto_register_tdstls(void)
     proto_tdstls = proto_register_protocol("TDS TLS handshake analysis", "TDSTLS", "tdstls");
     register_prefs();
     tdstls_conv_register(proto_tdstls);
+    tdstls_find_register(proto_tdstls);
     tdstls_handoff_register(proto_tdstls);
     tdstls_expert_register(proto_tdstls, &preferences);
     tdstls_dissect_register(proto_tdstls, &preferences);
     tdstls_post_register(proto_tdstls, &preferences);
+    tdstls_login_register(proto_tdstls);
     tdstls_stat_register(&preferences);
+    tdstls_ssrp_register(proto_tdstls, &preferences);
 }
 
 static void proto_reg_handoff_tdstls(void)
 {
     tdstls_dissect_handoff();
     tdstls_post_handoff();
+    tdstls_ssrp_handoff();
 }
 
 void plugin_register(void)

@@ -2,6 +2,8 @@
 #define WS_BUILD_DLL
 #include "tdstls-conv.h"
 
+#include "tdstls-ssrp.h"
+
 #include <epan/conversation.h>
 #include <epan/proto_data.h>
 #include <epan/dissectors/packet-tcp.h>
@@ -25,9 +27,54 @@ static void wmem_file_release(void *ctx, void *ptr)
 /* Storage that lives as long as the capture file. */
 static const struct tls_allocator file_scope = {wmem_file_alloc, wmem_file_release, NULL};
 
+/* every routing ENVCHANGE of the capture so far (file scope, NULL between files) */
+static wmem_list_t *routes;
+
+static void forget_routes(void)
+{
+    routes = NULL;
+}
+
 void tdstls_conv_register(int proto)
 {
     proto_tdstls = proto;
+    register_cleanup_routine(forget_routes);
+}
+
+void tdstls_conv_note_route(struct tdstls_conv *c, uint32_t frame)
+{
+    const struct login_answer *a = &tdstls_conn_results(&c->core)->login;
+    if (c->route_out || !a->routed)
+        return;
+    struct tdstls_route *r = wmem_new0(wmem_file_scope(), struct tdstls_route);
+    copy_address_wmem(wmem_file_scope(), &r->client, &c->client_addr);
+    r->server = wmem_strdup(wmem_file_scope(), a->route_server);
+    r->port = a->route_port;
+    r->frame = frame;
+    r->from_stream = c->stream;
+    r->from = c;
+    c->route_out = r;
+    if (!routes)
+        routes = wmem_list_new(wmem_file_scope());
+    wmem_list_prepend(routes, r);
+}
+
+/* A new connection from a client that a routing ENVCHANGE sent to this
+ * port: the latest such route not yet followed. The route names a host,
+ * not an address: the client's address and the port are what tie them. */
+static void link_route(struct tdstls_conv *c)
+{
+    if (!routes)
+        return;
+    for (wmem_list_frame_t *f = wmem_list_head(routes); f; f = wmem_list_frame_next(f)) {
+        struct tdstls_route *r = (struct tdstls_route *)wmem_list_frame_data(f);
+        if (!r->linked && r->port == c->server_port && addresses_equal(&r->client, &c->client_addr)) {
+            r->linked = true;
+            r->to_stream = c->stream;
+            c->route_in = r;
+            return;
+        }
+    }
 }
 
 void tdstls_conv_handoff(dissector_handle_t ours)
@@ -41,36 +88,85 @@ bool tdstls_port_is_ours(uint32_t port)
     return tcp_port_table && dissector_get_uint_handle(tcp_port_table, port) == tdstls_handle;
 }
 
+bool tdstls_conversation_is_ours(packet_info *pinfo)
+{
+    if (tdstls_port_is_ours(pinfo->srcport) || tdstls_port_is_ours(pinfo->destport))
+        return true;
+    /* a port a SQL Server Browser answer gave (tdstls-ssrp.c), or one the
+     * heuristic claimed */
+    conversation_t *conv = find_conversation_pinfo(pinfo, 0);
+    return conv && conversation_get_dissector(conv, pinfo->num) == tdstls_handle;
+}
+
 static int64_t ns_of(const nstime_t *t)
 {
     return (int64_t)t->secs * 1000000000 + t->nsecs;
 }
+
+/* What a conversation shown not to be TDS holds instead of a tdstls_conv. */
+static const char not_tds;
 
 struct tdstls_conv *tdstls_conv_get(packet_info *pinfo, bool create, int dst_is_server_hint)
 {
     conversation_t *conv = create ? find_or_create_conversation(pinfo) : find_conversation_pinfo(pinfo, 0);
     if (!conv)
         return NULL;
-    struct tdstls_conv *c = (struct tdstls_conv *)conversation_get_proto_data(conv, proto_tdstls);
+    void *data = conversation_get_proto_data(conv, proto_tdstls);
+    if (data == &not_tds)
+        return NULL;
+    struct tdstls_conv *c = (struct tdstls_conv *)data;
     if (c || !create)
         return c;
 
     c = wmem_new0(wmem_file_scope(), struct tdstls_conv);
     tdstls_conn_init(&c->core, &file_scope, ns_of(&pinfo->abs_ts));
-    /* The server is the side on one of our ports, unless the caller knows
-     * better (a SYN, or the port the dissector matched). */
+    /* The server is the side on one of our ports, or on a port a SQL
+     * Server Browser answer gave, unless the caller knows better (a SYN, or
+     * the port the dissector matched). */
     bool dst_is_server = dst_is_server_hint >= 0 ? dst_is_server_hint
-                                                 : tdstls_port_is_ours(pinfo->destport) ||
-                                                       !tdstls_port_is_ours(pinfo->srcport);
+                         : tdstls_ssrp_instance_at(&pinfo->dst, pinfo->destport) ? true
+                         : tdstls_ssrp_instance_at(&pinfo->src, pinfo->srcport)
+                             ? false
+                             : tdstls_port_is_ours(pinfo->destport) || !tdstls_port_is_ours(pinfo->srcport);
     copy_address_wmem(wmem_file_scope(), &c->server_addr, dst_is_server ? &pinfo->dst : &pinfo->src);
     copy_address_wmem(wmem_file_scope(), &c->client_addr, dst_is_server ? &pinfo->src : &pinfo->dst);
     c->server_port = dst_is_server ? pinfo->destport : pinfo->srcport;
     c->client_port = dst_is_server ? pinfo->srcport : pinfo->destport;
+    c->instance = tdstls_ssrp_instance_at(&c->server_addr, c->server_port);
     /* TCP's stream number, so the tables' rows match tcp.stream filters */
     struct tcp_analysis *tcpd = get_tcp_conversation_data(conv, pinfo);
     c->stream = tcpd ? tcpd->stream : 0;
+    link_route(c);
     conversation_add_proto_data(conv, proto_tdstls, c);
     return c;
+}
+
+void tdstls_conv_confirm(struct tdstls_conv *c, packet_info *pinfo)
+{
+    if (c->confirmed)
+        return;
+    c->confirmed = true;
+    conversation_t *conv = find_conversation_pinfo(pinfo, 0);
+    struct tcp_analysis *tcpd = conv ? get_tcp_conversation_data(conv, pinfo) : NULL;
+    /* TCP remembers the server's port from a SYN or SYN/ACK: the capture
+     * holds the handshake, which began the conversation */
+    if (tcpd && tcpd->server_port && conv->setup_frame < pinfo->num)
+        tdstls_conn_began_with_syn(&c->core, conv->setup_frame, ns_of(&tcpd->ts_first));
+}
+
+void tdstls_conv_reject(packet_info *pinfo)
+{
+    conversation_t *conv = find_conversation_pinfo(pinfo, 0);
+    if (!conv)
+        return;
+    conversation_delete_proto_data(conv, proto_tdstls);
+    conversation_add_proto_data(conv, proto_tdstls, (void *)&not_tds);
+}
+
+bool tdstls_conv_rejected(packet_info *pinfo)
+{
+    conversation_t *conv = find_conversation_pinfo(pinfo, 0);
+    return conv && conversation_get_proto_data(conv, proto_tdstls) == &not_tds;
 }
 
 enum tdstls_side tdstls_side_of(const struct tdstls_conv *conv, const packet_info *pinfo)

@@ -13,6 +13,20 @@
 #include "core/checks.h"
 #include "core/connection.h"
 
+struct tdstls_instance;
+
+/* A routing ENVCHANGE: the server sent the client elsewhere (file scope). */
+struct tdstls_route {
+    address client;
+    const char *server;                 /* the AlternateServer named */
+    uint16_t port;
+    uint32_t frame;                     /* the login answer that carried it */
+    uint32_t from_stream;
+    const struct tdstls_conv *from;     /* the connection that sent the client */
+    bool linked;                        /* the client's next connection to that port was found */
+    uint32_t to_stream;
+};
+
 struct tdstls_conv {
     /* phases, handshake, close: core/connection.h (results for every pass) */
     struct tdstls_conn core;
@@ -20,6 +34,15 @@ struct tdstls_conv {
     address server_addr, client_addr;
     uint32_t server_port, client_port;
     uint32_t stream;                    /* TCP's stream number (tcp.stream) */
+    /* the instance a SQL Server Browser answer named for this port, or NULL */
+    const struct tdstls_instance *instance;
+    /* routing (ENVCHANGE type 20 in the login answer): where this
+     * connection sent its client, and the connection that sent it here */
+    struct tdstls_route *route_out;
+    const struct tdstls_route *route_in;
+    /* its first payload was TDS or TLS (tdstls_conv_confirm); until then
+     * only its SYNs on a TDS port are labelled, and no table has a row */
+    bool confirmed;
     /* every check raised on any frame of the connection, for the tables:
      * added on the first pass by tdstls-dissect.c and tdstls-post.c */
     check_set raised;
@@ -43,8 +66,23 @@ void tdstls_conv_handoff(dissector_handle_t ours);
 /* The connection of this packet's conversation; create makes it.
  * dst_is_server_hint: 1 or 0 when the caller knows, -1 to go by our ports. */
 struct tdstls_conv *tdstls_conv_get(packet_info *pinfo, bool create, int dst_is_server_hint);
+/* The connection's first payload is TDS or TLS: it is one of ours. When the
+ * capture holds its SYN and nothing labelled it yet (the heuristic found
+ * it), its frames from the SYN on become its TCP handshake. */
+void tdstls_conv_confirm(struct tdstls_conv *conv, packet_info *pinfo);
+/* The connection's first payload is not TDS: tdstls leaves it alone from
+ * now on (tdstls_conv_get returns NULL for it). */
+void tdstls_conv_reject(packet_info *pinfo);
+bool tdstls_conv_rejected(packet_info *pinfo);
+/* The connection's login answer routes its client elsewhere (first pass):
+ * the client's next connection to that port, from the same address, is
+ * linked to it when it comes. */
+void tdstls_conv_note_route(struct tdstls_conv *conv, uint32_t frame);
 /* A port tdstls analyses (preference tdstls.tcp.port, or Decode As). */
 bool tdstls_port_is_ours(uint32_t port);
+/* This packet's connection is tdstls's from its first frame: on one of its
+ * ports, or on a port a SQL Server Browser answer gave. */
+bool tdstls_conversation_is_ours(packet_info *pinfo);
 enum tdstls_side tdstls_side_of(const struct tdstls_conv *conv, const packet_info *pinfo);
 
 /* What the dissector learnt of the frame being dissected, for the

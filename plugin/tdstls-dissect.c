@@ -16,16 +16,19 @@
 #include <epan/packet.h>
 #include <epan/proto_data.h>
 #include <epan/dissectors/packet-tcp.h>
+#include <epan/dissectors/packet-tls-utils.h>
 
 #include "tdstls-dissect.h"
 #include "tdstls-conv.h"
 #include "tdstls-expert.h"
+#include "tdstls-find.h"
 #include "tdstls-handoff.h"
 #include "tdstls-names.h"
+#include "core/tds_prelogin.h"
 
 static int proto_tdstls = -1, proto_tds = -1;
 static const struct tdstls_prefs *preferences;
-static dissector_handle_t tdstls_handle, tds_handle, tls_handle;
+static dissector_handle_t tdstls_handle, tds_handle, tls_handle, decrypted_handle;
 
 static int hf_carrier = -1, hf_tls_bytes = -1;
 static int hf_cipher_suite = -1, hf_dhe = -1, hf_dhe_offered = -1, hf_offers_tds8 = -1;
@@ -42,7 +45,6 @@ static int hf_tds_type = -1, hf_tds_status = -1, hf_tds_length = -1, hf_tds_chan
 static int ett_tdstls = -1, ett_dh = -1, ett_cert = -1, ett_tds_header = -1;
 
 #define TDSTLS_DEFAULT_PORTS "1433"
-#define TDS_HEADER_LEN 8
 #define TDS_SMP 0x53
 #define SMP_HEADER_LEN 16
 /* enough to tell a TLS record (5) or a TDS packet (4) and its length */
@@ -224,7 +226,7 @@ static void show_findings(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, s
     if (why)
         checks |= CHECK_BIT(CHECK_TLS_NOT_DECODED);
     struct check_context ctx = {tdstls_conn_results(&conv->core), f, tdstls_suite_name, preferences->login_budget_ms,
-                                why};
+                                why, NULL};
     if (!PINFO_FD_VISITED(pinfo))
         conv->raised |= checks;
     tdstls_expert_add(pinfo, tree, &anchors, checks, &ctx);
@@ -416,10 +418,11 @@ static int dissect_pdu(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void
 
     /* Any other TDS packet: the stock dissector, and its type for the phase. */
     if (!visited) {
-        if (len >= TDS_HEADER_LEN && type != TDS_SMP)
+        if (len >= TDS_HEADER_LEN && type != TDS_SMP) {
             tdstls_conn_clear_tds(&conv->core, pinfo->num, side, type,
                                   tvb_get_ptr(tvb, TDS_HEADER_LEN, len - TDS_HEADER_LEN), len - TDS_HEADER_LEN);
-        else
+            tdstls_conv_note_route(conv, pinfo->num);
+        } else
             tdstls_conn_other_data(&conv->core, pinfo->num, side);
     }
     return call_dissector(tds_handle, tvb, pinfo, tree);
@@ -434,19 +437,80 @@ static int dissect_tdstls_decrypted(tvbuff_t *tvb, packet_info *pinfo, proto_tre
         uint8_t type = tvb_get_uint8(tvb, 0);
         uint16_t len = tvb_get_ntohs(tvb, 2);
         /* a record may start inside a TDS packet: only a plausible header counts */
-        if (conv && len >= TDS_HEADER_LEN && tvb_get_uint8(tvb, 1) <= 0x1F)
-            tdstls_conn_decrypted_tds(&conv->core, pinfo->num, tdstls_side_of(conv, pinfo), type);
+        unsigned have = tvb_captured_length(tvb);
+        if (conv && len >= TDS_HEADER_LEN && tvb_get_uint8(tvb, 1) <= 0x1F) {
+            tdstls_conn_decrypted_tds(&conv->core, pinfo->num, tdstls_side_of(conv, pinfo), type,
+                                      tvb_get_ptr(tvb, TDS_HEADER_LEN, have - TDS_HEADER_LEN), have - TDS_HEADER_LEN);
+            tdstls_conv_note_route(conv, pinfo->num);
+        }
     }
     return call_dissector_with_data(tds_handle, tvb, pinfo, tree, data);
 }
 
-/* TCP payload on one of our ports. data: TCP's struct tcpinfo. */
+/* The first payload of a connection on a TDS port: a TDS packet or a TLS
+ * record (a capture may start anywhere in a connection), or not ours. A
+ * ClientHello whose ALPN offers other protocols and not tds/8.0 is HTTPS
+ * or the like; one without ALPN may still be TDS 8 from a client that
+ * cannot send ALPN. */
+static bool starts_like_tds(tvbuff_t *tvb)
+{
+    uint8_t head[TDS_HEADER_LEN];
+    unsigned n = MIN(tvb_captured_length(tvb), sizeof head);
+    tvb_memcpy(tvb, head, 0, n);
+    if (tls_record_header_plausible(head, n)) {
+        unsigned len = tvb_captured_length(tvb);
+        return head[0] != TLS_CT_HANDSHAKE || tls_first_record_alpn(tvb_get_ptr(tvb, 0, len), len) != TLS_ALPN_OTHER;
+    }
+    return tds_header_plausible(head, n) || (n > 0 && head[0] == TDS_SMP);
+}
+
+/* A connection on a TDS port that is not TDS goes to stock tds, as it
+ * would without tdstls: with the desegmenting TCP allowed us (each call
+ * lowers it; see packet-socks.c), and without tdstls among the frame's
+ * protocols (frame.protocols), as packet.c's remove_last_layer() would
+ * leave it had tdstls declined. */
+static int hand_back_to_tds(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *data)
+{
+    wmem_list_frame_t *last = pinfo->layers ? wmem_list_tail(pinfo->layers) : NULL;
+    if (last && GPOINTER_TO_INT(wmem_list_frame_data(last)) == proto_tdstls) {
+        wmem_list_remove_frame(pinfo->layers, last);
+        pinfo->curr_layer_num--;
+        int *count = pinfo->proto_layers ? (int *)wmem_map_lookup(pinfo->proto_layers, GINT_TO_POINTER(proto_tdstls))
+                                         : NULL;
+        if (count && *count > 0)
+            (*count)--;
+        last = wmem_list_tail(pinfo->layers);
+        int *below = last && pinfo->proto_layers ? (int *)wmem_map_lookup(pinfo->proto_layers, wmem_list_frame_data(last))
+                                                 : NULL;
+        if (below)
+            pinfo->curr_proto_layer_num = *below;
+    }
+    pinfo->can_desegment = pinfo->saved_can_desegment;
+    return call_dissector_only(tds_handle, tvb, pinfo, tree, data);
+}
+
+/* TCP payload of a SQL Server connection: on one of our ports, or of a
+ * connection the heuristic claimed. data: TCP's struct tcpinfo. */
 static int dissect_tdstls(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *data)
 {
-    int dst_is_server = pinfo->match_uint == pinfo->destport ? 1 : (pinfo->match_uint == pinfo->srcport ? 0 : -1);
-    struct tdstls_conv *conv = tdstls_conv_get(pinfo, true, dst_is_server);
-    if (!conv)
-        return 0;
+    if (tdstls_conv_rejected(pinfo))             /* as Wireshark would without tdstls */
+        return hand_back_to_tds(tvb, pinfo, tree, data);
+    struct tdstls_conv *conv = tdstls_conv_get(pinfo, false, -1);
+    if (!conv || !conv->confirmed) {
+        if (!starts_like_tds(tvb)) {
+            tdstls_conv_reject(pinfo);
+            return hand_back_to_tds(tvb, pinfo, tree, data);
+        }
+        int dst_is_server = pinfo->match_uint == pinfo->destport ? 1 : (pinfo->match_uint == pinfo->srcport ? 0 : -1);
+        conv = conv ? conv : tdstls_conv_get(pinfo, true, dst_is_server);
+        if (!conv)
+            return 0;
+        tdstls_conv_confirm(conv, pinfo);
+        /* Decrypted records (a keylog) of this connection are TDS, on any
+         * port. Per connection, not a tls.port entry: TLS to port 1433
+         * that is not SQL Server's (HTTPS) stays as Wireshark shows it. */
+        tls_set_appdata_dissector(tls_handle, pinfo, decrypted_handle);
+    }
     struct tdstls_frame *frame = tdstls_frame_of(pinfo, true);
     frame->conv = conv;
     if (data && !frame->have_tcp_flags) {
@@ -550,9 +614,10 @@ void tdstls_dissect_handoff(void)
      * from tds; tds still gets every TDS packet that carries no TLS. */
     dissector_add_uint_range_with_preference("tcp.port", TDSTLS_DEFAULT_PORTS, tdstls_handle);
     tdstls_conv_handoff(tdstls_handle);
-    /* Decrypted data (with a keylog) is TDS: TDS 7.x by port, TDS 8 by ALPN.
+    tdstls_find_handoff(tdstls_handle);
+    /* Decrypted data (with a keylog) is TDS: of each connection tdstls takes
+     * (tls_set_appdata_dissector, in dissect_tdstls), and by ALPN tds/8.0.
      * Our handle reads its packet type for the phase, then calls tds. */
-    dissector_handle_t decrypted = find_dissector("tdstls.decrypted");
-    dissector_add_uint("tls.port", 1433, decrypted);
-    dissector_add_string("tls.alpn", "tds/8.0", decrypted);
+    decrypted_handle = find_dissector("tdstls.decrypted");
+    dissector_add_string("tls.alpn", "tds/8.0", decrypted_handle);
 }

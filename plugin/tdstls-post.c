@@ -16,6 +16,8 @@
 #include "core/tcp_header.h"
 #include "tdstls-conv.h"
 #include "tdstls-expert.h"
+#include "tdstls-find.h"
+#include "tdstls-login.h"
 #include "tdstls-names.h"
 
 #define DIAGNOSIS_MAX 1536
@@ -167,7 +169,7 @@ static void show_label(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, stru
     enum tdstls_phase phase = (enum tdstls_phase)label->phase;
     bool phase_starts = r->phase_first_frame[phase] == pinfo->num;
     check_set checks = tdstls_checks_of_frame(r, pinfo->num, label, preferences->login_budget_ms);
-    struct check_context ctx = {r, NULL, tdstls_suite_name, preferences->login_budget_ms, NULL};
+    struct check_context ctx = {r, NULL, tdstls_suite_name, preferences->login_budget_ms, NULL, NULL};
     struct expert_anchors anchors = {0};
 
     /* Most frames: nobody asked for tdstls's fields (no tree, filter or
@@ -188,6 +190,7 @@ static void show_label(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, stru
             show_close(tvb, t, r, &anchors);
         if (label->diagnosis)
             show_diagnosis(tvb, t, r, &anchors);
+        tdstls_login_show(tvb, t, conv, pinfo->num, phase_starts);
     }
     if (!PINFO_FD_VISITED(pinfo))
         conv->raised |= checks;
@@ -212,8 +215,15 @@ static int dissect_tdstls_post(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tr
             return 0;
         bool syn_only = (flags & TCP_FLAG_SYN) && !(flags & TCP_FLAG_ACK);
         if (!conv) {
-            if (!tdstls_port_is_ours(pinfo->srcport) && !tdstls_port_is_ours(pinfo->destport))
-                return 0;                    /* not a TDS connection */
+            /* A connection begins: on a TDS port, a port a Browser answer
+             * gave, or any other port, where it may yet show it is SQL
+             * Server's. Other frames of connections not (yet) ours: nothing. */
+            if (!(syn_only ? tdstls_conversation_is_ours(pinfo)
+                           : tdstls_port_is_ours(pinfo->srcport) || tdstls_port_is_ours(pinfo->destport))) {
+                if (syn_only)
+                    tdstls_find_watch(pinfo);
+                return 0;
+            }
             conv = tdstls_conv_get(pinfo, true, syn_only ? 1 : -1);
             if (!conv)
                 return 0;
@@ -225,7 +235,7 @@ static int dissect_tdstls_post(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tr
         return 0;                            /* not a TDS frame */
     }
     show_label(tvb, pinfo, tree, conv, &label);
-    if (have_tap_listener(tap_tdstls))
+    if (conv->confirmed && have_tap_listener(tap_tdstls))
         tap_queue_packet(tap_tdstls, pinfo, conv);
     return 0;
 }

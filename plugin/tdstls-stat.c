@@ -20,6 +20,7 @@
 #include "core/tds_prelogin.h"
 #include "tdstls-conv.h"
 #include "tdstls-names.h"
+#include "tdstls-ssrp.h"
 
 static const struct tdstls_prefs *preferences;
 
@@ -45,6 +46,31 @@ static void cell_client(const struct tdstls_conv *c, GString *out)
 static void cell_server(const struct tdstls_conv *c, GString *out)
 {
     endpoint(&c->server_addr, c->server_port, out);
+}
+
+/* The instance a SQL Server Browser answer gave this port for */
+static void cell_instance(const struct tdstls_conv *c, GString *out)
+{
+    if (c->instance)
+        g_string_append(out, c->instance->dac ? "DAC" : c->instance->instance);
+}
+
+static void cell_instance_frame(const struct tdstls_conv *c, GString *out)
+{
+    if (c->instance)
+        g_string_append_printf(out, "%u", c->instance->response_frame);
+}
+
+/* Routing: where the login answer sent the client, or where it came from */
+static void cell_redirect(const struct tdstls_conv *c, GString *out)
+{
+    if (c->route_out) {
+        g_string_append_printf(out, "to %s:%u", c->route_out->server, c->route_out->port);
+        if (c->route_out->linked)
+            g_string_append_printf(out, " (stream %u)", c->route_out->to_stream);
+    }
+    if (c->route_in)
+        g_string_append_printf(out, "%sfrom stream %u", c->route_out ? ", " : "", c->route_in->from_stream);
 }
 
 static void cell_tds(const struct tdstls_conv *c, GString *out)
@@ -185,6 +211,8 @@ static const struct conn_column conn_columns[] = {
     {"Stream", "stream", cell_stream},
     {"Client", "client", cell_client},
     {"Server", "server", cell_server},
+    {"Instance", "instance", cell_instance},
+    {"Redirect", "redirect", cell_redirect},
     {"TDS", "tds", cell_tds},
     {"Encryption", "encryption", cell_encryption},
     {"TLS", "tls", cell_tls},
@@ -201,6 +229,7 @@ static const struct conn_column conn_columns[] = {
     {NULL, "diagnosis_kind", cell_diagnosis_kind},
     {NULL, "diagnosis_by", cell_diagnosis_by},
     {NULL, "diagnosis_frame", cell_diagnosis_frame},
+    {NULL, "instance_frame", cell_instance_frame},
 };
 #define N_ALL_COLUMNS G_N_ELEMENTS(conn_columns)
 /* the table shows the columns with a title, which come first */
@@ -319,18 +348,26 @@ static unsigned row_for(stat_tap_table *table, uint32_t stream)
     return row;
 }
 
-static tap_packet_status conn_packet(void *tapdata, packet_info *pinfo _U_, epan_dissect_t *edt _U_,
-                                     const void *data, tap_flags_t flags _U_)
+static void write_row(stat_tap_table *table, const struct tdstls_conv *conv)
 {
-    stat_data_t *stat = (stat_data_t *)tapdata;
-    const struct tdstls_conv *conv = (const struct tdstls_conv *)data;
-    stat_tap_table *table = g_array_index(stat->stat_tap_data->tables, stat_tap_table *, 0);
     unsigned row = row_for(table, conv->stream);
     for (unsigned col = 1; col < n_table_columns; col++) {   /* column 0 is the stream */
         GString *text = g_string_new("");
         conn_columns[col].cell(conv, text);
         set_string(table, row, col, g_string_free(text, false));
     }
+}
+
+static tap_packet_status conn_packet(void *tapdata, packet_info *pinfo _U_, epan_dissect_t *edt _U_,
+                                     const void *data, tap_flags_t flags _U_)
+{
+    stat_data_t *stat = (stat_data_t *)tapdata;
+    const struct tdstls_conv *conv = (const struct tdstls_conv *)data;
+    stat_tap_table *table = g_array_index(stat->stat_tap_data->tables, stat_tap_table *, 0);
+    write_row(table, conv);
+    /* the connection that routed its client here learns where it went */
+    if (conv->route_in && conv->route_in->from)
+        write_row(table, conv->route_in->from);
     return TAP_PACKET_REDRAW;
 }
 
@@ -435,6 +472,34 @@ static void json_reset(void *tapdata)
     g_hash_table_remove_all(ex->seen);
 }
 
+/* One SQL Server Browser request of the capture and what became of it. */
+struct browser_rows {
+    GString *out;
+    unsigned n;
+};
+
+static const char *browser_verdict(const struct tdstls_browser_request *r)
+{
+    return r->answers == 0 ? "no answer" : r->lacks_instance ? "instance unknown" : "answered";
+}
+
+static void json_browser_request(const struct tdstls_browser_request *r, void *user)
+{
+    struct browser_rows *rows = (struct browser_rows *)user;
+    GString *out = rows->out;
+    char *client = address_to_str(NULL, &r->client), *server = address_to_str(NULL, &r->server);
+    const char *type = ssrp_type_name(r->type);
+    g_string_append_printf(out, "%s\n  {\"frame\": %u, \"client\": \"%s:%u\", \"server\": \"%s\", \"request\": ",
+                           rows->n++ ? "," : "", r->frame, client, r->client_port, server);
+    json_string(out, type ? type : "?");
+    g_string_append(out, ", \"instance\": ");
+    json_string(out, r->instance);
+    g_string_append_printf(out, ", \"answers\": %u, \"first_answer\": %u, \"tcp_port\": %u, \"verdict\": \"%s\"}",
+                           r->answers, r->first_answer, r->announced_port, browser_verdict(r));
+    wmem_free(NULL, client);
+    wmem_free(NULL, server);
+}
+
 static void json_draw(void *tapdata)
 {
     struct json_export *ex = (struct json_export *)tapdata;
@@ -471,7 +536,10 @@ static void json_draw(void *tapdata)
                                 "\"leading_zero\": %u, \"reading\": ",
                            total.dhe, total.kb4557473, total.leading_zero);
     json_string(out, reading);
-    g_string_append(out, "}}\n");
+    g_string_append(out, "},\n\"browser\": [");
+    struct browser_rows rows = {out, 0};
+    tdstls_ssrp_foreach_request(json_browser_request, &rows);
+    g_string_append(out, rows.n ? "\n]}\n" : "]}\n");
     fputs(out->str, stdout);
     g_free(reading);
     g_string_free(cell, true);

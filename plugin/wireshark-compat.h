@@ -29,4 +29,12 @@ typedef bool tdstls_pref_bool;
 typedef gboolean tdstls_pref_bool;
 #endif
 
+/* A heuristic dissector returns gboolean before 4.4, bool after; probed
+ * by CMake as above (a bool read as an int would be garbage). */
+#ifdef TDSTLS_HEUR_IS_C99
+typedef bool tdstls_heur_result;
+#else
+typedef gboolean tdstls_heur_result;
+#endif
+
 #endif

@@ -1,0 +1,89 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#define WS_BUILD_DLL
+#include "tdstls-login.h"
+
+#include "tdstls-ssrp.h"
+
+static int hf_instance = -1, hf_instance_frame = -1, hf_redirected_from = -1;
+static int hf_login_ack = -1, hf_login_tds_version = -1, hf_login_program = -1;
+static int hf_login_error = -1, hf_login_error_state = -1, hf_login_error_class = -1, hf_login_error_message = -1;
+static int hf_route_server = -1, hf_route_port = -1, hf_route_stream = -1;
+static int ett_login = -1;
+
+static proto_item *generated(proto_item *it)
+{
+    proto_item_set_generated(it);
+    return it;
+}
+
+static void show_answer(tvbuff_t *tvb, proto_tree *tree, const struct tdstls_conv *conv)
+{
+    const struct login_answer *a = &tdstls_conn_results(&conv->core)->login;
+    proto_tree *t = proto_tree_add_subtree(tree, tvb, 0, 0, ett_login, NULL, "Login answer");
+    generated(proto_tree_add_boolean(t, hf_login_ack, tvb, 0, 0, a->loginack));
+    if (a->loginack) {
+        generated(proto_tree_add_uint(t, hf_login_tds_version, tvb, 0, 0, a->tds_version));
+        generated(proto_tree_add_string(t, hf_login_program, tvb, 0, 0, a->program));
+    }
+    if (a->error) {
+        generated(proto_tree_add_uint(t, hf_login_error, tvb, 0, 0, a->error_number));
+        generated(proto_tree_add_uint(t, hf_login_error_state, tvb, 0, 0, a->error_state));
+        generated(proto_tree_add_uint(t, hf_login_error_class, tvb, 0, 0, a->error_class));
+        generated(proto_tree_add_string(t, hf_login_error_message, tvb, 0, 0, a->error_message));
+    }
+    if (a->routed) {
+        generated(proto_tree_add_string(t, hf_route_server, tvb, 0, 0, a->route_server));
+        generated(proto_tree_add_uint(t, hf_route_port, tvb, 0, 0, a->route_port));
+        if (conv->route_out && conv->route_out->linked)
+            generated(proto_tree_add_uint(t, hf_route_stream, tvb, 0, 0, conv->route_out->to_stream));
+    }
+}
+
+void tdstls_login_show(tvbuff_t *tvb, proto_tree *t, const struct tdstls_conv *conv, uint32_t frame,
+                       bool phase_starts)
+{
+    if (tdstls_conn_results(&conv->core)->frame_login_answer == frame)
+        show_answer(tvb, t, conv);
+    if (!phase_starts)
+        return;
+    if (conv->instance) {
+        generated(proto_tree_add_string(t, hf_instance, tvb, 0, 0,
+                                        conv->instance->dac ? "DAC" : conv->instance->instance));
+        generated(proto_tree_add_uint(t, hf_instance_frame, tvb, 0, 0, conv->instance->response_frame));
+    }
+    if (conv->route_in)
+        generated(proto_tree_add_uint(t, hf_redirected_from, tvb, 0, 0, conv->route_in->from_stream));
+}
+
+void tdstls_login_register(int proto)
+{
+    static hf_register_info hf[] = {
+        {&hf_instance, {"Instance", "tdstls.instance", FT_STRING, BASE_NONE, NULL, 0,
+                        "The instance a SQL Server Browser answer gave this port for", HFILL}},
+        {&hf_instance_frame, {"Browser answer in", "tdstls.instance_frame", FT_FRAMENUM, BASE_NONE,
+                              FRAMENUM_TYPE(FT_FRAMENUM_RESPONSE), 0, NULL, HFILL}},
+        {&hf_redirected_from, {"Redirected from stream", "tdstls.redirected_from", FT_UINT32, BASE_DEC, NULL, 0,
+                               "The connection (tcp.stream) whose login answer routed the client here", HFILL}},
+        {&hf_login_ack, {"Login acknowledged", "tdstls.login.ack", FT_BOOLEAN, BASE_NONE, NULL, 0,
+                         "The server's answer to LOGIN7 holds LOGINACK: the login succeeded", HFILL}},
+        {&hf_login_tds_version, {"TDS version", "tdstls.login.tds_version", FT_UINT32, BASE_HEX, NULL, 0,
+                                 "LOGINACK's TDSVersion (0x74000004: TDS 7.4)", HFILL}},
+        {&hf_login_program, {"Server program", "tdstls.login.program", FT_STRING, BASE_NONE, NULL, 0, NULL, HFILL}},
+        {&hf_login_error, {"Login error", "tdstls.login.error", FT_UINT32, BASE_DEC, NULL, 0,
+                           "The ERROR token's number (18456: login failed)", HFILL}},
+        {&hf_login_error_state, {"Error state", "tdstls.login.error_state", FT_UINT8, BASE_DEC, NULL, 0,
+                                 "Sent to the client as 1 for 18456; the server's log has the real state", HFILL}},
+        {&hf_login_error_class, {"Error class", "tdstls.login.error_class", FT_UINT8, BASE_DEC, NULL, 0, NULL,
+                                 HFILL}},
+        {&hf_login_error_message, {"Error message", "tdstls.login.error_message", FT_STRING, BASE_NONE, NULL, 0,
+                                   NULL, HFILL}},
+        {&hf_route_server, {"Routed to server", "tdstls.route.server", FT_STRING, BASE_NONE, NULL, 0,
+                            "ENVCHANGE routing (type 20): the server the client must connect to instead", HFILL}},
+        {&hf_route_port, {"Routed to port", "tdstls.route.port", FT_UINT16, BASE_DEC, NULL, 0, NULL, HFILL}},
+        {&hf_route_stream, {"Redirected connection", "tdstls.route.stream", FT_UINT32, BASE_DEC, NULL, 0,
+                            "The client's next connection to that port (tcp.stream), from the same address", HFILL}},
+    };
+    static int *ett[] = {&ett_login};
+    proto_register_field_array(proto, hf, array_length(hf));
+    proto_register_subtree_array(ett, array_length(ett));
+}
