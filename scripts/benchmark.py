@@ -19,7 +19,7 @@ does not (it carries the PRELOGIN TLS itself), so on / off understates what
 tdstls costs. "base" is stock dissection without that pathology: on / base is
 the honest ratio.
 
-usage: benchmark.py --plugin-dir BUILD/plugins [--sizes 1000,10000,100000] [--repeats 3] [--mix day|dhe]
+usage: benchmark.py --plugin-dir BUILD/plugins [--sizes 1000,10000,100000] [--repeats 3] [--mix day|dhe|other]
                     [--timeout SECONDS] [--no-tds-defragment] [--variants on,lean,off,stock,base]
                     [--passes one-pass,two-pass] [--sqlserver-packet-ids]
                     [--instructions [--jobs N]] [--work DIR] [--markdown OUT.md]
@@ -65,8 +65,11 @@ MIX = [("tsql-dhe-tls12.pcapng", 20), ("pytds-ecdhe-tls12.pcapng", 20), ("tediou
 FIELDS = ["-T", "fields", "-e", "frame.number", "-e", "tcp.stream", "-e", "tls.handshake.type"]
 # --mix: which connections, and what tshark prints. dhe: FreeTDS DHE logins
 # only, printed as the cost target was set (-n -T fields frame.number tcp.stream).
+# other: no SQL Server at all (HTTPS on 443, a binary protocol on 9000),
+# what tdstls's heuristic and watch cost on traffic that is not theirs.
 MIXES = {"day": (MIX, FIELDS),
-         "dhe": ([("tsql-dhe-tls12.pcapng", 1)], ["-n", "-T", "fields", "-e", "frame.number", "-e", "tcp.stream"])}
+         "dhe": ([("tsql-dhe-tls12.pcapng", 1)], ["-n", "-T", "fields", "-e", "frame.number", "-e", "tcp.stream"]),
+         "other": ([("not-sql-https-http11-443.pcapng", 1), ("not-sql-binary-9000.pcapng", 1)], FIELDS)}
 
 
 def build(path, connections, sqlserver_packet_ids=False):
@@ -148,7 +151,7 @@ def main():
     ap.add_argument("--sizes", default="1000,10000,100000")
     ap.add_argument("--mix", choices=sorted(MIXES), default="day",
                     help="day: the corpus's logins and failures (default); dhe: FreeTDS DHE logins only "
-                         "(tsql-dhe-tls12), the issue's cost target")
+                         "(tsql-dhe-tls12); other: no SQL Server at all (HTTPS, a binary protocol)")
     ap.add_argument("--repeats", type=int, default=3)
     ap.add_argument("--timeout", type=float, default=600, help="wall-clock seconds per run (default 600)")
     ap.add_argument("--variants", default=",".join(VARIANTS), help="which variants to run (default: all)")

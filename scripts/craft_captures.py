@@ -210,6 +210,43 @@ def crafted_retransmit_reorder(path, rng):
         f.write(header + b"".join(frames))
 
 
+def udp_frame(src, dst, payload):
+    """Ethernet/IPv4/UDP frame from src to dst ((address, port) pairs)."""
+    udp = struct.pack("!HHHH", src[1], dst[1], 8 + len(payload), 0) + payload
+    ip = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(udp), 0, 0x4000, 64, 17, 0,
+                     bytes(map(int, src[0].split("."))), bytes(map(int, dst[0].split("."))))
+    ip = ip[:10] + struct.pack("!H", csum(ip)) + ip[12:]
+    return b"\0" * 12 + b"\x08\x00" + ip + udp
+
+
+def ssrp_response(text):
+    data = text.encode("ascii")
+    return struct.pack("<BH", 0x05, len(data)) + data
+
+
+def crafted_ssrp(path):
+    """SQL Server Browser messages no client here sends: the DAC request and
+    its answer, a broadcast answered by two servers, and malformed ones."""
+    client, bcast = ("127.0.0.1", 50001), ("255.255.255.255", 1434)
+    server_a, server_b = ("127.0.0.2", 1434), ("127.0.0.3", 1434)
+    inst = "ServerName;%s;InstanceName;%s;IsClustered;No;Version;16.0.1000.6;tcp;%d;;"
+    messages = [
+        (client, server_a, b"\x0f\x01SQLEXPRESS\0"),                          # CLNT_UCAST_DAC
+        (server_a, client, struct.pack("<BHBH", 0x05, 6, 0x01, 49173)),          # its answer: DAC port 49173
+        (client, bcast, b"\x02"),                                               # CLNT_BCAST_EX
+        (server_a, client, ssrp_response(inst % ("A", "SQLEXPRESS", 49172))),
+        (server_b, client, ssrp_response(inst % ("B", "MSSQLSERVER", 1433) + inst % ("B", "REPORTS", 50200))),
+        (client, server_a, b"\x04" + b"N" * 40 + b"\0"),                       # instance name over 32 bytes
+        (server_a, client, struct.pack("<BH", 0x05, 500) + b"ServerName;A;Instanc"),   # RESP_SIZE past the end
+    ]
+    t = 1_700_000_100.0
+    frames = []
+    for src, dst, payload in messages:
+        t += 0.01
+        frames.append((t, udp_frame(src, dst, payload)))
+    write_pcap(path, frames)
+
+
 def main():
     out = sys.argv[1] if len(sys.argv) > 1 else os.path.join(os.path.dirname(__file__), "..", "test-captures")
     rng = random.Random(4557473)   # fixed seed: the same bytes every run
@@ -219,6 +256,7 @@ def main():
              "yc_len": len(FFDHE2048_P), "yc_first": 0x9C}
     crafted_hostile_lengths(os.path.join(out, "crafted-hostile-lengths.pcap"), random.Random(1))
     crafted_retransmit_reorder(os.path.join(out, "crafted-retransmit-reorder.pcap"), random.Random(4557473))
+    crafted_ssrp(os.path.join(out, "crafted-ssrp-dac-broadcast-malformed.pcap"))
     # The same login on a port no dissector knows, for Decode As.
     crafted_dhe_ys_short(os.path.join(out, "crafted-dhe-ys-short-port51433.pcap"), random.Random(4557473), 51433)
     with open(os.path.join(out, "ground-truth.jsonl"), "a") as f:

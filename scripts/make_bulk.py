@@ -8,7 +8,8 @@ usage: make_bulk.py OUT.pcap CAPTURE:COUNT [CAPTURE:COUNT ...] [--gap SECONDS]
 
 Copies start --gap seconds apart (longer than any corpus connection lasts, so
 frames come out in time order and are streamed to disk). Only the client
-side's address and port change; the server stays 127.0.0.1:1433. Checksums
+side's address and port change; the server (the port the first SYN goes
+to) stays as it is. Checksums
 are not recomputed (Wireshark does not check them by default).
 
 --sqlserver-packet-ids renumbers the server's TDS packets as SQL Server
@@ -47,27 +48,45 @@ def read_pcap(path):
     return frames
 
 
-def client_side(frame):
-    """(ip offset, tcp offset, client is source) of an IPv4/TCP frame, or None."""
+def tcp_of(frame):
+    """(ip offset, tcp offset) of an IPv4/TCP frame, or None."""
     if len(frame) < 14 + 20 + 20 or frame[12:14] != b"\x08\x00" or frame[14 + 9] != 6:
         return None
     ip = 14
-    tcp = ip + (frame[ip] & 0x0F) * 4
+    return ip, ip + (frame[ip] & 0x0F) * 4
+
+
+def server_port_of(frames):
+    """The port the capture's first SYN (without ACK) goes to; 1433 when
+    the capture holds none."""
+    for _, data in frames:
+        found = tcp_of(data)
+        if found and data[found[1] + 13] & 0x12 == 0x02:
+            return struct.unpack_from("!H", data, found[1] + 2)[0]
+    return 1433
+
+
+def client_side(frame, server_port=1433):
+    """(ip offset, tcp offset, client is source) of an IPv4/TCP frame, or None."""
+    found = tcp_of(frame)
+    if not found:
+        return None
+    ip, tcp = found
     sport, dport = struct.unpack_from("!HH", frame, tcp)
-    return ip, tcp, dport == 1433 or (sport != 1433 and sport > dport)
+    return ip, tcp, dport == server_port or (sport != server_port and sport > dport)
 
 
 TLS_TYPES = range(20, 25)
 
 
-def server_packet_ids(frames):
+def server_packet_ids(frames, server_port):
     """{frame index: {payload offset: PacketID}} renumbering the server's TDS
     packets per message. Walks the server's byte stream (in TCP sequence
     order) unit by unit: a TLS record (raw, as in TDS 8 or after a TDS 7
     handshake) is skipped whole, a TDS packet gets its number."""
     stream, where, isn = bytearray(), [], None     # where: (frame index, stream offset, payload offset, length)
     for i, (_, data) in enumerate(frames):
-        found = client_side(data)
+        found = client_side(data, server_port)
         if not found or found[2]:
             continue
         ip, tcp, _ = found
@@ -110,8 +129,8 @@ def renumber(frame, patches):
     return bytes(b)
 
 
-def retarget(frame, client_ip, client_port):
-    found = client_side(frame)
+def retarget(frame, client_ip, client_port, server_port):
+    found = client_side(frame, server_port)
     if not found:
         return frame
     ip, tcp, client_is_src = found
@@ -136,15 +155,16 @@ def main():
         frames = read_pcap(path)
         if frames[-1][0] - frames[0][0] >= args.gap:
             raise SystemExit("%s lasts longer than --gap %s s" % (path, args.gap))
+        server_port = server_port_of(frames)
         if args.sqlserver_packet_ids:
-            patches = server_packet_ids(frames)
+            patches = server_packet_ids(frames, server_port)
             frames = [(t, renumber(data, patches.get(i, {}))) for i, (t, data) in enumerate(frames)]
-        plan.append((frames, int(count)))
+        plan.append((frames, int(count), server_port))
     n = written = 0
     base = 1_700_000_000
     with open(args.out + ".tmp", "wb") as out:
         out.write(PCAP_HEADER.pack(0xA1B2C3D4, 2, 4, 0, 0, 262144, ETHERNET))
-        for frames, count in plan:
+        for frames, count, server_port in plan:
             start = frames[0][0]
             for _ in range(count):
                 # 50,000 ports per client address 127.1.x.y
@@ -153,7 +173,7 @@ def main():
                 for t, data in frames:
                     usec = int(round((n * args.gap + t - start) * 1e6))
                     out.write(RECORD.pack(base + usec // 1000000, usec % 1000000, len(data), len(data)))
-                    out.write(retarget(data, client_ip, client_port))
+                    out.write(retarget(data, client_ip, client_port, server_port))
                     written += 1
                 n += 1
     os.replace(args.out + ".tmp", args.out)

@@ -4,7 +4,8 @@
 # captured with dumpcap on loopback. Run as root on Debian 12 (it installs its
 # own dependencies and binds TCP 1433):
 #   bash scripts/make_corpus.sh [OUTDIR [GROUP ...]]
-# GROUP: logins, failures, leading_zeros, tls_failures, crafted (default: all,
+# GROUP: logins, failures, login_errors, leading_zeros, tls_failures, instances, negatives,
+# crafted (default: all,
 # after emptying OUTDIR; a group given alone replaces only its own files).
 # The crafted captures come from scripts/craft_captures.py.
 set -euo pipefail
@@ -18,7 +19,7 @@ install_deps() {
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -q >/dev/null
   apt-get install -y -q --no-install-recommends tshark freetds-bin python3 python3-tds python3-openssl \
-    python3-cryptography libjtds-java default-jdk-headless openssl procps >/dev/null
+    python3-cryptography libjtds-java default-jdk-headless openssl procps curl >/dev/null
   # Node.js from Debian unless one is there already (a NodeSource nodejs
   # bundles npm and conflicts with Debian's npm package)
   command -v node >/dev/null && command -v npm >/dev/null ||
@@ -42,11 +43,21 @@ make_keys() {
 }
 
 # --- clients: each logs in, runs SELECT 1, disconnects; failures are expected in failure modes
-client_tsql()    { printf 'SELECT 1\ngo\nexit\n' | FREETDSCONF="$work/freetds-${1:-require}.conf" \
-                     timeout 15 tsql -S lab -U sa -P pw >/dev/null 2>&1 || true; }
-client_pytds()   { timeout 900 /usr/bin/python3 "$here/clients/pytds_client.py" 1433 "$work/cert.pem" "${1:-1}" \
+# WHERE: the server's port (default 1433), or \INSTANCE to ask SQL Server Browser for it
+where() { echo "${WHERE:-1433}"; }
+client_tsql()    { local conf="$work/freetds-${1:-require}.conf"
+                   if [[ $(where) == \\* ]]; then   # FreeTDS asks the Browser with CLNT_UCAST_INST
+                     sed "s/port = 1433/instance = ${WHERE#\\}/" "$conf" > "$work/freetds-instance.conf"
+                     conf="$work/freetds-instance.conf"
+                   else
+                     sed "s/port = 1433/port = $(where)/" "$conf" > "$work/freetds-port.conf"
+                     conf="$work/freetds-port.conf"
+                   fi
+                   printf 'SELECT 1\ngo\nexit\n' | FREETDSCONF="$conf" timeout "${TSQL_TIMEOUT:-15}" \
+                     tsql -S lab -U sa -P pw >/dev/null 2>&1 || true; }
+client_pytds()   { timeout 900 /usr/bin/python3 "$here/clients/pytds_client.py" "$(where)" "$work/cert.pem" "${1:-1}" \
                      >/dev/null 2>&1 || true; }
-client_tedious() { TDS_LAB_CA="$work/cert.pem" timeout 15 node "$here/clients/tedious_client.js" 1433 "${1:-true}" \
+client_tedious() { TDS_LAB_CA="$work/cert.pem" timeout 15 node "$here/clients/tedious_client.js" "$(where)" "${1:-true}" \
                      >/dev/null 2>&1 || true; }
 # validating clients: they trust the lab CA only (pytds checks the chain
 # during the handshake; --validate-host checks the name after it)
@@ -57,7 +68,7 @@ client_tedious_ca() { TDS_LAB_CA="$work/certs/ca.pem" TDS_LAB_VALIDATE=1 timeout
 # tedious with TLS settings from the environment (TLS_MIN, TLS_MAX, TLS_CIPHERS)
 client_tedious_tls() { TDS_LAB_CA="$work/certs/ca.pem" timeout 15 node "$here/clients/tedious_client.js" 1433 true \
                          >/dev/null 2>&1 || true; }
-client_jtds()    { timeout 30 java -cp /usr/share/java/jtds.jar "$here/clients/JtdsClient.java" 1433 "${1:-require}" \
+client_jtds()    { timeout 30 java -cp /usr/share/java/jtds.jar "$here/clients/JtdsClient.java" "$(where)" "${1:-require}" \
                      >/dev/null 2>&1 || true; }
 
 # capture NAME "SERVER OPTIONS" CLIENT [CLIENT ARG] [REPEAT]
@@ -66,7 +77,7 @@ client_jtds()    { timeout 30 java -cp /usr/share/java/jtds.jar "$here/clients/J
 capture() {
   local name=$1 server_opts=$2 client=$3 client_arg=${4:-} repeat=${5:-1}
   local pcap="$work/$name.pcapng"
-  dumpcap -q -i lo -f "tcp port 1433" -w "$pcap" 2>/dev/null &
+  dumpcap -q -i lo -f "${CAPTURE_FILTER:-tcp port 1433}" -w "$pcap" 2>/dev/null &
   local dumpcap_pid=$!
   sleep 1
   # shellcheck disable=SC2086
@@ -107,6 +118,26 @@ keep() {  # keep NAME [EXPECT]: copy the whole capture into the corpus
   cp "$work/$1.pcapng" "$out/$1.pcapng"
   local lines=(); mapfile -t lines < "$work/$1.log"
   truth "$1.pcapng" "${2:-{\}}" "${lines[@]}"
+  browser_truth "$1.pcapng" "${lines[@]}"
+}
+
+# browser_truth NAME LOGLINE...: the lab Browser's account of the requests
+# it got (lab_browser.py), one line per capture that has any
+browser_truth() {
+  /usr/bin/python3 -c "
+import json, sys
+path, name = sys.argv[1], sys.argv[2]
+try:
+    kept = [l for l in open(path) if json.loads(l)['file'] != name]
+except FileNotFoundError:
+    kept = []
+asked = [json.loads(l) for l in sys.argv[3:] if 'browser_request' in json.loads(l)]
+if asked:
+    kept.append(json.dumps({'file': name, 'requests': len(asked), 'answered': sum(a['answered'] for a in asked),
+                            'types': sorted({a['browser_request'] for a in asked}),
+                            'instance': next((a['instance'] for a in asked if a['instance']), ''),
+                            'mode': asked[0]['mode']}, sort_keys=True) + '\n')
+open(path, 'w').writelines(sorted(kept))" "$out/browser-truth.jsonl" "$1" "${@:2}"
 }
 
 # keep_first_match NAME BULK PYTHON-CONDITION: keep the first connection of
@@ -176,6 +207,15 @@ group_failures() {
   keep tedious-ecdhe-fin-after-client-finished
 }
 
+# a failed login (error 18456, state 1, as SQL Server tells any client whose
+# password is wrong) answered instead of LOGINACK; with encryption for the login only, the answer is clear
+group_login_errors() {
+  capture tsql-login-error-18456 "--tls 1.2 --encryption off --fail login-error" client_tsql request
+  keep tsql-login-error-18456
+  capture tedious-login-error-18456 "--tls 1.2 --encryption off --fail login-error" client_tedious false
+  keep tedious-login-error-18456
+}
+
 group_leading_zeros() {
   # leading zeros from real stacks: repeat DHE handshakes until the case occurs
   capture bulk-pytds-dhe "$DHE" client_pytds 1500
@@ -228,6 +268,105 @@ group_tls_failures() {
   unset CERT KEY
 }
 
+# named instances: the client asks the lab's SQL Server Browser (UDP 1434)
+# for the port, on ports like those SQL Server's dynamic range, Azure's
+# redirects (11000-11999) and custom listeners use
+group_instances() {
+  local CAPTURE_FILTER="udp port 1434 or tcp port 49172 or tcp port 50123 or tcp port 11003 or tcp port 14331"
+  export CAPTURE_FILTER
+  WHERE='\SQLEXPRESS'; export WHERE
+  capture tsql-instance-dhe-kb4557473 "--port 49172 --browser SQLEXPRESS $DHE --fail fin-after-client-finished" \
+    client_tsql
+  keep tsql-instance-dhe-kb4557473
+  capture pytds-instance-login "--port 50123 --browser SQLEXPRESS --tls 1.2" client_pytds; keep pytds-instance-login
+  capture tedious-instance-login "--port 11003 --browser SQLEXPRESS --tls 1.2" client_tedious
+  keep tedious-instance-login
+  capture jtds-instance-login "--port 14331 --browser SQLEXPRESS $DHE" client_jtds; keep jtds-instance-login
+  capture tsql-instance-fin-after-client-hello "--port 11003 --browser SQLEXPRESS --tls 1.2 --fail fin-after-client-hello" \
+    client_tsql
+  keep tsql-instance-fin-after-client-hello
+  # the Browser does not answer (stopped, or UDP 1434 dropped): FreeTDS asks
+  # once a second until it gives up; no TCP connection follows
+  TSQL_TIMEOUT=4 capture tsql-instance-browser-silent "--port 49172 --browser SQLEXPRESS --browser-answer none" client_tsql
+  keep tsql-instance-browser-silent
+  # the Browser answers, but with another instance only
+  TSQL_TIMEOUT=4 capture tsql-instance-unknown "--port 49172 --browser SQLEXPRESS --browser-answer without-instance" \
+    client_tsql
+  keep tsql-instance-unknown
+  # TDS 8 strict on a port of its own, no Browser: the heuristic finds it by ALPN tds/8.0
+  WHERE=14331 capture tedious-tds8-port14331 "--port 14331 --strict" client_tedious strict; keep tedious-tds8-port14331
+  # an Azure-style redirect: the gateway on 1433 answers LOGIN7 with a
+  # routing ENVCHANGE to 127.0.0.1:11003, the client logs in there
+  capture_routed tedious-routed-1433-to-11003
+  # a capture that starts after the PRELOGIN: the Browser's answer, then the
+  # connection from its first encrypted record on (cut from pytds-instance-login)
+  local first_app
+  first_app=$(tshark -r "$out/pytds-instance-login.pcapng" -Y "tls.record.content_type == 23" -T fields \
+                -e frame.number 2>/dev/null | head -1)
+  editcap -r "$out/pytds-instance-login.pcapng" "$out/pytds-instance-midstream.pcapng" 1-2 "$first_app-9999"
+  unset WHERE CAPTURE_FILTER
+}
+
+# capture_routed NAME: two lab servers, the gateway on 1433 routing to the
+# target on 11003; tedious follows the route; the keylogs of both in NAME.keys
+capture_routed() {
+  local name=$1 pcap="$work/$1.pcapng"
+  dumpcap -q -i lo -f "tcp port 1433 or tcp port 11003" -w "$pcap" 2>/dev/null &
+  local dumpcap_pid=$!
+  sleep 1
+  /usr/bin/python3 "$here/tds_lab_server.py" --cert "$work/cert.pem" --key "$work/key.pem" --dhparams "$work/dh.pem" \
+    --tls 1.2 --keylog "$work/$name-gateway.keys" --route 127.0.0.1:11003 > "$work/$name.log" &
+  local gateway=$!
+  /usr/bin/python3 "$here/tds_lab_server.py" --cert "$work/cert.pem" --key "$work/key.pem" --dhparams "$work/dh.pem" \
+    --tls 1.2 --keylog "$work/$name-target.keys" --port 11003 > "$work/$name-target.log" &
+  local target=$!
+  sleep 0.7
+  WHERE=1433 client_tedious
+  sleep 0.5
+  kill "$gateway" "$target" 2>/dev/null || true; wait "$gateway" "$target" 2>/dev/null || true
+  sleep 0.5
+  kill "$dumpcap_pid"; wait "$dumpcap_pid" 2>/dev/null || true
+  cp "$pcap" "$out/$name.pcapng"
+  cat "$work/$name-gateway.keys" "$work/$name-target.keys" > "$out/$name.keys"
+}
+
+# other protocols on the same machine, on 443, 9000 and 1433: tdstls must
+# leave them exactly as Wireshark shows them without it
+group_negatives() {
+  local CAPTURE_FILTER="tcp port 1433 or tcp port 443 or tcp port 9000"
+  export CAPTURE_FILTER
+  negative_capture not-sql-https-h2-1433 "openssl s_server -accept 1433 -cert $work/cert.pem -key $work/key.pem -alpn h2 -www -quiet" \
+    "curl -sk --http2 https://127.0.0.1:1433/"
+  negative_capture not-sql-https-http11-443 "openssl s_server -accept 443 -cert $work/cert.pem -key $work/key.pem -alpn http/1.1 -www -quiet" \
+    "curl -sk --http1.1 https://127.0.0.1:443/"
+  # a TLS server that selects no ALPN (the client offers h2 and http/1.1)
+  negative_capture not-sql-tls-server-no-alpn-1433 \
+    "openssl s_server -accept 1433 -cert $work/cert.pem -key $work/key.pem -www -quiet" "curl -sk https://127.0.0.1:1433/"
+  negative_capture not-sql-http-1433 "/usr/bin/python3 -m http.server 1433 --bind 127.0.0.1" "curl -s http://127.0.0.1:1433/"
+  negative_capture not-sql-binary-9000 "/usr/bin/python3 $here/lab_binary_server.py 9000" \
+    "/usr/bin/python3 $here/lab_binary_server.py 9000 --client"
+  # random TCP segments and random TDS packets from Wireshark's randpkt
+  randpkt -b 500 -c 300 -t tcp "$work/randpkt-tcp.pcap" && editcap -F pcapng "$work/randpkt-tcp.pcap" "$out/not-sql-randpkt-tcp.pcapng"
+  unset CAPTURE_FILTER
+}
+
+# negative_capture NAME SERVER-COMMAND CLIENT-COMMAND
+negative_capture() {
+  local name=$1 server=$2 client=$3
+  dumpcap -q -i lo -f "$CAPTURE_FILTER" -w "$work/$name.pcapng" 2>/dev/null &
+  local dumpcap_pid=$!
+  sleep 1
+  $server >/dev/null 2>&1 </dev/null &
+  local server_pid=$!
+  sleep 1
+  for _ in 1 2; do timeout 10 $client >/dev/null 2>&1 || true; done
+  sleep 0.5
+  kill "$server_pid" 2>/dev/null || true; wait "$server_pid" 2>/dev/null || true
+  sleep 0.5
+  kill "$dumpcap_pid"; wait "$dumpcap_pid" 2>/dev/null || true
+  cp "$work/$name.pcapng" "$out/$name.pcapng"
+}
+
 group_crafted() {
   # what no real stack here makes on demand
   /usr/bin/python3 "$here/craft_captures.py" "$out"
@@ -238,11 +377,12 @@ main() {
   make_keys
   local groups=("$@")
   if [ ${#groups[@]} -eq 0 ]; then
-    groups=(logins failures leading_zeros tls_failures crafted)
-    rm -f "$out"/*.pcap "$out"/*.pcapng "$out"/*.keys "$out/ground-truth.jsonl"
+    groups=(logins failures login_errors leading_zeros tls_failures instances negatives crafted)
+    rm -f "$out"/*.pcap "$out"/*.pcapng "$out"/*.keys "$out/ground-truth.jsonl" "$out/browser-truth.jsonl"
   fi
   for g in "${groups[@]}"; do "group_$g"; done
   for f in "$out"/*.pcapng; do tshark -r "$f" >/dev/null || { echo "stock tshark fails on $f" >&2; exit 1; }; done
+  chmod a+r "$out"/*
   echo "corpus written to $out"
 }
 main "${@:2}"

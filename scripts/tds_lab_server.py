@@ -37,6 +37,8 @@ FAILURES = {
     "rst-after-client-finished": "same point, but close with RST",
     "alert-after-client-finished": "same point, but send a fatal bad_record_mac alert first (as Schannel does "
                                    "when the keys differ), then FIN",
+    "login-error": "answer LOGIN7 with error 18456 state 1 (as SQL Server answers a wrong password: the real "
+                   "state goes to its error log only) instead of LOGINACK; the client closes",
 }
 
 # A fatal bad_record_mac (20) alert record, clear: the server has not switched to encryption yet.
@@ -159,7 +161,16 @@ def done_token(status, curcmd, rows, wide):
     return b"\xfd" + struct.pack("<HH", status, curcmd) + struct.pack("<Q" if wide else "<I", rows)
 
 
-def login_response(wide):
+def routing_envchange(route):
+    """ENVCHANGE type 20 (MS-TDS 2.2.7.9): send the client to HOST:PORT, as
+    Azure SQL's gateway and read-only routing do, right after LOGINACK."""
+    host, port = route.rsplit(":", 1)
+    value = b"\x00" + struct.pack("<HH", int(port), len(host)) + ucs2(host)    # protocol 0 = TCP
+    body = b"\x14" + struct.pack("<H", len(value)) + value + b"\x00\x00"        # old value: none
+    return b"\xe3" + struct.pack("<H", len(body)) + body
+
+
+def login_response(wide, route=None):
     def envchange(kind, new, old):
         body = bytes([kind, len(new)]) + ucs2(new) + bytes([len(old)]) + ucs2(old)
         return b"\xe3" + struct.pack("<H", len(body)) + body
@@ -171,8 +182,22 @@ def login_response(wide):
     return (envchange(1, "master", "")
             + b"\xe3" + struct.pack("<H", len(collation)) + collation
             + b"\xad" + struct.pack("<H", len(ack_body)) + ack_body
+            + (routing_envchange(route) if route else b"")
             + envchange(4, "4096", "4096")
             + done_token(0, 0, 0, wide))
+
+
+def login_error_response(wide, user="sa"):
+    """ERROR token (MS-TDS 2.2.7.10) and a DONE with DONE_ERROR: what SQL
+    Server sends for a failed login. Number 18456, class 14, state 1: SQL
+    Server tells the client state 1 whatever the cause and writes the real
+    one (8 for a wrong password) to its error log (Microsoft's
+    MSSQLSERVER_18456 article)."""
+    msg, server = "Login failed for user '%s'." % user, "tdstls-lab"
+    body = (struct.pack("<IBB", 18456, 1, 14) + struct.pack("<H", len(msg)) + ucs2(msg)
+            + bytes([len(server)]) + ucs2(server) + bytes([0])
+            + struct.pack("<I" if wide else "<H", 1))
+    return b"\xaa" + struct.pack("<H", len(body)) + body + done_token(0x02, 0, 0, wide)
 
 
 def select_one_response(wide):
@@ -351,7 +376,18 @@ def serve_tds7(conn, args, ctx, peek):
     if answer == ENCRYPT_OFF:
         encrypted_now[0] = False  # only the login packet is encrypted
     wide = tds72_or_later(payload)
-    send_message(TDS_RESPONSE, login_response(wide))
+    if args.fail == "login-error":          # the client reads the error and closes
+        send_message(TDS_RESPONSE, login_error_response(wide))
+        peek.info["login_error"] = 18456
+        while conn.recv(4096):
+            pass
+        raise Closed()
+    send_message(TDS_RESPONSE, login_response(wide, args.route))
+    if args.route:                          # the client goes elsewhere: it closes first
+        peek.info["routed_to"] = args.route
+        while conn.recv(4096):
+            pass
+        raise Closed()
     while True:
         ptype, payload = read_message()
         send_message(TDS_RESPONSE, answer_batch(ptype, payload, wide))
@@ -416,11 +452,22 @@ def main():
     p.add_argument("--fail", choices=sorted(FAILURES), default="none")
     p.add_argument("--keylog", help="write TLS secrets here (SSLKEYLOGFILE format)")
     p.add_argument("--connections", type=int, default=0, help="exit after this many (0: run until killed)")
+    p.add_argument("--route", metavar="HOST:PORT",
+                   help="answer LOGIN7 with a routing ENVCHANGE to HOST:PORT (as Azure SQL's gateway), then wait "
+                        "for the client to close")
+    p.add_argument("--browser", metavar="INSTANCE",
+                   help="also answer SQL Server Browser requests (UDP 1434) for this instance on --port")
+    p.add_argument("--browser-answer", choices=["normal", "none", "without-instance"], default="normal",
+                   help="none: the Browser reads requests and never answers; without-instance: it answers "
+                        "with another instance only (see lab_browser.py)")
     args = p.parse_args()
     if args.packet_size < 9:
         p.error("--packet-size must leave room for the 8-byte TDS header")
 
     ctx = make_context(args)
+    if args.browser:
+        import lab_browser
+        lab_browser.start(args.browser, args.port, args.browser_answer, args.host)
     listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     listener.bind((args.host, args.port))

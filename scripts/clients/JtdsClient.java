@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 // Logs in with jTDS (Java / JSSE), runs SELECT 1, disconnects.
-// usage: java -cp /usr/share/java/jtds.jar JtdsClient.java PORT SSL
+// usage: java -cp /usr/share/java/jtds.jar JtdsClient.java PORT|\\INSTANCE SSL
 // SSL: off | request | require | authenticate (authenticate checks the certificate against Java's trust store)
 import java.sql.*;
 
@@ -9,7 +9,10 @@ public class JtdsClient {
         String port = args.length > 0 ? args[0] : "1433";
         String ssl = args.length > 1 ? args[1] : "require";
         Class.forName("net.sourceforge.jtds.jdbc.Driver");
-        String url = "jdbc:jtds:sqlserver://127.0.0.1:" + port + "/master;ssl=" + ssl + ";loginTimeout=5";
+        // \\INSTANCE: jTDS asks SQL Server Browser (UDP 1434) for the instance's port
+        String url = port.startsWith("\\")
+            ? "jdbc:jtds:sqlserver://127.0.0.1/master;instance=" + port.substring(1) + ";ssl=" + ssl + ";loginTimeout=5"
+            : "jdbc:jtds:sqlserver://127.0.0.1:" + port + "/master;ssl=" + ssl + ";loginTimeout=5";
         try (Connection c = DriverManager.getConnection(url, "sa", "pw");
              Statement s = c.createStatement();
              ResultSet r = s.executeQuery("SELECT 1")) {

@@ -1,11 +1,15 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 // Logs in with tedious (Node.js / OpenSSL), runs SELECT 1, disconnects.
-// usage: node tedious_client.js PORT ENCRYPT   (ENCRYPT: true | false | strict)
+// usage: node tedious_client.js PORT|\\INSTANCE ENCRYPT   (ENCRYPT: true | false | strict)
 // Environment: TDS_LAB_CA (a CA file to trust), TDS_LAB_VALIDATE=1 (check the
 // certificate: trustServerCertificate false, server name TDS_LAB_SERVER_NAME or
 // localhost), TLS_MIN / TLS_MAX (TLSv1 ... TLSv1.3), TLS_CIPHERS (OpenSSL list).
 const { Connection, Request } = require('tedious');
-const port = parseInt(process.argv[2] || '1433', 10);
+// PORT may be \\INSTANCE: tedious asks SQL Server Browser (UDP 1434) for its port.
+const where = process.argv[2] || '1433';
+const byInstance = where.startsWith('\\');
+const port = byInstance ? undefined : parseInt(where, 10);
+const instanceName = byInstance ? where.slice(1) : undefined;
 const mode = process.argv[3] || 'true';
 const encrypt = mode === 'strict' ? 'strict' : mode === 'true';
 const fs = require('fs');
@@ -13,7 +17,7 @@ const ca = process.env.TDS_LAB_CA ? fs.readFileSync(process.env.TDS_LAB_CA) : un
 const conn = new Connection({
   server: '127.0.0.1',
   authentication: { type: 'default', options: { userName: 'sa', password: 'pw' } },
-  options: { port, encrypt, connectTimeout: 5000,
+  options: { port, instanceName, encrypt, connectTimeout: 5000,
              trustServerCertificate: process.env.TDS_LAB_VALIDATE !== '1',
              serverName: process.env.TDS_LAB_VALIDATE === '1' ? (process.env.TDS_LAB_SERVER_NAME || 'localhost')
                                                                : undefined,
