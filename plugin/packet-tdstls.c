@@ -32,6 +32,7 @@
 #include "tdstls-prefs.h"
 #include "tdstls-ssrp.h"
 #include "tdstls-stat.h"
+#include "tdstls-ladder.h"
 
 #ifndef VERSION
 #define VERSION "0.1.0"
@@ -115,6 +116,7 @@ static void proto_register_tdstls(void)
     tdstls_post_register(proto_tdstls, &preferences);
     tdstls_login_register(proto_tdstls);
     tdstls_stat_register(&preferences);
+    tdstls_ladder_register();
     tdstls_ssrp_register(proto_tdstls, &preferences);
 }
 

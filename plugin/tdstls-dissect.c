@@ -16,7 +16,6 @@
 #include <epan/packet.h>
 #include <epan/proto_data.h>
 #include <epan/dissectors/packet-tcp.h>
-#include <epan/dissectors/packet-tls-utils.h>
 
 #include "tdstls-dissect.h"
 #include "tdstls-conv.h"

@@ -8,7 +8,7 @@
 #define TDSTLS_NAMES_H
 
 #include "wireshark-compat.h"
-#include <epan/value_string.h>
+#include <epan/proto.h>   /* value_string: epan/ before 4.6, wsutil/ since */
 
 /* Wireshark's name of a suite, so it matches tls.* exactly. */
 const char *tdstls_suite_name(uint16_t suite);

@@ -29,6 +29,7 @@ static int hf_tcp_flags = -1;
 static int hf_phase = -1, hf_phase_name = -1, hf_phase_inferred = -1;
 static int hf_since_syn = -1, hf_since_previous = -1, hf_phase_previous = -1, hf_login_time = -1;
 static int hf_close_initiator = -1, hf_close_kind = -1, hf_close_abnormal = -1, hf_close_phase = -1;
+static int hf_close_phase_name = -1;
 static int hf_diagnosis = -1, hf_diagnosis_kind = -1, hf_diagnosis_by = -1, hf_evidence_frame = -1;
 static int ett_tdstls = -1, ett_close = -1, ett_diagnosis = -1;
 
@@ -117,6 +118,10 @@ static void show_close(tvbuff_t *tvb, proto_tree *t, const struct conn_results *
     generated(proto_tree_add_string(ct, hf_close_initiator, tvb, 0, 0, by_server ? "server" : "client"));
     generated(proto_tree_add_uint(ct, hf_close_kind, tvb, 0, 0, r->close_reset ? 1 : 0));
     generated(proto_tree_add_uint(ct, hf_close_phase, tvb, 0, 0, r->phase_at_close));
+    /* the name too, for -T fields and filters (as tdstls.phase.name); hidden:
+     * the line above shows it already */
+    proto_item_set_hidden(generated(proto_tree_add_string(ct, hf_close_phase_name, tvb, 0, 0,
+                                                          tdstls_phase_name(r->phase_at_close))));
     if (by_server)   /* a flag, present only when set: -Y tdstls.close.abnormal */
         anchors->at[CHECK_SERVER_CLOSED_FIRST] =
             generated(proto_tree_add_boolean(ct, hf_close_abnormal, tvb, 0, 0, true));
@@ -235,7 +240,10 @@ static int dissect_tdstls_post(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tr
         return 0;                            /* not a TDS frame */
     }
     show_label(tvb, pinfo, tree, conv, &label);
-    if (conv->confirmed && have_tap_listener(tap_tdstls))
+    /* every labelled frame, also those before the connection is confirmed
+     * (its SYN, where a Browser answer gave the port): the tables take
+     * confirmed connections only, the ladder shows their SYN too */
+    if (have_tap_listener(tap_tdstls))
         tap_queue_packet(tap_tdstls, pinfo, conv);
     return 0;
 }
@@ -268,6 +276,8 @@ void tdstls_post_register(int proto, const struct tdstls_prefs *p)
                               "The server, not the client, ended the connection first", HFILL}},
         {&hf_close_phase, {"Closed during", "tdstls.close.phase", FT_UINT8, BASE_DEC, NULL, 0,
                            "Phase the connection was in when the first FIN or RST came", HFILL}},
+        {&hf_close_phase_name, {"Closed during (name)", "tdstls.close.phase.name", FT_STRING, BASE_NONE, NULL, 0,
+                                "Name of the phase the connection was in when the first FIN or RST came", HFILL}},
         {&hf_diagnosis, {"Diagnosis", "tdstls.diagnosis", FT_STRING, BASE_NONE, NULL, 0,
                          "Why the connection ended: what the capture shows, what is inferred, the remedy", HFILL}},
         {&hf_diagnosis_kind, {"Kind", "tdstls.diagnosis.kind", FT_STRING, BASE_NONE, NULL, 0,

@@ -138,6 +138,19 @@ static void cell_closed_by(const struct tdstls_conv *c, GString *out)
                                r->close_reset ? "RST" : "FIN");
 }
 
+/* The login's outcome where the answer was readable (login-only
+ * encryption, or a keylog): LOGINACK, or the server's error. */
+static void cell_login(const struct tdstls_conv *c, GString *out)
+{
+    const struct conn_results *r = tdstls_conn_results(&c->core);
+    if (!r->frame_login_answer)
+        return;
+    if (r->login.loginack)
+        g_string_append(out, "ok");
+    else if (r->login.error)
+        g_string_append_printf(out, "error %u, state %u", r->login.error_number, r->login.error_state);
+}
+
 static void cell_durations(const struct tdstls_conv *c, GString *out)
 {
     const struct conn_results *r = tdstls_conn_results(&c->core);
@@ -221,6 +234,7 @@ static const struct conn_column conn_columns[] = {
     {"Ys zero", "ys_zero", cell_ys_zero},
     {"Yc zero", "yc_zero", cell_yc_zero},
     {"Last phase", "last_phase", cell_last_phase},
+    {"Login", "login", cell_login},
     {"Closed by", "closed_by", cell_closed_by},
     {"Phase durations (ms)", "phase_durations_ms", cell_durations},
     {"Checks", "checks", cell_checks},
@@ -363,6 +377,8 @@ static tap_packet_status conn_packet(void *tapdata, packet_info *pinfo _U_, epan
 {
     stat_data_t *stat = (stat_data_t *)tapdata;
     const struct tdstls_conv *conv = (const struct tdstls_conv *)data;
+    if (!conv->confirmed)
+        return TAP_PACKET_DONT_REDRAW;
     stat_tap_table *table = g_array_index(stat->stat_tap_data->tables, stat_tap_table *, 0);
     write_row(table, conv);
     /* the connection that routed its client here learns where it went */
@@ -377,6 +393,8 @@ static tap_packet_status dhe_packet(void *tapdata, packet_info *pinfo _U_, epan_
 {
     stat_data_t *stat = (stat_data_t *)tapdata;
     const struct tdstls_conv *conv = (const struct tdstls_conv *)data;
+    if (!conv->confirmed)
+        return TAP_PACKET_DONT_REDRAW;
     stat_tap_table *dhe = g_array_index(stat->stat_tap_data->tables, stat_tap_table *, 0);
 
     struct dhe_counts *was = (struct dhe_counts *)g_hash_table_lookup(dhe_by_stream, GUINT_TO_POINTER(conv->stream));
@@ -458,6 +476,8 @@ static tap_packet_status json_packet(void *tapdata, packet_info *pinfo _U_, epan
                                      const void *data, tap_flags_t flags _U_)
 {
     struct json_export *ex = (struct json_export *)tapdata;
+    if (!((const struct tdstls_conv *)data)->confirmed)
+        return TAP_PACKET_DONT_REDRAW;
     if (!g_hash_table_contains(ex->seen, data)) {
         g_hash_table_add(ex->seen, (void *)data);
         g_ptr_array_add(ex->conns, (void *)data);
@@ -554,7 +574,7 @@ static void json_finish(void *tapdata)
     g_free(ex);
 }
 
-static void json_init(const char *opt_arg, void *userdata _U_)
+static tdstls_tap_init_result json_init(const char *opt_arg, void *userdata _U_)
 {
     static const char prefix[] = "tdstls,json";
     const char *filter = NULL;
@@ -568,8 +588,9 @@ static void json_init(const char *opt_arg, void *userdata _U_)
         fprintf(stderr, "tshark: Couldn't register tdstls,json tap: %s\n", error->str);
         g_string_free(error, true);
         json_finish(ex);
-        exit(1);
+        TDSTLS_TAP_INIT_DONE(false);
     }
+    TDSTLS_TAP_INIT_DONE(true);
 }
 
 void tdstls_stat_register(const struct tdstls_prefs *p)

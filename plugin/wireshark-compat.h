@@ -2,7 +2,7 @@
  *
  * The few places where the Wireshark releases tdstls builds against
  * (4.0 to 4.4 and later) differ. The code uses the newer names; this maps
- * them back for older releases. Included by packet-tdstls.h.
+ * them back for older releases. Included by the glue files.
  */
 #ifndef WIRESHARK_COMPAT_H
 #define WIRESHARK_COMPAT_H
@@ -36,5 +36,29 @@ typedef bool tdstls_heur_result;
 #else
 typedef gboolean tdstls_heur_result;
 #endif
+
+/* A -z tap's init callback (stat_tap_init_cb) returns whether it could
+ * register since 4.6; before, it returns nothing and a failure ends tshark
+ * (as Wireshark's own taps do). Probed by CMake. */
+#ifdef TDSTLS_TAP_INIT_RETURNS_BOOL
+typedef bool tdstls_tap_init_result;
+#define TDSTLS_TAP_INIT_DONE(ok) return (ok)
+#else
+typedef void tdstls_tap_init_result;
+#define TDSTLS_TAP_INIT_DONE(ok) \
+    do {                         \
+        if (!(ok))               \
+            exit(1);             \
+        return;                  \
+    } while (0)
+#endif
+
+/* Declared in epan/dissectors/packet-tls-utils.h, the same in 4.0 to 4.6;
+ * that header includes gcrypt.h, which libwireshark-dev does not pull in
+ * on newer Debian releases: this one declaration spares the build that
+ * dependency. */
+#include <epan/packet.h>
+WS_DLL_PUBLIC void tls_set_appdata_dissector(dissector_handle_t tls_handle, packet_info *pinfo,
+                                             dissector_handle_t app_handle);
 
 #endif

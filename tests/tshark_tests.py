@@ -24,7 +24,7 @@ import sys
 import tempfile
 
 DHE_NAME = re.compile(r"^TLS_(DHE_(RSA|DSS|PSK)|DH_anon|PSK_DHE)_")
-FIELDS = ["frame.number", "tcp.stream", "tcp.flags.str", "tdstls.phase", "tdstls.phase.inferred", "tdstls.cipher_suite",
+FIELDS = ["frame.number", "tcp.stream", "tcp.len", "tcp.flags.str", "tdstls.phase", "tdstls.phase.inferred", "tdstls.cipher_suite",
           "tdstls.dhe", "tdstls.dhe_offered", "tdstls.dh.p_len", "tdstls.dh.ys_len", "tdstls.dh.yc_len",
           "tdstls.dh.ys_leading_zero", "tdstls.dh.yc_leading_zero", "tdstls.close.initiator",
           "tdstls.close.kind", "tdstls.close.abnormal", "tdstls.close.phase", "tdstls.diagnosis", "tdstls.alert",
@@ -52,8 +52,22 @@ PHASES = {
     "pytds-dhe-kb4557473-rst.pcapng": "111 2222 333 7",         # same, then the server's RST
 }
 
-# Captures on ports tdstls does not claim by default, and the Decode As they need.
+# Captures whose SQL Server is not on 1433 (make_corpus.sh, group instances),
+# and the Decode As that makes tdstls take them from their first frame.
+SERVER_PORTS = {"crafted-dhe-ys-short-port51433.pcap": 51433, "tsql-instance-dhe-kb4557473.pcapng": 49172,
+                "pytds-instance-login.pcapng": 50123, "pytds-instance-midstream.pcapng": 50123,
+                "tedious-instance-login.pcapng": 11003, "tsql-instance-fin-after-client-hello.pcapng": 11003,
+                "jtds-instance-login.pcapng": 14331, "tedious-tds8-port14331.pcapng": 14331}
+# Captures whose connection a SQL Server Browser answer announced: tdstls
+# takes it from its first frame, in one pass too.
+FOUND_BY_BROWSER = {"tsql-instance-dhe-kb4557473.pcapng", "pytds-instance-login.pcapng",
+                    "pytds-instance-midstream.pcapng", "tedious-instance-login.pcapng",
+                    "tsql-instance-fin-after-client-hello.pcapng", "jtds-instance-login.pcapng"}
+# Connections of a capture on a port other than its server port (streams):
+# the routed client's second connection goes to the target on 11003
+OTHER_PORT_STREAMS = {"tedious-routed-1433-to-11003.pcapng": {"1"}}
 DECODE_AS = {"crafted-dhe-ys-short-port51433.pcap": ["-d", "tcp.port==51433,tdstls"]}
+
 
 def expected(t, dhe):
     """What a corpus connection must show, from the lab server's account:
@@ -75,17 +89,37 @@ def expected(t, dhe):
         "alert-after-client-hello": (("server", "0", "3"), "tls_version_mismatch", "alert"),
         "fin-after-client-finished": (("server", "0", "3"), after_finished, "close"),
         "rst-after-client-finished": (("server", "1", "3"), after_finished, "close"),
+        "login-error": (("client", "0", "5"), None, None),    # the client closes after reading the error
     }
     close, kind, on = table[t["fail"]]
     return {"close": close, "kind": kind, "by": "server" if kind else None, "on": on}
 
 
+# the corpus captures that come with a keylog
+KEYLOGS = {"tsql-dhe-tls12.pcapng": "tsql-dhe-tls12.keys", "tedious-tds8-strict.pcapng": "tedious-tds8-strict.keys"}
+
 # diagnoses that have no expert item of their own (tdstls.expert.server_closed_first says them)
 DIAGNOSES_WITHOUT_EXPERT = ("closed_before_prelogin_response", "server_closed_first", "fatal_alert", "client_reset")
 
 
+# --move-ports: each capture's server port 1433 moves to one of these, as
+# named instances (dynamic ports), Azure redirects (11000-11999) and
+# listeners have it; 1533 is a port Wireshark gives to Sametime.
+MOVED_PORTS = [49172, 11003, 50123, 14331, 1533, 60999]
+
+
+def decode_as_moved(box, name):
+    """Moved to another port, the fuzzed captures are dissected with Decode
+    As (Sandbox.tshark adds it): their PRELOGIN is mutated past what tdstls
+    takes for SQL Server's on an unknown port, and what they test (no crash
+    in tdstls) needs tdstls to dissect them."""
+    if box.moved and name.startswith("fuzzed-"):
+        return ["-d", "tcp.port==%d,tdstls" % box.port(name)]
+    return []
+
+
 class Sandbox:
-    def __init__(self, plugin, captures):
+    def __init__(self, plugin, captures, move_ports=False, two_pass=False):
         self.dir = tempfile.mkdtemp(prefix="tdstls-test-")
         os.chmod(self.dir, 0o755)
         version_dir = os.path.basename(os.path.dirname(os.path.dirname(plugin)))   # e.g. 4.0
@@ -96,9 +130,36 @@ class Sandbox:
         os.makedirs(self.empty_plugins)
         self.captures = os.path.join(self.dir, "captures")
         shutil.copytree(captures, self.captures)
+        # each capture's server port, and whether every tshark run reads the file twice (-2)
+        self.ports = {}
+        self.two_pass = two_pass
+        self.moved = move_ports
+        if move_ports:
+            mover = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "scripts", "move_port.py")
+            for i, name in enumerate(captures_of(self)):
+                port = MOVED_PORTS[i % len(MOVED_PORTS)]
+                path = os.path.join(self.captures, name)
+                said = subprocess.run([sys.executable, mover, path, path, "1433:%d" % port], check=True,
+                                      capture_output=True, text=True).stdout
+                if not said.endswith(": 0 TCP segments moved\n"):
+                    self.ports[name] = port
         for root, dirs, files in os.walk(self.dir):
             for name in dirs + files:
                 os.chmod(os.path.join(root, name), 0o755)
+
+    def port(self, capture):
+        """The port of the capture's SQL Server (or of the other server, for not-sql-*)."""
+        if capture in self.ports:
+            return self.ports[capture]
+        if capture.startswith("not-sql-"):                 # the port ends the name, if it has one
+            found = re.search(r"-(\d+)\.pcapng$", capture)
+            return int(found.group(1)) if found else 0
+        return SERVER_PORTS.get(capture, 1433)
+
+    def unlabelled_until_claimed(self):
+        """One pass over moved captures: tdstls finds a connection on another
+        port at its PRELOGIN, so its SYN, SYN/ACK and ACK have no phase."""
+        return self.moved and not self.two_pass
 
     def wrapper(self):
         """A tshark command with this build's plugin, for scripts that take TSHARK."""
@@ -112,6 +173,11 @@ class Sandbox:
 
     def tshark(self, args, plugin=True):
         env = dict(os.environ, HOME=self.dir, WIRESHARK_PLUGIN_DIR=self.plugins if plugin else self.empty_plugins)
+        if "-r" in args:
+            if plugin:
+                args = list(args) + decode_as_moved(self, os.path.basename(args[args.index("-r") + 1]))
+            if self.two_pass and "-2" not in args:
+                args = ["-2"] + args
         cmd = ["tshark"] + args
         if os.geteuid() == 0:
             cmd = ["setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups", "env",
@@ -182,6 +248,48 @@ def leading_zero(t, side):
     if "%s_len" % side not in t:
         return None
     return t["%s_first" % side] == 0 or t["%s_len" % side] < t["p_len"]
+
+
+# Connections whose first payload is neither TDS nor TLS: not SQL Server's,
+# even on 1433, so tdstls leaves them alone (no phase).
+NOT_SQL = {("fuzzed-server-flight-before-clienthello.pcap", "3")}   # a SYN carrying 40 bytes of 0xaa
+
+
+def not_sql(name, row):
+    return (name, row["tcp.stream"]) in NOT_SQL
+
+
+def claimed(box, rows, name, extra=()):
+    """Which rows of capture name tdstls labels (given tshark options
+    extra): every frame of its SQL Server connections, but on a port not
+    its own, in one pass and without Decode As or a Browser answer, only
+    those from each connection's first payload on: its SYN, SYN/ACK and ACK
+    come before tdstls knows it is SQL Server's. Other traffic: nothing,
+    but on 1433 in one pass a connection's frames before its first payload
+    (tdstls cannot know yet that it is not TDS)."""
+    one_pass = not (box.two_pass or "-2" in extra)
+    from_syn = (not one_pass or "-d" in extra or box.port(name) == 1433 or name in FOUND_BY_BROWSER
+                or decode_as_moved(box, name))
+    seen, out = set(), []
+    for r in rows:
+        stream = r["tcp.stream"]
+        if int(r.get("tcp.len") or 0) > 0:
+            seen.add(stream)
+        if not stream:                                   # not TCP (SQL Server Browser on UDP)
+            out.append(False)
+        elif name.startswith("not-sql-"):
+            out.append(one_pass and box.port(name) == 1433 and stream not in seen)
+        else:
+            syn_known = from_syn and not (one_pass and stream in OTHER_PORT_STREAMS.get(name, ()))
+            out.append((syn_known or stream in seen) and not not_sql(name, r))
+    return out
+
+
+def expected_phases(box, name, rows, want):
+    """The phase string a capture must show: want (checked by hand on 1433),
+    with "-" where claimed() says no label can be."""
+    want = want.replace(" ", "")
+    return "".join(w if ok else "-" for w, ok in zip(want, claimed(box, rows, name))) + want[len(rows):]
 
 
 # --- groups ---------------------------------------------------------------
@@ -305,30 +413,40 @@ def group_corpus_fields(box, truth, ck):
 
 def group_phases(box, truth, ck):
     for name, expected in PHASES.items():
-        want = expected.replace(" ", "")
-        got = "".join(r["tdstls.phase"] or "-" for r in box.frames(name))
+        rows = box.frames(name)
+        want = expected_phases(box, name, rows, expected)
+        got = "".join(r["tdstls.phase"] or "-" for r in rows)
         ck.check(got == want, "%s: phases %s, expected %s" % (name, got, want))
-    # every frame of every capture has a phase, and in each connection phase 7
-    # exactly from its first FIN/RST on
+    # every frame of every capture has a phase (that claimed() allows), and
+    # in each connection phase 7 exactly from its first FIN/RST on
     for name in captures_of(box):
         rows = box.frames(name, DECODE_AS.get(name, []))
-        ck.check(all(r["tdstls.phase"] for r in rows), "%s: every frame has tdstls.phase" % name)
+        labelled = claimed(box, rows, name, DECODE_AS.get(name, []))
+        ck.check(all(bool(r["tdstls.phase"]) == ok for r, ok in zip(rows, labelled)),
+                 "%s: every frame has tdstls.phase" % name)
+        labelled = dict(zip((r["frame.number"] for r in rows), labelled))
         for stream in sorted({r["tcp.stream"] for r in rows}):
             conn = [r for r in rows if r["tcp.stream"] == stream]
             first_close = next((i for i, r in enumerate(conn) if re.search(r"[FR]", r["tcp.flags.str"][-4:])), None)
             ok = all((r["tdstls.phase"] == "7") == (first_close is not None and i >= first_close)
-                     for i, r in enumerate(conn))
+                     for i, r in enumerate(conn) if labelled[r["frame.number"]])
             ck.check(ok, "%s stream %s: phase 7 exactly from the first FIN/RST" % (name, stream))
-            if conn[0]["tcp.flags.str"].endswith("S·") and first_close != 0:
+            if conn[0]["tcp.flags.str"].endswith("S·") and first_close != 0 and labelled[conn[0]["frame.number"]]:
                 ck.check(conn[0]["tdstls.phase"] == "1", "%s stream %s: the SYN is phase 1" % (name, stream))
     # a capture that starts mid-connection (cut here): encrypted frames are
-    # phase 0 until something tells, the close is still the close
+    # phase 0 until something tells, the close is still the close. On a
+    # port of its own tdstls cannot tell such a connection from any other
+    # TLS: it needs Decode As (or a SQL Server Browser answer, group browser).
     cut = os.path.join(box.dir, "midstream.pcapng")
     subprocess.run(["editcap", "-r", os.path.join(box.captures, "tsql-dhe-tls12.pcapng"), cut, "12-18"],
                    check=True, capture_output=True)
     os.chmod(cut, 0o644)
+    port = box.port("tsql-dhe-tls12.pcapng")
     got = "".join(r["tdstls.phase"] for r in box.frames("../midstream.pcapng", fields=["tdstls.phase"]))
-    ck.check(got == "0000777", "mid-connection capture: phases %s, expected 0000777" % got)
+    ck.check(got == ("0000777" if port == 1433 else ""), "mid-connection capture on port %d: phases %s" % (port, got))
+    decoded = box.frames("../midstream.pcapng", ["-d", "tcp.port==%d,tdstls" % port], fields=["tdstls.phase"])
+    got = "".join(r["tdstls.phase"] for r in decoded)
+    ck.check(got == "0000777", "mid-connection capture with Decode As: phases %s, expected 0000777" % got)
     inferred = box.frames("tsql-dhe-tls12.pcapng")
     ck.check(sum(truthy(r["tdstls.phase.inferred"]) for r in inferred if r["tdstls.phase"] in LOGIN_TO_COMMANDS) >= 3,
              "encrypted login/commands frames say the phase was inferred")
@@ -339,7 +457,10 @@ def group_phases(box, truth, ck):
 
 def group_close(box, truth, ck):
     dhe = dhe_suites(box)
-    fields = FIELDS + ["tdstls.diagnosis.kind", "tdstls.diagnosis.by", "tls.alert_message.desc"]
+    fields = FIELDS + ["tdstls.diagnosis.kind", "tdstls.diagnosis.by", "tls.alert_message.desc",
+                       "tdstls.close.phase.name"]
+    names = {"1": "TCP handshake", "2": "Pre-login", "3": "TLS handshake", "4": "Login", "5": "Login response",
+             "6": "Commands", "7": "Close"}
     kb_total = 0
     for name, t in sorted(truth.items()):
         want = expected(t, dhe)
@@ -351,6 +472,9 @@ def group_close(box, truth, ck):
         c = closes[0]
         got = (c["tdstls.close.initiator"], c["tdstls.close.kind"], c["tdstls.close.phase"])
         ck.check(got == want["close"], "%s: close %s, expected %s" % (name, got, want["close"]))
+        ck.check(c["tdstls.close.phase.name"] == names.get(c["tdstls.close.phase"]),
+                 "%s: tdstls.close.phase.name %r names phase %s" % (name, c["tdstls.close.phase.name"],
+                                                                   c["tdstls.close.phase"]))
         ck.check(truthy(c["tdstls.close.abnormal"]) == (want["close"][0] == "server"), "%s: close.abnormal" % name)
         # exactly one diagnosis, of the right kind, naming the right side, on
         # the frame that shows it: the fatal alert, or the first FIN/RST
@@ -436,7 +560,7 @@ def group_stock_parity(box, truth, ck):
         ours = box.frames(name, fields=["frame.number", "_ws.malformed", "tls.handshake.type"])
         stock_bad = sum(bool(r["_ws.malformed"]) for r in stock)
         our_bad = sum(bool(r["_ws.malformed"]) for r in ours)
-        if not name.startswith(("crafted-hostile", "fuzzed-")):   # malformed by design: see group_hostile
+        if not name.startswith(("crafted-hostile", "crafted-ssrp", "fuzzed-")):   # malformed by design
             ck.check(our_bad <= stock_bad and (stock_bad or not our_bad),
                      "%s: malformed frames with plugin %d, stock %d" % (name, our_bad, stock_bad))
         ck.check(len(stock) == len(ours), "%s: same frame count" % name)
@@ -462,7 +586,16 @@ def group_two_pass(box, truth, ck):
     for name in captures_of(box):
         one = box.frames(name, fields=keep)
         two = box.frames(name, ["-2"], fields=keep)
-        ck.check(one == two, "%s: -2 gives the same fields as one pass" % name)
+        # where one pass cannot know what -2 knows: on a port not tdstls's,
+        # a SQL connection's frames before its first payload (phase 1 with -2
+        # only); on 1433, another protocol's (phase 1 in one pass only)
+        c1, c2 = claimed(box, one, name), claimed(box, two, name, ["-2"])
+        ck.check([r for r, a, b in zip(one, c1, c2) if a == b] == [r for r, a, b in zip(two, c1, c2) if a == b],
+                 "%s: -2 gives the same fields as one pass" % name)
+        bare = lambda r: not any(v for k, v in r.items() if k.startswith("tdstls."))   # noqa: E731
+        ck.check(all((bare(r) and t["tdstls.phase"] == "1") if b else (r["tdstls.phase"] == "1" and bare(t))
+                     for r, t, a, b in zip(one, two, c1, c2) if a != b),
+                 "%s: frames only one pass or only -2 can label: phase 1 in that one, nothing in the other" % name)
         filtered = box.frames(name, ["-2", "-Y", "tdstls.phase == 3"], fields=["frame.number"])
         ck.check(len(filtered) == sum(r["tdstls.phase"] == "3" for r in one),
                  "%s: -2 -Y tdstls.phase == 3 matches the frames of phase 3" % name)
@@ -481,19 +614,34 @@ def group_decode_tls_pref(box, truth, ck):
 
 
 def group_decode_as(box, truth, ck):
-    keep = ["frame.number", "tdstls.phase", "tdstls.cipher_suite", "tdstls.dhe", "tdstls.dh.ys_leading_zero",
-            "tdstls.close.initiator", "tls.handshake.type"]
-    on_1433 = box.frames("crafted-dhe-ys-short.pcap", fields=keep)
+    """How a user chooses ports: the heuristic finds SQL Server on any port;
+    Decode As or the port preference make tdstls take a port from its first
+    frame; Decode As to another protocol, or --disable-heuristic
+    tdstls_tcp, leave a port to others."""
+    keep = ["frame.number", "tcp.stream", "tcp.len", "tdstls.phase", "tdstls.cipher_suite", "tdstls.dhe",
+            "tdstls.dh.ys_leading_zero", "tdstls.close.initiator", "tls.handshake.type"]
+    base = "crafted-dhe-ys-short.pcap"
+    port = box.port(base)
+    reference = box.frames(base, [] if port == 1433 else ["-d", "tcp.port==%d,tdstls" % port], fields=keep)
+    ck.check(all(r["tdstls.phase"] for r in reference), "%s: every frame labelled on port %d" % (base, port))
     other = "crafted-dhe-ys-short-port51433.pcap"
-    plain = box.frames(other, fields=keep)
-    ck.check(not any(r["tdstls.phase"] for r in plain), "TCP 51433: no tdstls until Decode As")
-    decoded = box.frames(other, ["-d", "tcp.port==51433,tdstls"], fields=keep)
-    ck.check(decoded == on_1433, "Decode As tcp.port==51433,tdstls gives what 1433 gives")
+    found = box.frames(other, fields=keep)
+    labelled = claimed(box, found, other)
+    ck.check([r for r, ok in zip(found, labelled) if ok] == [r for r, ok in zip(reference, labelled) if ok]
+             and not any(r["tdstls.phase"] for r, ok in zip(found, labelled) if not ok),
+             "TCP 51433: the heuristic finds the connection at its PRELOGIN")
+    off = box.frames(other, ["--disable-heuristic", "tdstls_tcp"], fields=keep)
+    ck.check(not any(r["tdstls.phase"] or r["tdstls.cipher_suite"] for r in off),
+             "TCP 51433, --disable-heuristic tdstls_tcp: no tdstls")
+    decoded = box.frames(other, ["--disable-heuristic", "tdstls_tcp", "-d", "tcp.port==51433,tdstls"], fields=keep)
+    ck.check(decoded == reference, "Decode As tcp.port==51433,tdstls gives what port %d gives" % port)
     ck.check(any(r["tdstls.dh.ys_leading_zero"] for r in decoded), "Decode As: the short Ys is flagged")
     by_pref = box.frames(other, ["-o", "tdstls.tcp.port:1433,51433"], fields=keep)
-    ck.check(by_pref == on_1433, "preference tdstls.tcp.port:1433,51433 analyses port 51433")
-    back = box.frames("crafted-dhe-ys-short.pcap", ["-d", "tcp.port==1433,tds"], fields=keep)
-    ck.check(not any(r["tdstls.cipher_suite"] for r in back), "Decode As tds on 1433 switches tdstls off")
+    ck.check(by_pref == reference, "preference tdstls.tcp.port:1433,51433 analyses port 51433")
+    for proto in ("tds", "http"):
+        back = box.frames(base, ["-d", "tcp.port==%d,%s" % (port, proto)], fields=keep)
+        ck.check(not any(r["tdstls.cipher_suite"] or r["tdstls.phase"] for r in back),
+                 "Decode As %s on port %d switches tdstls off there" % (proto, port))
 
 
 def group_keylog(box, truth, ck):
@@ -510,9 +658,10 @@ def group_keylog(box, truth, ck):
                  "types seen %s" % (name, tds_type, types))
         # phases from the decrypted TDS types: the same sequence, and no longer inferred
         phased = box.frames(name, ["-o", "tls.keylog_file:" + keylog],
-                            fields=["tdstls.phase", "tdstls.phase.inferred", "tds.type"])
-        got = "".join(r["tdstls.phase"] for r in phased)
-        ck.check(got == PHASES[name].replace(" ", ""), "%s: with the keylog, phases %s" % (name, got))
+                            fields=["tcp.stream", "tcp.len", "tdstls.phase", "tdstls.phase.inferred", "tds.type"])
+        got = "".join(r["tdstls.phase"] or "-" for r in phased)
+        ck.check(got == expected_phases(box, name, phased, PHASES[name]), "%s: with the keylog, phases %s"
+                 % (name, got))
         told = [r for r in phased if r["tds.type"] and r["tdstls.phase"] in LOGIN_TO_COMMANDS]
         ck.check(told and not any(r["tdstls.phase.inferred"] for r in told),
                  "%s: with the keylog, login and command frames are not marked inferred" % name)
@@ -539,8 +688,9 @@ def group_hostile(box, truth, ck):
     (Sandbox.tshark fails the test on a crash, abort or dissector bug)."""
     name = "crafted-hostile-lengths.pcap"
     check_no_dissector_bug(box, ck, name)
-    rows = box.frames(name, fields=["frame.number", "tcp.srcport", "tdstls.phase", "_ws.expert.message"])
-    ck.check(all(r["tdstls.phase"] for r in rows), "%s: every frame keeps a phase" % name)
+    rows = box.frames(name, fields=["frame.number", "tcp.stream", "tcp.len", "tdstls.phase", "_ws.expert.message"])
+    ck.check(all(bool(r["tdstls.phase"]) == ok for r, ok in zip(rows, claimed(box, rows, name))),
+             "%s: every frame keeps a phase" % name)
     ours = [r for r in rows if "Malformed TLS inside TDS" in r["_ws.expert.message"]]
     reasons = {m for r in ours for m in r["_ws.expert.message"].split(",") if "Malformed TLS inside TDS" in m}
     ck.check(len(ours) >= 4, "%s: tdstls.expert.malformed on %d frames (%s)" % (name, len(ours), "; ".join(reasons)))
@@ -581,7 +731,8 @@ def group_hostile(box, truth, ck):
     ck.check(sum(bool(r["tdstls.cipher_suite"]) for r in rows) == 1, "%s: one ServerHello despite the "
              "retransmitted flight" % name)
     ck.check(sum(bool(r["tdstls.dh.ys_leading_zero"]) for r in rows) == 1, "%s: the short Ys flagged once" % name)
-    ck.check(all(r["tdstls.phase"] for r in rows), "%s: every frame keeps a phase" % name)
+    ck.check(all(bool(r["tdstls.phase"]) == ok for r, ok in zip(rows, claimed(box, rows, name))),
+             "%s: every frame keeps a phase" % name)
     ck.check(rows[-1]["tdstls.phase"] == "7", "%s: still ends in Close" % name)
 
 
@@ -636,9 +787,9 @@ def group_summary(box, truth, ck):
              "-z tdstls,dhe on the bulk capture: 3 of 600 (%s)" % dhe_out.strip().splitlines()[-2:])
     csv_out = subprocess.run([sys.executable, report, bulk], env=env, capture_output=True, text=True, check=True)
     lines = csv_out.stdout.splitlines()
-    ck.check(lines[0] == "file,stream,client,server,tds,encryption,tls,cipher_suite,dhe,ys_zero,yc_zero,"
-             "last_phase,closed_by,phase_durations_ms,checks,diagnosis,certificate,diagnosis_kind,diagnosis_by,"
-             "diagnosis_frame", "CSV columns: %s" % lines[0])
+    ck.check(lines[0] == "file,stream,client,server,instance,redirect,tds,encryption,tls,cipher_suite,dhe,ys_zero,yc_zero,"
+             "last_phase,login,closed_by,phase_durations_ms,checks,diagnosis,certificate,diagnosis_kind,diagnosis_by,"
+             "diagnosis_frame,instance_frame", "CSV columns: %s" % lines[0])
     ck.check(len(lines) == 651, "CSV: one row per connection (650), got %d" % (len(lines) - 1))
     ck.check(sum("KB 4557473" in line for line in lines) == 3, "CSV: 3 rows diagnosed KB 4557473")
     ck.check(len({line.split(",")[2] for line in lines[1:]}) == 650, "CSV: 650 distinct clients")
@@ -661,11 +812,12 @@ def group_summary(box, truth, ck):
              "annotated comments follow the phases: %s" % comments[:4])
     ck.check(sum("KB 4557473" in c for c in comments) == 1, "the diagnosis comment is on the server's FIN")
     # timing: the login exchange, and the budget preference
-    rows = box.frames(name, fields=["frame.number", "tdstls.phase", "tdstls.login_time", "tdstls.phase.since_syn",
-                                    "_ws.expert.message"])
+    rows = box.frames(name, fields=["frame.number", "tcp.stream", "tcp.len", "tdstls.phase", "tdstls.login_time",
+                                    "tdstls.phase.since_syn", "_ws.expert.message"])
     timed = [r for r in rows if r["tdstls.login_time"]]
     ck.check(len(timed) == 1 and timed[0]["tdstls.phase"] == "5", "login time on the first login-response frame")
-    ck.check(sum(bool(r["tdstls.phase.since_syn"]) for r in rows) == len(set(PHASES[name].replace(" ", ""))),
+    shown = set(expected_phases(box, name, rows, PHASES[name])) - {"-"}
+    ck.check(sum(bool(r["tdstls.phase.since_syn"]) for r in rows) == len(shown),
              "phase start time on the first frame of each phase")
     ck.check(not any("over the" in r["_ws.expert.message"] for r in rows), "default budget: no slow-login warning")
     slow = box.frames(name, ["-o", "tdstls.login_budget_ms:1"], fields=["_ws.expert.message"])
@@ -746,7 +898,8 @@ def group_bulk(box, truth, ck):
             at += n
         if renumbered:
             # SQL Server numbers each message from 1: every server TDS packet here is a message of its own
-            server_ids = [r["tds.packet_number"] for r in rows if r["tcp.srcport"] == "1433" and r["tds.packet_number"]]
+            servers = {str(box.port(c)) for c in parts}
+            server_ids = [r["tds.packet_number"] for r in rows if r["tcp.srcport"] in servers and r["tds.packet_number"]]
             ck.check(server_ids and set("|".join(server_ids).split("|")) == {"1"},
                      "%s: the server's TDS packets are numbered 1 (%s)" % (name, sorted(set(server_ids))))
 
@@ -770,6 +923,245 @@ def group_bulk(box, truth, ck):
                 ck.check(float(per_conn) > 0, "%s: instructions per connection > 0 (%s)" % (what, per_conn))
 
 
+def load_browser_truth(captures):
+    """The lab Browser's account of the requests it got, per capture."""
+    with open(os.path.join(captures, "browser-truth.jsonl")) as f:
+        return {c["file"]: c for c in map(json.loads, f)}
+
+
+def group_browser(box, truth, ck):
+    """SQL Server Browser (UDP 1434): requests and answers decoded and
+    matched, the TCP port an answer gives analysed from its first frame and
+    named in the tables, silence and a missing instance flagged; against
+    the lab Browser's own account (browser-truth.jsonl)."""
+    fields = ["frame.number", "udp.srcport", "tcp.stream", "tcp.len", "tcp.srcport", "tcp.dstport", "ssrp.type",
+              "ssrp.instance", "ssrp.tcp_port", "ssrp.response_in", "ssrp.response_to", "tdstls.phase",
+              "_ws.expert.message"]
+    requests = lambda rows: [r for r in rows if r["ssrp.type"] and r["ssrp.type"] != "0x05"]   # noqa: E731
+    answers = lambda rows: [r for r in rows if r["ssrp.type"] == "0x05"]                      # noqa: E731
+    btruth = load_browser_truth(box.captures)
+    ck.check(len(btruth) >= 6 and {t["mode"] for t in btruth.values()} == {"normal", "none", "without-instance"},
+             "the lab Browser's account covers answers, silence and a missing instance (%d captures)" % len(btruth))
+    for name, t in sorted(btruth.items()):
+        rows = box.frames(name, fields=fields)
+        two = box.frames(name, ["-2"], fields=fields)
+        asked, answered = requests(rows), answers(rows)
+        ck.check(len(asked) == t["requests"] and len(answered) == t["answered"],
+                 "%s: %d requests, %d answers decoded; the Browser got %d, answered %d"
+                 % (name, len(asked), len(answered), t["requests"], t["answered"]))
+        types = sorted({"0x%02x" % int(r["ssrp.type"], 16) for r in asked})
+        ck.check(types == t["types"], "%s: request types %s, sent %s" % (name, types, t["types"]))
+        if t["instance"]:
+            ck.check(all(r["ssrp.instance"] == t["instance"] for r in asked), "%s: ssrp.instance %s" % (name, t["instance"]))
+        # every answer links to a request, every answered request to its answer (-2: the link forward)
+        ck.check(all(r["ssrp.response_to"] for r in answered), "%s: every answer names its request" % name)
+        ck.check(sum(bool(r["ssrp.response_in"]) for r in requests(two)) == min(t["answered"], t["requests"]),
+                 "%s -2: answered requests name their answer" % name)
+        silent_flag = lambda rs: [r for r in rs if "No answer from SQL Server Browser" in r["_ws.expert.message"]]  # noqa
+        unknown_flag = lambda rs: [r for r in rs if "knows no instance" in r["_ws.expert.message"]]  # noqa
+        if t["mode"] == "none":
+            ck.check(len(silent_flag(two)) == t["requests"] and (box.two_pass or not silent_flag(rows)),
+                     "%s: -2 flags each of the %d unanswered requests (one pass cannot know yet)"
+                     % (name, t["requests"]))
+            ck.check(not any(r["tcp.stream"] for r in rows), "%s: no TCP connection follows" % name)
+        elif t["mode"] == "without-instance":
+            ck.check(len(unknown_flag(rows)) == t["answered"] and not silent_flag(two),
+                     "%s: each answer flagged for lacking %s" % (name, t["instance"]))
+        else:
+            ck.check(not silent_flag(two) and not unknown_flag(two), "%s: a good lookup is not flagged" % name)
+            port = box.port(name)
+            ck.check(all(r["ssrp.tcp_port"] == str(port) for r in answered),
+                     "%s: the answers give TCP port %d" % (name, port))
+            tcp = [r for r in rows if r["tcp.stream"]]
+            ck.check(tcp and all(r["tdstls.phase"] for r in tcp),
+                     "%s: every frame of the connection to %d has a phase, one pass" % (name, port))
+            export = json.loads(box.tshark(["-q", "-r", os.path.join(box.captures, name), "-z", "tdstls,json"]))
+            conns = export["connections"]
+            ck.check(len(conns) >= 1 and all(c["instance"] == "SQLEXPRESS" and c["instance_frame"] ==
+                                             answered[0]["frame.number"] for c in conns[:1]),
+                     "%s: the connection table names the instance and the answer (%s)"
+                     % (name, [(c["instance"], c["instance_frame"]) for c in conns]))
+            ck.check([b["verdict"] for b in export["browser"]] == ["answered"] * t["requests"] and
+                     all(b["tcp_port"] in (0, port) for b in export["browser"]),
+                     "%s: -z tdstls,json lists each request as answered" % name)
+    # the connection is analysed when the capture starts after its PRELOGIN,
+    # through the Browser's answer; without it, tdstls cannot tell
+    name = "pytds-instance-midstream.pcapng"
+    rows = box.frames(name, fields=fields)
+    got = "".join(r["tdstls.phase"] or "-" for r in rows if r["tcp.stream"])
+    ck.check(re.fullmatch(r"0+7+", got) is not None, "%s: phases %s: unknown until the close, from the first frame"
+             % (name, got))
+    cut = os.path.join(box.dir, "midstream-no-browser.pcapng")
+    subprocess.run(["editcap", os.path.join(box.captures, name), cut, "1-2"], check=True, capture_output=True)
+    os.chmod(cut, 0o644)
+    ck.check(not any(r["tdstls.phase"] for r in box.frames("../midstream-no-browser.pcapng", fields=fields)),
+             "the same connection without the Browser's answer: nothing from tdstls")
+    # messages no client here sends: DAC, a broadcast answered by two servers, malformed ones
+    name = "crafted-ssrp-dac-broadcast-malformed.pcap"
+    check_no_dissector_bug(box, ck, name)
+    rows = box.frames(name, ["-2"], fields=fields + ["ssrp.dac_port", "ssrp.instance_name"])
+    ck.check(rows[1]["ssrp.dac_port"] == "49173" and rows[1]["ssrp.response_to"] == "1", "DAC answer: port 49173")
+    ck.check([r["ssrp.response_to"] for r in rows[3:5]] == ["3", "3"] and rows[4]["ssrp.instance_name"] ==
+             "MSSQLSERVER|REPORTS" and rows[4]["ssrp.tcp_port"] == "1433|50200",
+             "a broadcast: both servers' answers name it; two instances in one answer")
+    bad = [r["frame.number"] for r in rows if "Malformed SQL Server Browser message" in r["_ws.expert.message"]]
+    ck.check(bad == ["6", "7"], "an instance name over 32 bytes and a RESP_SIZE past the datagram: malformed (%s)"
+             % bad)
+
+
+def group_routing(box, truth, ck):
+    """An Azure-style redirect: the gateway's login answer routes the client
+    (ENVCHANGE type 20); with the keylog the route shows on the answer and
+    both connections are linked in the frames and the table."""
+    name, keys = "tedious-routed-1433-to-11003.pcapng", "tedious-routed-1433-to-11003.keys"
+    keylog = ["-o", "tls.keylog_file:" + os.path.join(box.captures, keys)]
+    fields = ["frame.number", "tcp.stream", "tcp.len", "tdstls.phase", "tdstls.login.ack", "tdstls.route.server",
+              "tdstls.route.port", "tdstls.route.stream", "tdstls.redirected_from", "tds.type"]
+    rows = box.frames(name, ["-2"] + keylog, fields=fields)
+    streams = sorted({r["tcp.stream"] for r in rows if r["tcp.stream"]})
+    ck.check(len(streams) == 2, "%s: two connections, the gateway's and the target's (%s)" % (name, streams))
+    routed = [r for r in rows if r["tdstls.route.server"]]
+    gateway_port, target_port = box.port(name), 11003
+    ck.check(len(routed) == 1 and routed[0]["tdstls.route.server"] == "127.0.0.1" and
+             routed[0]["tdstls.route.port"] == str(target_port) and routed[0]["tdstls.login.ack"] in ("1", "True"),
+             "%s: the gateway's login answer acknowledges the login and routes to 127.0.0.1:%d" % (name, target_port))
+    if routed:
+        ck.check(routed[0]["tdstls.route.stream"] == streams[1] and routed[0]["tcp.stream"] == streams[0],
+                 "%s -2: the route names the connection it led to (stream %s)" % (name, streams[1]))
+    ck.check({r["tdstls.redirected_from"] for r in rows if r["tdstls.redirected_from"]} == {streams[0]},
+             "%s: the target's connection says where it came from" % name)
+    export = json.loads(box.tshark(["-q", "-r", os.path.join(box.captures, name), "-z", "tdstls,json"] + keylog))
+    redirects = [(c["stream"], c["redirect"]) for c in export["connections"]]
+    ck.check(redirects == [(0, "to 127.0.0.1:%d (stream 1)" % target_port), (1, "from stream 0")],
+             "%s: the table links them: %s" % (name, redirects))
+    # without the keylog the answer stays encrypted: no route, both connections still found
+    plain = box.frames(name, fields=fields)
+    ck.check(not any(r["tdstls.route.server"] for r in plain) and
+             {r["tcp.stream"] for r in plain if r["tdstls.phase"]} == set(streams),
+             "%s without the keylog: no route shown, both connections analysed" % name)
+    ck.check(gateway_port == 1433 or box.moved, "%s: the gateway listens on 1433" % name)
+
+
+def group_negatives(box, truth, ck):
+    """Other protocols on the same machine: Wireshark shows them exactly as
+    it does without tdstls (tshark -V). On 1433, in one pass, a
+    connection's frames before its first payload carry tdstls's phase 1,
+    as tdstls cannot know yet; -2 drops even those."""
+    names = [n for n in captures_of(box) if n.startswith("not-sql-")]
+    ck.check(len(names) >= 6, "negative captures: %s" % names)
+    for name in names:
+        path = os.path.join(box.captures, name)
+        for extra in ([], ["-2"]):
+            ours = box.tshark(["-V", "-r", path] + extra).split("\n\n")
+            stock = box.tshark(["-V", "-r", path] + extra, plugin=False).split("\n\n")
+            rows = box.frames(name, extra, fields=["frame.number", "tcp.stream", "tcp.len", "tdstls.phase"])
+            allowed = claimed(box, rows, name, extra)
+            # a frame's -V text without tdstls's subtree
+            strip = lambda text: re.sub(r"(?m)^TDS TLS handshake analysis.*\n(^ .*\n?)*", "", text)  # noqa
+            ck.check(len(ours) == len(stock) and all(strip(a).rstrip("\n") == b.rstrip("\n")
+                                                     for a, b in zip(ours, stock)),
+                     "%s %s: every frame dissected as without tdstls" % (name, " ".join(extra)))
+            labelled = [bool(r["tdstls.phase"]) for r in rows]
+            ck.check(labelled == allowed, "%s %s: tdstls items only on frames %s, got %s"
+                     % (name, " ".join(extra), [r["frame.number"] for r, a in zip(rows, allowed) if a],
+                        [r["frame.number"] for r, a in zip(rows, labelled) if a]))
+        out = box.tshark(["-q", "-r", path, "-z", "tdstls,json"])
+        ck.check(json.loads(out)["connections"] == [], "%s: no row in -z tdstls,json" % name)
+
+
+def group_login_answer(box, truth, ck):
+    """The server's answer to LOGIN7, where it is readable (login-only
+    encryption, no encryption, or a keylog): a refused login (the lab sends
+    error 18456 as SQL Server does) shows as tdstls.expert.login_failed on
+    the answer's frame and in the table's Login column; an accepted one as
+    LOGINACK ("ok"); an unreadable one leaves both empty."""
+    fields = ["frame.number", "tds.type", "tdstls.phase", "tdstls.login.ack", "tdstls.login.error",
+              "tdstls.login.error_state", "tdstls.login.error_message", "_ws.expert.message"]
+    refused = 0
+    for name, t in sorted(truth.items()):
+        keys = KEYLOGS.get(name)
+        extra = ["-o", "tls.keylog_file:" + os.path.join(box.captures, keys)] if keys else []
+        rows = box.frames(name, extra, fields=fields)
+        answers = [r for r in rows if r["tdstls.login.ack"]]
+        flagged = [r for r in rows if "Login failed (18456" in r["_ws.expert.message"]]
+        conn = json.loads(box.tshark(["-q", "-r", os.path.join(box.captures, name), "-z", "tdstls,json"] + extra))
+        login = [c["login"] for c in conn["connections"]]
+        readable = t.get("encryption") in (0, 2) or bool(keys)
+        if t.get("login_error"):
+            refused += 1
+            ok = (len(flagged) == 1 and len(answers) == 1 and flagged[0] is answers[0]
+                  and answers[0]["tdstls.login.error"] == str(t["login_error"])
+                  and answers[0]["tdstls.login.error_state"] == "1" and answers[0]["tdstls.phase"] == "5"
+                  and "Login failed for user" in answers[0]["tdstls.login.error_message"])
+            ck.check(ok, "%s: error %s flagged once, on the login answer (phase 5): %s"
+                     % (name, t["login_error"], [(r["frame.number"], r["tdstls.login.error"]) for r in answers]))
+            ck.check(login == ["error 18456, state 1"], "%s: the table's Login column %s" % (name, login))
+        elif t["fail"] == "none" and readable and not t.get("routed_to"):
+            ck.check(len(answers) == 1 and truthy(answers[0]["tdstls.login.ack"]) and not flagged,
+                     "%s: LOGINACK read on one frame, no login error" % name)
+            ck.check(login == ["ok"], "%s: the table's Login column %s" % (name, login))
+        elif not readable:
+            ck.check(not answers and login in ([""], []), "%s: the login answer is encrypted: nothing shown (%s)"
+                     % (name, login))
+    ck.check(refused >= 2, "captures with a refused login: %d" % refused)
+
+
+def parse_ladder(text):
+    """-z tdstls,ladder as {stream: [(frame, phase, direction, what)]} and
+    {frame: diagnosis kind} for the frames with a diagnosis line."""
+    conns, diagnosed, stream, phase, last = {}, {}, None, None, None
+    for line in text.splitlines():
+        m = re.match(r"^=== tcp\.stream (\d+): ", line)
+        if m:
+            stream = m.group(1)
+            conns[stream] = []
+            continue
+        m = re.match(r"^  \((\d)\) ", line)
+        if m:
+            phase = m.group(1)
+            continue
+        m = re.match(r"^ +(\d+) +\d+\.\d{6}  client (-->|<--) server  (.+)$", line)
+        if m and stream is not None:
+            last = m.group(1)
+            conns[stream].append((last, phase, m.group(2), m.group(3)))
+            continue
+        m = re.match(r"^ +!! (\w+): ", line)
+        if m:
+            diagnosed[last] = m.group(1)
+    return conns, diagnosed
+
+
+def group_ladder(box, truth, ck):
+    """-z tdstls,ladder: every labelled frame once, under its connection and
+    the heading of its phase (as tdstls.phase says, -2), in frame order; the
+    diagnosis under the frame that carries it; the direction from the ports."""
+    names = sorted(set(truth) | set(PHASES))
+    for name in names:
+        extra = DECODE_AS.get(name, []) if not box.moved else []
+        rows = box.frames(name, ["-2"] + extra, fields=["frame.number", "tcp.stream", "tcp.srcport", "tcp.dstport",
+                                                        "tdstls.phase", "tdstls.diagnosis.kind"])
+        text = box.tshark(["-q", "-2", "-r", os.path.join(box.captures, name), "-z", "tdstls,ladder"] + extra)
+        conns, diagnosed = parse_ladder(text)
+        want = {}
+        for r in rows:
+            if r["tdstls.phase"]:
+                want.setdefault(r["tcp.stream"], []).append((r["frame.number"], r["tdstls.phase"]))
+        got = {k: [(f, p) for f, p, _, _ in v] for k, v in conns.items()}
+        ck.check(got == want, "%s: the ladder lists every labelled frame under its phase (%d connections)"
+                 % (name, len(want)))
+        server = box.port(name)
+        by_frame = {r["frame.number"]: r for r in rows}
+        arrows = [(d == "<--") == (by_frame[f]["tcp.srcport"] == str(server))
+                  for v in conns.values() for f, _, d, _ in v if f in by_frame]
+        ck.check(all(arrows) and arrows, "%s: arrows point from the sender" % name)
+        ck.check(diagnosed == {r["frame.number"]: r["tdstls.diagnosis.kind"] for r in rows
+                               if r["tdstls.diagnosis.kind"]},
+                 "%s: the diagnosis under its frame (%s)" % (name, diagnosed))
+        syns = [w for v in conns.values() for f, p, _, w in v if p == "1"]
+        ck.check(all(w in ("SYN", "SYN, ACK", "ACK") for w in syns), "%s: the TCP handshake told by its flags (%s)"
+                 % (name, sorted(set(syns))))
+
+
 CHECKS_LIST = None      # --list-checks: prints the core's checks table
 
 GROUPS = {name[len("group_"):]: fn for name, fn in globals().items() if name.startswith("group_")}
@@ -780,11 +1172,14 @@ def main():
     ap.add_argument("--plugin", required=True)
     ap.add_argument("--captures", required=True)
     ap.add_argument("--list-checks", help="tests/list_checks of this build")
+    ap.add_argument("--move-ports", action="store_true",
+                    help="move every capture's port 1433 elsewhere first (MOVED_PORTS): no Decode As, no preference")
+    ap.add_argument("--two-pass", action="store_true", help="every tshark run reads its capture twice (-2)")
     ap.add_argument("group", choices=sorted(GROUPS))
     args = ap.parse_args()
     global CHECKS_LIST
     CHECKS_LIST = args.list_checks
-    box = Sandbox(os.path.abspath(args.plugin), os.path.abspath(args.captures))
+    box = Sandbox(os.path.abspath(args.plugin), os.path.abspath(args.captures), args.move_ports, args.two_pass)
     ck = Checker()
     try:
         GROUPS[args.group](box, load_truth(box.captures), ck)
@@ -792,7 +1187,8 @@ def main():
         ck.check(False, str(e))
     finally:
         shutil.rmtree(box.dir, ignore_errors=True)
-    print("%s: %d passed, %d failed" % (args.group, ck.passed, ck.failed))
+    mode = " (ports moved%s)" % (", -2" if args.two_pass else "") if args.move_ports else ""
+    print("%s%s: %d passed, %d failed" % (args.group, mode, ck.passed, ck.failed))
     sys.exit(1 if ck.failed else 0)
 
 

@@ -24,6 +24,10 @@ const struct check_switch_info tdstls_check_switches[N_CHECK_SWITCHES] = {
                               "Expert info where a SQL Server Browser request (UDP 1434) has no answer in the capture "
                               "and where an answer lacks the instance asked for",
                               true},
+    [SWITCH_CHECK_LOGIN] = {"check_login", "Report failed logins",
+                            "Expert info where the server answers a login with an error (e.g. 18456) instead of "
+                            "LOGINACK, where that answer is readable (login-only encryption, or a keylog)",
+                            true},
     [SWITCH_CHECK_CERTIFICATE] = {"check_certificate", "Note what clients may refuse in the server's certificate",
                                   "Expert info where the server's certificate is self-signed, not valid at the "
                                   "capture's time, or does not name the server the client asked for",
@@ -84,8 +88,14 @@ static void say_yc_leading_zero(const struct check_context *ctx, char *buf, size
 static void say_server_closed_first(const struct check_context *ctx, char *buf, size_t size)
 {
     const struct conn_results *r = ctx->conn;
-    snprintf(buf, size, "Server %s the connection first, %s (%s phase)", r->close_reset ? "reset" : "closed",
-             tdstls_close_story(r), tdstls_phase_name(r->phase_at_close));
+    /* the story names the phase ("during the TLS handshake"); after login
+     * it says which one the phase field holds */
+    if (r->phase_at_close >= PHASE_COMMANDS)
+        snprintf(buf, size, "Server %s the connection first, %s (%s phase)", r->close_reset ? "reset" : "closed",
+                 tdstls_close_story(r), tdstls_phase_name(r->phase_at_close));
+    else
+        snprintf(buf, size, "Server %s the connection first, %s", r->close_reset ? "reset" : "closed",
+                 tdstls_close_story(r));
 }
 
 static void say_tls_alert(const struct check_context *ctx, char *buf, size_t size)
@@ -259,6 +269,29 @@ static bool client_reset(enum tdstls_check id, const struct conn_results *r, uin
     return l->reset == 1 + SIDE_CLIENT;
 }
 
+static bool login_failed(enum tdstls_check id, const struct conn_results *r, uint32_t frame, const struct frame_label *l,
+                         unsigned budget_ms)
+{
+    (void)id, (void)l, (void)budget_ms;
+    return r->frame_login_answer == frame && r->login.error && !r->login.loginack;
+}
+
+/* SQL Server tells the client state 1 whatever went wrong and writes the
+ * real state to its error log (Microsoft's MSSQLSERVER_18456 article);
+ * the words say so rather than guess. */
+static void say_login_failed(const struct check_context *ctx, char *buf, size_t size)
+{
+    const struct login_answer *a = &ctx->conn->login;
+    if (a->error_number == 18456)
+        snprintf(buf, size,
+                 "Login failed (18456, state %u, class %u): \"%s\". The cause is in the server's error log: "
+                 "clients get state 1 (8 there: wrong password; 5: unknown login; MSSQLSERVER_18456)",
+                 a->error_state, a->error_class, a->error_message);
+    else
+        snprintf(buf, size, "Login failed: error %u, state %u, class %u: \"%s\"", a->error_number, a->error_state,
+                 a->error_class, a->error_message);
+}
+
 /* --- rules and words on a SQL Server Browser message ---------------------- */
 
 static bool browser_no_answer(const struct ssrp_lookup *l)
@@ -427,6 +460,9 @@ const struct check_info tdstls_checks[N_CHECKS] = {
      .summary = "Malformed SQL Server Browser message",
      .switched_by = SWITCH_ALWAYS, .short_text = "malformed Browser message",
      .message = say_browser_malformed, .on_browser = browser_malformed},
+    {.id = CHECK_LOGIN_FAILED, .name = "login_failed", .group = GROUP_RESPONSE_CODE, .severity = SEVERITY_ERROR,
+     .summary = "The server refused the login", .switched_by = SWITCH_CHECK_LOGIN, .short_text = "login failed",
+     .message = say_login_failed, .on_frame = login_failed},
 };
 
 check_set tdstls_checks_of_findings(const struct tls_findings *f)

@@ -53,6 +53,7 @@ enum tdstls_check {
     CHECK_BROWSER_NO_ANSWER,
     CHECK_BROWSER_NO_INSTANCE,
     CHECK_BROWSER_MALFORMED,
+    CHECK_LOGIN_FAILED,
     N_CHECKS,
     CHECK_NONE = N_CHECKS,
 };
@@ -74,6 +75,7 @@ enum check_switch {
     SWITCH_CHECK_TLS_VERSION,  /* tdstls.check_tls_version */
     SWITCH_CHECK_CERTIFICATE,  /* tdstls.check_certificate */
     SWITCH_CHECK_BROWSER,      /* tdstls.check_browser */
+    SWITCH_CHECK_LOGIN,        /* tdstls.check_login */
     N_CHECK_SWITCHES,
     SWITCH_ALWAYS = N_CHECK_SWITCHES,
     SWITCH_DECODE_TLS,         /* tdstls.decode_tls: nothing is withheld when nothing is handed */

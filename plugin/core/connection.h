@@ -211,11 +211,12 @@ struct frame_label tdstls_conn_tcp(struct tdstls_conn *c, uint32_t frame, int64_
 
 /* --- any pass: reading the results -------------------------------------- */
 
-/* A frame where something happens: a phase begins, the connection closes
- * or resets, or its diagnosis shows. Only there do rules on frames look. */
+/* A frame where something happens: a phase begins, the login answer
+ * comes, the connection closes or resets, or its diagnosis shows. Only there do rules on frames look. */
 static inline bool tdstls_frame_is_notable(const struct conn_results *r, uint32_t frame, const struct frame_label *l)
 {
-    return l->first_close || l->diagnosis || l->reset || (l->phase < N_PHASES && r->phase_first_frame[l->phase] == frame);
+    return l->first_close || l->diagnosis || l->reset || r->frame_login_answer == frame ||
+           (l->phase < N_PHASES && r->phase_first_frame[l->phase] == frame);
 }
 
 /* The label of a frame; false for a frame the first pass did not label. */

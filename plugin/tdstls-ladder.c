@@ -1,0 +1,173 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later
+ *
+ * The ladder: `tshark -q -z tdstls,ladder[,filter]` prints each SQL Server
+ * connection the way a trace of the connection process is read in class:
+ * the phases as headings, under each its frames with the time since the
+ * connection's first frame, an arrow between client and server, and what
+ * the frame is (its Info column; for a frame without payload, its TCP
+ * flags), and the diagnosis under the frame that shows it.
+ *
+ * Frames are collected as the tap sees them and their phase is looked up
+ * at the end, when the first pass has labelled every frame. Run with -2 so
+ * that a connection found on another port shows its SYN too (in one pass
+ * tdstls learns it is SQL Server's only at its PRELOGIN).
+ */
+#include "tdstls-ladder.h"
+
+#include <epan/address.h>
+#include <epan/column-utils.h>
+#include <epan/stat_tap_ui.h>
+#include <epan/tap.h>
+#include <epan/to_str.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "tdstls-conv.h"
+#include "tdstls-ssrp.h"
+
+struct ladder_frame {
+    const struct tdstls_conv *conv;
+    uint32_t frame;
+    int64_t ns;                         /* the frame's absolute time */
+    bool from_server;
+    char *what;                         /* g_malloc'd */
+};
+
+struct ladder {
+    GArray *frames;                     /* struct ladder_frame, in frame order */
+    GHashTable *seen;                   /* frame numbers collected (a frame is tapped once per pass) */
+};
+
+/* "55118 → 1433 [SYN, ACK] Seq=0 Ack=1 ..." (a segment without payload) is
+ * told by its flags alone; anything else by its Info column as it is. */
+static char *frame_content(const char *info)
+{
+    const char *open = info ? strstr(info, " [") : NULL;
+    const char *arrow = info ? strstr(info, "\xe2\x86\x92") : NULL;   /* → */
+    if (open && arrow && arrow < open && info[0] >= '0' && info[0] <= '9') {
+        const char *close = strchr(open, ']');
+        if (close)
+            return g_strndup(open + 2, (size_t)(close - open - 2));
+    }
+    return g_strdup(info && *info ? info : "(no description)");
+}
+
+static tap_packet_status ladder_packet(void *tapdata, packet_info *pinfo, epan_dissect_t *edt _U_, const void *data,
+                                       tap_flags_t flags _U_)
+{
+    struct ladder *l = (struct ladder *)tapdata;
+    if (g_hash_table_contains(l->seen, GUINT_TO_POINTER(pinfo->num)))
+        return TAP_PACKET_DONT_REDRAW;
+    g_hash_table_add(l->seen, GUINT_TO_POINTER(pinfo->num));
+    const struct tdstls_conv *conv = (const struct tdstls_conv *)data;
+    struct ladder_frame f = {
+        conv, pinfo->num, (int64_t)pinfo->abs_ts.secs * 1000000000 + pinfo->abs_ts.nsecs,
+        pinfo->srcport == conv->server_port && addresses_equal(&pinfo->src, &conv->server_addr),
+        frame_content(pinfo->cinfo ? col_get_text(pinfo->cinfo, COL_INFO) : NULL),
+    };
+    g_array_append_val(l->frames, f);
+    return TAP_PACKET_DONT_REDRAW;
+}
+
+static void print_connection(const struct ladder *l, const struct tdstls_conv *c)
+{
+    const struct conn_results *r = tdstls_conn_results(&c->core);
+    char *client = address_to_str(NULL, &c->client_addr), *server = address_to_str(NULL, &c->server_addr);
+    printf("\n=== tcp.stream %u: client %s:%u, server %s:%u", c->stream, client, c->client_port, server,
+           c->server_port);
+    if (c->instance)
+        printf(", instance %s", c->instance->dac ? "DAC" : c->instance->instance);
+    printf("\n");
+    wmem_free(NULL, client);
+    wmem_free(NULL, server);
+    int heading = -1;
+    for (unsigned i = 0; i < l->frames->len; i++) {
+        const struct ladder_frame *f = &g_array_index(l->frames, struct ladder_frame, i);
+        if (f->conv != c)
+            continue;
+        struct frame_label label;
+        if (!tdstls_conn_label(r, f->frame, &label))
+            continue;
+        if (label.phase != heading) {
+            heading = label.phase;
+            printf("  (%u) %s%s\n", label.phase, tdstls_phase_name((enum tdstls_phase)label.phase),
+                   label.inferred ? " (inferred from order and direction)" : "");
+        }
+        int64_t since = f->ns - r->start_ns;
+        printf("    %6u  %4" PRId64 ".%06" PRId64 "  client %s server  %s\n", f->frame, since / 1000000000,
+               (since % 1000000000) / 1000, f->from_server ? "<--" : "-->", f->what);
+        if (label.diagnosis && r->frame_diagnosis == f->frame)
+            printf("            !! %s: %s (%s gave up)\n", tdstls_diagnoses[r->diagnosis].name,
+                   tdstls_diagnoses[r->diagnosis].short_text,
+                   r->diagnosis_side == SIDE_SERVER ? "the server" : "the client");
+    }
+}
+
+static void ladder_draw(void *tapdata)
+{
+    struct ladder *l = (struct ladder *)tapdata;
+    GPtrArray *order = g_ptr_array_new();            /* connections, by their first frame here */
+    GHashTable *listed = g_hash_table_new(g_direct_hash, g_direct_equal);
+    for (unsigned i = 0; i < l->frames->len; i++) {
+        const struct ladder_frame *f = &g_array_index(l->frames, struct ladder_frame, i);
+        if (f->conv->confirmed && !g_hash_table_contains(listed, f->conv)) {
+            g_hash_table_add(listed, (void *)f->conv);
+            g_ptr_array_add(order, (void *)f->conv);
+        }
+    }
+    printf("\n===================================================================\n");
+    printf("TDS TLS ladder: %u SQL Server connection%s, each by phase\n", order->len, order->len == 1 ? "" : "s");
+    printf("frame, time since the connection's first frame, direction, what the frame is\n");
+    for (unsigned i = 0; i < order->len; i++)
+        print_connection(l, (const struct tdstls_conv *)g_ptr_array_index(order, i));
+    printf("===================================================================\n");
+    g_hash_table_destroy(listed);
+    g_ptr_array_free(order, true);
+}
+
+static void ladder_reset(void *tapdata)
+{
+    struct ladder *l = (struct ladder *)tapdata;
+    for (unsigned i = 0; i < l->frames->len; i++)
+        g_free(g_array_index(l->frames, struct ladder_frame, i).what);
+    g_array_set_size(l->frames, 0);
+    g_hash_table_remove_all(l->seen);
+}
+
+static void ladder_finish(void *tapdata)
+{
+    struct ladder *l = (struct ladder *)tapdata;
+    ladder_reset(l);
+    g_array_free(l->frames, true);
+    g_hash_table_destroy(l->seen);
+    g_free(l);
+}
+
+static tdstls_tap_init_result ladder_init(const char *opt_arg, void *userdata _U_)
+{
+    static const char prefix[] = "tdstls,ladder";
+    const char *filter = NULL;
+    if (strncmp(opt_arg, prefix, strlen(prefix)) == 0 && opt_arg[strlen(prefix)] == ',')
+        filter = opt_arg + strlen(prefix) + 1;
+    struct ladder *l = g_new0(struct ladder, 1);
+    l->frames = g_array_new(false, false, sizeof(struct ladder_frame));
+    l->seen = g_hash_table_new(g_direct_hash, g_direct_equal);
+    /* the Info column tells what each frame is */
+    GString *error = register_tap_listener("tdstls", l, filter, TL_REQUIRES_COLUMNS, ladder_reset, ladder_packet,
+                                           ladder_draw, ladder_finish);
+    if (error) {
+        fprintf(stderr, "tshark: Couldn't register tdstls,ladder tap: %s\n", error->str);
+        g_string_free(error, true);
+        ladder_finish(l);
+        TDSTLS_TAP_INIT_DONE(false);
+    }
+    TDSTLS_TAP_INIT_DONE(true);
+}
+
+void tdstls_ladder_register(void)
+{
+    static tap_param params[] = {{PARAM_FILTER, "filter", "Filter", NULL, true}};
+    static stat_tap_ui ladder_ui = {REGISTER_PACKET_STAT_GROUP_UNSORTED, "TDS TLS ladder", "tdstls,ladder",
+                                    ladder_init, G_N_ELEMENTS(params), params};
+    register_stat_tap_ui(&ladder_ui, NULL);
+}
