@@ -5,11 +5,16 @@
 # Wireshark, even without the plugin.
 # usage: scripts/annotate_phases.sh IN OUT.pcapng     (TSHARK: tshark with the plugin; default tshark)
 set -euo pipefail
+if [ $# -ne 2 ] || [ ! -r "$1" ]; then
+  echo "usage: $0 IN.pcap[ng] OUT.pcapng   (TSHARK=... to use another tshark with the plugin)" >&2
+  [ $# -eq 2 ] && echo "$0: cannot read $1" >&2
+  exit 2
+fi
 in=$1; out=$2
 tshark_cmd=${TSHARK:-tshark}
 work=$(mktemp -d); trap 'rm -rf "$work"' EXIT
 # shellcheck disable=SC2086
-$tshark_cmd -r "$in" -T fields -E "separator=|" -e frame.number -e tdstls.phase -e tdstls.phase.name \
+$tshark_cmd -2 -r "$in" -T fields -E "separator=|" -e frame.number -e tdstls.phase -e tdstls.phase.name \
   -e tdstls.phase.inferred -e tdstls.diagnosis > "$work/phases.tsv"
 # editcap -a FRAME:COMMENT, in chunks that keep the command line short
 cp "$in" "$work/cur"

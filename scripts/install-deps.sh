@@ -11,7 +11,14 @@ for p in "${packages[@]}"; do
 done
 [ ${#missing[@]} -eq 0 ] && exit 0
 as_root=()
-[ "$(id -u)" -eq 0 ] || as_root=(sudo)
+if [ "$(id -u)" -ne 0 ]; then
+  if ! command -v sudo >/dev/null; then
+    echo "tdstls needs these Debian packages: ${missing[*]}" >&2
+    echo "Install them as root (apt-get install ${missing[*]}), or run this script as root; sudo is not installed." >&2
+    exit 1
+  fi
+  as_root=(sudo)
+fi
 echo "installing: ${missing[*]}"
 "${as_root[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update -q
 "${as_root[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}"

@@ -2,15 +2,25 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 """Batch triage: the tdstls per-connection summary of many captures as CSV or JSON.
 
-usage: tdstls_report.py [--format csv|json] [--frames] [--jobs N] [-o OUT] CAPTURE|DIR ...
-
 Runs tshark (with the tdstls plugin installed) on each capture, in parallel,
 with -q -z tdstls,json (the rows of the -z tdstls,conn table and the
 -z tdstls,dhe count, as JSON), and writes one row per connection with the
-capture's name first. --frames writes per-frame phase labels instead
-(file, frame, time, stream, phase, phase name, inferred), e.g. for training.
+capture's name first. SQL Server connections on every port are included:
+tdstls finds them by their PRELOGIN wherever the server listens.
+--frames writes per-frame phase labels instead (file, frame, time, stream,
+phase, phase name, inferred), e.g. for training; it reads each capture
+twice (tshark -2), so the SYN of a connection found on another port is
+labelled too. --browser writes one row per SQL Server Browser request
+(UDP 1434): who asked, for which instance, how many answers, the TCP port
+given, and the verdict (answered, no answer, instance unknown).
+
+-d, -o and --disable-heuristic go to tshark as they are (Decode As, a
+preference, a heuristic switched off), as often as given.
+
 A capture-level line per file and for all files together goes to stderr:
-"3 of 600 DHE handshakes aborted after the client's Finished; ...".
+"3 of 600 DHE handshakes aborted after the client's Finished; ...", a line
+for SQL Server Browser requests nobody answered, and one for each capture
+that holds TCP traffic but no SQL Server connection.
 
 TSHARK in the environment names the tshark to run (default: tshark).
 """
@@ -24,19 +34,48 @@ import subprocess
 import sys
 
 # the keys of -z tdstls,json, in the order of the -z tdstls,conn table
-CONN_COLUMNS = ["stream", "client", "server", "tds", "encryption", "tls", "cipher_suite", "dhe", "ys_zero",
-                "yc_zero", "last_phase", "closed_by", "phase_durations_ms", "checks", "diagnosis", "certificate",
-                "diagnosis_kind", "diagnosis_by", "diagnosis_frame"]
+CONN_COLUMNS = ["stream", "client", "server", "instance", "redirect", "tds", "encryption", "tls", "cipher_suite", "dhe",
+                "ys_zero", "yc_zero", "last_phase", "login", "closed_by", "phase_durations_ms", "checks", "diagnosis",
+                "certificate", "diagnosis_kind", "diagnosis_by", "diagnosis_frame", "instance_frame"]
+# the "browser" rows of -z tdstls,json: each SQL Server Browser request and what became of it
+BROWSER_COLUMNS = ["frame", "client", "server", "request", "instance", "answers", "first_answer", "tcp_port",
+                   "verdict"]
 FRAME_FIELDS = ["frame.number", "frame.time_relative", "tcp.stream", "tdstls.phase", "tdstls.phase.name",
                 "tdstls.phase.inferred"]
 
 
+# Wireshark options given on the command line, for every tshark run
+WIRESHARK_OPTIONS = []
+
+
 def tshark(args):
-    cmd = shlex.split(os.environ.get("TSHARK", "tshark")) + args
+    cmd = shlex.split(os.environ.get("TSHARK", "tshark")) + WIRESHARK_OPTIONS + args
     p = subprocess.run(cmd, capture_output=True, text=True, errors="replace")
     if p.returncode != 0:
         raise RuntimeError("%s: %s" % (" ".join(cmd), p.stderr.strip()[-500:]))
     return p.stdout
+
+
+def tcp_conversations(path):
+    """How many TCP conversations a capture holds (tshark -z conv,tcp)."""
+    out = tshark(["-q", "-r", path, "-z", "conv,tcp"])
+    return sum(1 for line in out.splitlines() if "<->" in line)
+
+
+def browser_note(requests):
+    """The capture-level line for SQL Server Browser requests nobody answered."""
+    silent = [r for r in requests if r["verdict"] == "no answer"]
+    unknown = [r for r in requests if r["verdict"] == "instance unknown"]
+    notes = []
+    if silent:
+        asked = sorted({r["instance"] or r["request"] for r in silent})
+        notes.append("%d SQL Server Browser request%s (UDP 1434) without an answer (%s): Browser stopped or UDP 1434 "
+                     "blocked; clients report error 26, Error Locating Server/Instance Specified"
+                     % (len(silent), "" if len(silent) == 1 else "s", ", ".join(asked)))
+    if unknown:
+        asked = sorted({r["instance"] for r in unknown})
+        notes.append("SQL Server Browser answered without the instance asked for (%s)" % ", ".join(asked))
+    return notes
 
 
 def summarize(path):
@@ -44,11 +83,23 @@ def summarize(path):
     rows = [{k: r[k] for k in CONN_COLUMNS} for r in out["connections"]]
     rows.sort(key=lambda r: r["stream"])
     dhe = out["dhe"]
-    return rows, [dhe["dhe_handshakes"], dhe["kb4557473_aborts"], dhe["reading"]]
+    notes = browser_note(out.get("browser", []))
+    if not rows and not out.get("browser"):
+        n = tcp_conversations(path)
+        if n:
+            notes.append("%d TCP conversation%s, no SQL Server connection: none begins with a TDS PRELOGIN or a TLS "
+                         "ClientHello offering ALPN tds/8.0 (a capture that starts after the PRELOGIN needs "
+                         "-d tcp.port==PORT,tdstls)" % (n, "" if n == 1 else "s"))
+    return rows, [dhe["dhe_handshakes"], dhe["kb4557473_aborts"], dhe["reading"]], notes
+
+
+def browser(path):
+    out = json.loads(tshark(["-q", "-r", path, "-z", "tdstls,json"]))
+    return [{k: r[k] for k in BROWSER_COLUMNS} for r in out.get("browser", [])]
 
 
 def frames(path):
-    args = ["-r", path, "-T", "fields", "-E", "separator=\t"]
+    args = ["-2", "-r", path, "-T", "fields", "-E", "separator=\t"]
     for f in FRAME_FIELDS:
         args += ["-e", f]
     out = []
@@ -71,15 +122,29 @@ def captures(paths):
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("paths", nargs="+")
+    ap.add_argument("paths", nargs="+", metavar="CAPTURE|DIR")
     ap.add_argument("--format", choices=["csv", "json"], default="csv")
     ap.add_argument("--frames", action="store_true", help="per-frame phase labels instead of connections")
+    ap.add_argument("--browser", action="store_true",
+                    help="SQL Server Browser requests (UDP 1434) and their answers instead of connections")
     ap.add_argument("--jobs", type=int, default=os.cpu_count() or 2)
-    ap.add_argument("-o", "--output", default="-")
+    ap.add_argument("--output", default="-", help="where the rows go (default: standard output)")
+    ap.add_argument("-d", dest="decode_as", action="append", default=[], metavar="LAYER==VALUE,PROTO",
+                    help="tshark's Decode As, e.g. -d tcp.port==14331,tdstls")
+    ap.add_argument("-o", dest="prefs", action="append", default=[], metavar="PREF:VALUE",
+                    help="a Wireshark preference, e.g. -o tdstls.tcp.port:1433,14331")
+    ap.add_argument("--disable-heuristic", action="append", default=[], metavar="NAME",
+                    help="a heuristic dissector switched off, e.g. tdstls_tcp")
     args = ap.parse_args()
+    for spec in args.decode_as:
+        WIRESHARK_OPTIONS.extend(["-d", spec])
+    for pref in args.prefs:
+        WIRESHARK_OPTIONS.extend(["-o", pref])
+    for name in args.disable_heuristic:
+        WIRESHARK_OPTIONS.extend(["--disable-heuristic", name])
 
     files = list(captures(args.paths))
-    job = frames if args.frames else summarize
+    job = frames if args.frames else browser if args.browser else summarize
     results, failed = {}, 0
     with concurrent.futures.ThreadPoolExecutor(args.jobs) as pool:
         futures = {pool.submit(job, f): f for f in files}
@@ -94,16 +159,18 @@ def main():
     for f in files:
         if f not in results:
             continue
-        if args.frames:
+        if args.frames or args.browser:
             rows += [dict(file=os.path.basename(f), **r) for r in results[f]]
         else:
-            conn_rows, (n_dhe, n_kb, reading) = results[f]
+            conn_rows, (n_dhe, n_kb, reading), notes = results[f]
+            for note in notes:
+                print("%s: %s" % (os.path.basename(f), note), file=sys.stderr)
             rows += [dict(file=os.path.basename(f), **r) for r in conn_rows]
             total_dhe += n_dhe
             total_kb += n_kb
             if n_dhe:
                 print("%s: %s" % (os.path.basename(f), reading), file=sys.stderr)
-    if not args.frames and len(files) > 1 and total_dhe:
+    if not (args.frames or args.browser) and len(files) > 1 and total_dhe:
         print("all %d captures: %d of %d DHE handshakes aborted after the client's Finished%s"
               % (len(files), total_kb, total_dhe,
                  "; consistent with a leading-zero mismatch between patched and unpatched peers (KB 4557473)"
@@ -115,10 +182,13 @@ def main():
         out.write("\n")
     else:
         columns = ["file"] + (["frame", "time", "stream", "phase", "phase_name", "inferred"] if args.frames
-                              else CONN_COLUMNS)
+                              else BROWSER_COLUMNS if args.browser else CONN_COLUMNS)
         w = csv.DictWriter(out, fieldnames=columns)
         w.writeheader()
-        w.writerows(rows)
+        for r in rows:
+            if "time" in r:     # seconds as tshark writes them, not 1.1487e-05
+                r = dict(r, time="%.9f" % r["time"])
+            w.writerow(r)
     if out is not sys.stdout:
         out.close()
     sys.exit(1 if failed else 0)
