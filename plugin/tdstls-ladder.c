@@ -7,6 +7,10 @@
  * the frame is (its Info column; for a frame without payload, its TCP
  * flags), and the diagnosis under the frame that shows it.
  *
+ * In the GUI (Statistics → TDS TLS ladder) the same is a table, one row per
+ * frame (tshark: -z tdstls,ladder_table): the GUI fills it when it reads the
+ * capture again, after the first pass has labelled every frame.
+ *
  * Frames are collected as the tap sees them and their phase is looked up
  * at the end, when the first pass has labelled every frame. Run with -2 so
  * that a connection found on another port shows its SYN too (in one pass
@@ -164,10 +168,123 @@ static tdstls_tap_init_result ladder_init(const char *opt_arg, void *userdata _U
     TDSTLS_TAP_INIT_DONE(true);
 }
 
+/* --- the GUI's table: one row per frame ------------------------------------ */
+
+enum ladder_column { LCOL_STREAM, LCOL_PHASE, LCOL_FRAME, LCOL_TIME, LCOL_DIRECTION, LCOL_WHAT, LCOL_DIAGNOSIS,
+                     N_LADDER_COLUMNS };
+static stat_tap_table_item ladder_fields[N_LADDER_COLUMNS] = {
+    {TABLE_ITEM_UINT, TAP_ALIGN_RIGHT, "Stream", "%u"},
+    {TABLE_ITEM_STRING, TAP_ALIGN_LEFT, "Phase", "%s"},
+    {TABLE_ITEM_UINT, TAP_ALIGN_RIGHT, "Frame", "%u"},
+    {TABLE_ITEM_FLOAT, TAP_ALIGN_RIGHT, "Time (s)", "%.6f"},
+    {TABLE_ITEM_STRING, TAP_ALIGN_LEFT, "Direction", "%s"},
+    {TABLE_ITEM_STRING, TAP_ALIGN_LEFT, "Frame content", "%s"},
+    {TABLE_ITEM_STRING, TAP_ALIGN_LEFT, "Diagnosis", "%s"},
+};
+#define LADDER_TABLE "TDS TLS ladder"
+static GHashTable *table_frames;        /* frame numbers with a row */
+
+/* A table's tap is registered without flags (stat_tap_table_ui has none
+ * before 4.6): a listener of our own asks for the columns, whose Info text
+ * says what each frame is. Registered once, kept for the process. */
+static tap_packet_status want_columns(void *tapdata _U_, packet_info *pinfo _U_, epan_dissect_t *edt _U_,
+                                      const void *data _U_, tap_flags_t flags _U_)
+{
+    return TAP_PACKET_DONT_REDRAW;
+}
+
+static void table_init(stat_tap_table_ui *ui)
+{
+    static int columns_listener;
+    if (!columns_listener) {
+        GString *error = register_tap_listener("tdstls", &columns_listener, NULL, TL_REQUIRES_COLUMNS, NULL,
+                                               want_columns, NULL, NULL);
+        if (error)
+            g_string_free(error, true);
+        else
+            columns_listener = 1;
+    }
+    stat_tap_table *table = stat_tap_find_table(ui, LADDER_TABLE);
+    if (table && ui->stat_tap_reset_table_cb)
+        ui->stat_tap_reset_table_cb(table);
+    else if (!table)
+        stat_tap_add_table(ui, stat_tap_init_table(LADDER_TABLE, N_LADDER_COLUMNS, 0, NULL));
+    if (table_frames)
+        g_hash_table_remove_all(table_frames);
+    else
+        table_frames = g_hash_table_new(g_direct_hash, g_direct_equal);
+}
+
+static tap_packet_status table_packet(void *tapdata, packet_info *pinfo, epan_dissect_t *edt _U_, const void *data,
+                                      tap_flags_t flags _U_)
+{
+    stat_data_t *stat = (stat_data_t *)tapdata;
+    const struct tdstls_conv *c = (const struct tdstls_conv *)data;
+    const struct conn_results *r = tdstls_conn_results(&c->core);
+    struct frame_label label;
+    if (!c->confirmed || g_hash_table_contains(table_frames, GUINT_TO_POINTER(pinfo->num)) ||
+        !tdstls_conn_label(r, pinfo->num, &label))
+        return TAP_PACKET_DONT_REDRAW;
+    g_hash_table_add(table_frames, GUINT_TO_POINTER(pinfo->num));
+    stat_tap_table *table = g_array_index(stat->stat_tap_data->tables, stat_tap_table *, 0);
+    bool from_server = pinfo->srcport == c->server_port && addresses_equal(&pinfo->src, &c->server_addr);
+    int64_t since = (int64_t)pinfo->abs_ts.secs * 1000000000 + pinfo->abs_ts.nsecs - r->start_ns;
+    stat_tap_table_item_type items[N_LADDER_COLUMNS];
+    memset(items, 0, sizeof items);
+    items[LCOL_STREAM].type = TABLE_ITEM_UINT;
+    items[LCOL_STREAM].value.uint_value = c->stream;
+    items[LCOL_PHASE].type = TABLE_ITEM_STRING;
+    items[LCOL_PHASE].value.string_value =
+        g_strdup_printf("%u %s", label.phase, tdstls_phase_name((enum tdstls_phase)label.phase));
+    items[LCOL_FRAME].type = TABLE_ITEM_UINT;
+    items[LCOL_FRAME].value.uint_value = pinfo->num;
+    items[LCOL_TIME].type = TABLE_ITEM_FLOAT;
+    items[LCOL_TIME].value.float_value = (double)since / 1e9;
+    items[LCOL_DIRECTION].type = TABLE_ITEM_STRING;
+    items[LCOL_DIRECTION].value.string_value = g_strdup(from_server ? "client <-- server" : "client --> server");
+    items[LCOL_WHAT].type = TABLE_ITEM_STRING;
+    items[LCOL_WHAT].value.string_value = frame_content(pinfo->cinfo ? col_get_text(pinfo->cinfo, COL_INFO) : NULL);
+    items[LCOL_DIAGNOSIS].type = TABLE_ITEM_STRING;
+    items[LCOL_DIAGNOSIS].value.string_value =
+        g_strdup(label.diagnosis && r->frame_diagnosis == pinfo->num ? tdstls_diagnoses[r->diagnosis].short_text : "");
+    stat_tap_init_table_row(table, table->num_elements, N_LADDER_COLUMNS, items);
+    return TAP_PACKET_REDRAW;
+}
+
+static void table_reset(stat_tap_table *table)
+{
+    for (unsigned row = 0; row < table->num_elements; row++)
+        for (unsigned col = 0; col < table->num_fields; col++) {
+            stat_tap_table_item_type *item = stat_tap_get_field_data(table, row, col);
+            if (item->type == TABLE_ITEM_STRING) {
+                g_free((char *)item->value.string_value);
+                item->value.string_value = NULL;
+            }
+        }
+    table->num_elements = 0;
+    if (table_frames)
+        g_hash_table_remove_all(table_frames);
+}
+
+static void table_free_item(stat_tap_table *table _U_, unsigned row _U_, unsigned column _U_,
+                            stat_tap_table_item_type *field)
+{
+    if (field->type == TABLE_ITEM_STRING) {
+        g_free((char *)field->value.string_value);
+        field->value.string_value = NULL;
+    }
+}
+
 void tdstls_ladder_register(void)
 {
     static tap_param params[] = {{PARAM_FILTER, "filter", "Filter", NULL, true}};
     static stat_tap_ui ladder_ui = {REGISTER_PACKET_STAT_GROUP_UNSORTED, "TDS TLS ladder", "tdstls,ladder",
                                     ladder_init, G_N_ELEMENTS(params), params};
+    static stat_tap_table_ui table_ui = {
+        REGISTER_PACKET_STAT_GROUP_UNSORTED, LADDER_TABLE, "tdstls", "tdstls,ladder_table", table_init,
+        table_packet, table_reset, table_free_item, NULL, N_LADDER_COLUMNS, ladder_fields,
+        G_N_ELEMENTS(params), params, NULL, 0,
+    };
     register_stat_tap_ui(&ladder_ui, NULL);
+    register_stat_tap_table_ui(&table_ui);
 }

@@ -178,8 +178,10 @@ static void show_label(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, stru
     struct expert_anchors anchors = {0};
 
     /* Most frames: nobody asked for tdstls's fields (no tree, filter or
-     * column of ours), and there is nothing to warn of. */
-    if (tree && proto_field_is_referenced(tree, proto_tdstls)) {
+     * column of ours), and there is nothing to warn of. Where there is, the
+     * item is made anyway: the expert info hangs under it (Wireshark 4.6
+     * shows none for -e _ws.expert.message without an item to hang on). */
+    if (tree && (checks || proto_field_is_referenced(tree, proto_tdstls))) {
         proto_item *ti = proto_tree_add_item(tree, proto_tdstls, tvb, 0, 0, ENC_NA);
         if (PTREE_DATA(tree)->visible)   /* text only for a tree someone sees */
             proto_item_set_text(ti, "%s", item_text(phase, label->inferred));

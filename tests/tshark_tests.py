@@ -716,16 +716,32 @@ def group_hostile(box, truth, ck):
     # server handshake records before the client's ClientHello.
     name = "fuzzed-server-flight-before-clienthello.pcap"
     check_no_dissector_bug(box, ck, name)
-    ck.check(frames_saying(box, name, "before the client's ClientHello"),
-             "%s: tdstls.expert.tls_not_decoded says why" % name)
+    # Wireshark 4.6's TCP and TDS keep that mutated stream from tdstls (no
+    # frame carries TLS to it): there is nothing to withhold then
+    if any(r["tdstls.carrier"] for r in box.frames(name, fields=["tdstls.carrier"])):
+        ck.check(frames_saying(box, name, "before the client's ClientHello"),
+                 "%s: tdstls.expert.tls_not_decoded says why" % name)
+    else:
+        print("note: %s: this Wireshark hands tdstls none of its TLS; the withheld-records check does not apply"
+              % name)
     # found by scripts/fuzz_captures.py: TCP reassembles a mutated stream
     # differently on the second pass and delivers a PRELOGIN PDU in frame 8
     # that the first pass never saw; handed to TLS (by stock tds too), it
     # trips TLS's "frag_info && frag_info->offset == 0". tdstls shows it as data.
     name = "fuzzed-pdu-only-on-second-pass.pcap"
     check_no_dissector_bug(box, ck, name, passes=(["-2"],))
-    ck.check(frames_saying(box, name, "did not deliver these bytes", ["-2"]) == ["8"],
-             "%s -2: frame 8 is the PDU only the second pass saw" % name)
+    # only where TCP delivers frame 8's PDU on the second pass alone (4.0 to
+    # 4.4; Wireshark 4.6's TCP reassembles it the same way on both passes)
+    firsts = {r["frame.number"] for r in box.frames(name, fields=["frame.number", "tdstls.carrier"])
+              if r["tdstls.carrier"]}
+    seconds = {r["frame.number"] for r in box.frames(name, ["-2"], fields=["frame.number", "tdstls.carrier"])
+               if r["tdstls.carrier"]}
+    if "8" in seconds - firsts:
+        ck.check(frames_saying(box, name, "did not deliver these bytes", ["-2"]) == ["8"],
+                 "%s -2: frame 8 is the PDU only the second pass saw" % name)
+    else:
+        print("note: %s: this Wireshark's TCP delivers frame 8 alike on both passes; the check does not apply"
+              % name)
     name = "crafted-retransmit-reorder.pcap"
     rows = box.frames(name)
     ck.check(sum(bool(r["tdstls.cipher_suite"]) for r in rows) == 1, "%s: one ServerHello despite the "
@@ -1157,6 +1173,13 @@ def group_ladder(box, truth, ck):
         ck.check(diagnosed == {r["frame.number"]: r["tdstls.diagnosis.kind"] for r in rows
                                if r["tdstls.diagnosis.kind"]},
                  "%s: the diagnosis under its frame (%s)" % (name, diagnosed))
+        # the GUI's table (Statistics > TDS TLS ladder), as tshark prints it: the same frames and phases
+        table = box.tshark(["-q", "-2", "-r", os.path.join(box.captures, name), "-z", "tdstls,ladder_table"] + extra)
+        rows_t = [[c.strip() for c in line.split("|")] for line in table.splitlines() if re.match(r"^\d+ \|", line)]
+        got_t = {}
+        for c in rows_t:
+            got_t.setdefault(c[0], []).append((c[2], c[1].split()[0]))
+        ck.check(got_t == want, "%s: the ladder table has the same frames and phases" % name)
         syns = [w for v in conns.values() for f, p, _, w in v if p == "1"]
         ck.check(all(w in ("SYN", "SYN, ACK", "ACK") for w in syns), "%s: the TCP handshake told by its flags (%s)"
                  % (name, sorted(set(syns))))
