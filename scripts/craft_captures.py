@@ -248,7 +248,9 @@ def crafted_ssrp(path):
 
 
 def main():
-    out = sys.argv[1] if len(sys.argv) > 1 else os.path.join(os.path.dirname(__file__), "..", "test-captures")
+    if len(sys.argv) != 2 or not os.path.isdir(sys.argv[1]):
+        sys.exit("usage: craft_captures.py OUTDIR   (an existing folder, e.g. test-captures)")
+    out = sys.argv[1]
     rng = random.Random(4557473)   # fixed seed: the same bytes every run
     crafted_dhe_ys_short(os.path.join(out, "crafted-dhe-ys-short.pcap"), rng)
     truth = {"file": "crafted-dhe-ys-short.pcap", "client_port": CLIENT[1], "fail": "none", "encryption": 3,

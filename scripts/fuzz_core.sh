@@ -7,6 +7,10 @@
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
 runs=${1:-200000}
+if [ $# -gt 1 ] || ! [[ $runs =~ ^[0-9]+$ ]]; then
+  echo "usage: scripts/fuzz_core.sh [RUNS]   (a number; default 200000)" >&2
+  exit 2
+fi
 out=${FUZZ_OUT:-$(mktemp -d)}
 cc=$(command -v clang || command -v clang-14)
 "$cc" -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined -I"$here/plugin/core" \

@@ -6,6 +6,10 @@
 # usage: scripts/gui_screenshots.sh PLUGIN_DIR [OUT_DIR=docs]      (as root: installs what it needs)
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
+if [ $# -lt 1 ] || [ ! -d "$1" ]; then
+  echo "usage: scripts/gui_screenshots.sh PLUGIN_DIR [OUT_DIR=docs]      (as root: installs what it needs)" >&2
+  exit 2
+fi
 plugin_dir=$(cd "$1" && pwd); out=$(mkdir -p "${2:-$here/docs}" && cd "${2:-$here/docs}" && pwd)
 if [ "$(id -u)" -eq 0 ]; then
   DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends wireshark-qt xvfb xdotool \

@@ -64,7 +64,7 @@ def client(port):
 
 
 if __name__ == "__main__":
-    if len(sys.argv) < 2:
-        sys.exit(__doc__)
+    if len(sys.argv) < 2 or not sys.argv[1].isdigit():
+        sys.exit("usage: lab_binary_server.py PORT [--client]\n" + __doc__)
     (client if "--client" in sys.argv else serve)(int(sys.argv[1]))
     os._exit(0)

@@ -373,6 +373,13 @@ group_crafted() {
 }
 
 main() {
+  for g in "$@"; do
+    if ! declare -F "group_$g" >/dev/null; then
+      echo "usage: bash scripts/make_corpus.sh [OUTDIR [GROUP ...]]" >&2
+      echo "GROUP: $(declare -F | awk '/ group_/ {sub("group_", "", $3); printf "%s ", $3}')" >&2
+      exit 2
+    fi
+  done
   [ "${SKIP_INSTALL:-}" = 1 ] || install_deps
   make_keys
   local groups=("$@")

@@ -119,7 +119,7 @@ def pcapng(data, moves):
 
 def main():
     if len(sys.argv) < 4:
-        sys.exit(__doc__)
+        sys.exit("usage: move_port.py IN OUT FROM:TO [FROM:TO ...]\n" + __doc__)
     moves = {}
     for arg in sys.argv[3:]:
         a, b = arg.split(":")

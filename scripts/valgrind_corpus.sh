@@ -5,6 +5,10 @@
 # apart, not counted).
 # usage: scripts/valgrind_corpus.sh PLUGIN_DIR CAPTURES_DIR [MAX_FILES]
 set -euo pipefail
+if [ $# -lt 2 ] || [ ! -d "$1" ]; then
+  echo "usage: scripts/valgrind_corpus.sh PLUGIN_DIR CAPTURES_DIR [MAX_FILES]" >&2
+  exit 2
+fi
 plugin_dir=$(cd "$1" && pwd); captures=$(cd "$2" && pwd); max=${3:-0}
 work=$(mktemp -d); trap 'rm -rf "$work"' EXIT
 cp -r "$plugin_dir" "$work/plugins"; chmod -R a+rX "$work"
