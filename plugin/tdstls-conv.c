@@ -30,9 +30,19 @@ static const struct tls_allocator file_scope = {wmem_file_alloc, wmem_file_relea
 /* every routing ENVCHANGE of the capture so far (file scope, NULL between files) */
 static wmem_list_t *routes;
 
+/* How many connections tdstls holds in this capture: none yet means a
+ * frame needs no conversation lookup unless one may begin there. */
+static unsigned connections_made;
+
 static void forget_routes(void)
 {
     routes = NULL;
+    connections_made = 0;
+}
+
+bool tdstls_conv_any(void)
+{
+    return connections_made != 0;
 }
 
 void tdstls_conv_register(int proto)
@@ -119,6 +129,7 @@ struct tdstls_conv *tdstls_conv_get(packet_info *pinfo, bool create, int dst_is_
         return c;
 
     c = wmem_new0(wmem_file_scope(), struct tdstls_conv);
+    connections_made++;
     tdstls_conn_init(&c->core, &file_scope, ns_of(&pinfo->abs_ts));
     /* The server is the side on one of our ports, or on a port a SQL
      * Server Browser answer gave, unless the caller knows better (a SYN, or
@@ -165,8 +176,17 @@ void tdstls_conv_reject(packet_info *pinfo)
 
 bool tdstls_conv_rejected(packet_info *pinfo)
 {
+    bool rejected;
+    tdstls_conv_find(pinfo, &rejected);
+    return rejected;
+}
+
+struct tdstls_conv *tdstls_conv_find(packet_info *pinfo, bool *rejected)
+{
     conversation_t *conv = find_conversation_pinfo(pinfo, 0);
-    return conv && conversation_get_proto_data(conv, proto_tdstls) == &not_tds;
+    void *data = conv ? conversation_get_proto_data(conv, proto_tdstls) : NULL;
+    *rejected = data == &not_tds;
+    return *rejected ? NULL : (struct tdstls_conv *)data;
 }
 
 enum tdstls_side tdstls_side_of(const struct tdstls_conv *conv, const packet_info *pinfo)

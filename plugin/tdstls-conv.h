@@ -66,6 +66,8 @@ void tdstls_conv_handoff(dissector_handle_t ours);
 /* The connection of this packet's conversation; create makes it.
  * dst_is_server_hint: 1 or 0 when the caller knows, -1 to go by our ports. */
 struct tdstls_conv *tdstls_conv_get(packet_info *pinfo, bool create, int dst_is_server_hint);
+/* Whether the capture has any connection of tdstls's so far. */
+bool tdstls_conv_any(void);
 /* The connection's first payload is TDS or TLS: it is one of ours. When the
  * capture holds its SYN and nothing labelled it yet (the heuristic found
  * it), its frames from the SYN on become its TCP handshake. */
@@ -74,6 +76,9 @@ void tdstls_conv_confirm(struct tdstls_conv *conv, packet_info *pinfo);
  * now on (tdstls_conv_get returns NULL for it). */
 void tdstls_conv_reject(packet_info *pinfo);
 bool tdstls_conv_rejected(packet_info *pinfo);
+/* Both at once, with one lookup: the connection (or NULL), and whether
+ * tdstls left it alone. */
+struct tdstls_conv *tdstls_conv_find(packet_info *pinfo, bool *rejected);
 /* The connection's login answer routes its client elsewhere (first pass):
  * the client's next connection to that port, from the same address, is
  * linked to it when it comes. */

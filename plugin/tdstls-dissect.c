@@ -492,9 +492,10 @@ static int hand_back_to_tds(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree,
  * connection the heuristic claimed. data: TCP's struct tcpinfo. */
 static int dissect_tdstls(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *data)
 {
-    if (tdstls_conv_rejected(pinfo))             /* as Wireshark would without tdstls */
+    bool rejected;
+    struct tdstls_conv *conv = tdstls_conv_find(pinfo, &rejected);
+    if (rejected)                                /* as Wireshark would without tdstls */
         return hand_back_to_tds(tvb, pinfo, tree, data);
-    struct tdstls_conv *conv = tdstls_conv_get(pinfo, false, -1);
     if (!conv || !conv->confirmed) {
         if (!starts_like_tds(tvb)) {
             tdstls_conv_reject(pinfo);

@@ -214,13 +214,19 @@ static int dissect_tdstls_post(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tr
 {
     if (pinfo->ptype != PT_TCP)
         return 0;
-    struct tdstls_conv *conv = tdstls_conv_of_frame(pinfo);
+    struct tdstls_conv *conv = NULL;
     struct frame_label label;
     if (!PINFO_FD_VISITED(pinfo)) {
         uint16_t flags;
         if (!tcp_flags(tvb, pinfo, tree, &flags))
             return 0;
         bool syn_only = (flags & TCP_FLAG_SYN) && !(flags & TCP_FLAG_ACK);
+        /* A capture without SQL Server so far: only a SYN or a frame on a
+         * TDS port can change that; no lookup for the others. */
+        if (!tdstls_conv_any() && !syn_only && !tdstls_port_is_ours(pinfo->srcport) &&
+            !tdstls_port_is_ours(pinfo->destport))
+            return 0;
+        conv = tdstls_conv_of_frame(pinfo);
         if (!conv) {
             /* A connection begins: on a TDS port, a port a Browser answer
              * gave, or any other port, where it may yet show it is SQL
@@ -238,7 +244,8 @@ static int dissect_tdstls_post(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tr
         label = tdstls_conn_tcp(&conv->core, pinfo->num, ns_of(&pinfo->abs_ts), tdstls_side_of(conv, pinfo),
                                 (flags & TCP_FLAG_SYN) != 0, (flags & TCP_FLAG_FIN) != 0,
                                 (flags & TCP_FLAG_RST) != 0);
-    } else if (!conv || !tdstls_conn_label(tdstls_conn_results(&conv->core), pinfo->num, &label)) {
+    } else if (!tdstls_conv_any() || !(conv = tdstls_conv_of_frame(pinfo)) ||
+               !tdstls_conn_label(tdstls_conn_results(&conv->core), pinfo->num, &label)) {
         return 0;                            /* not a TDS frame */
     }
     show_label(tvb, pinfo, tree, conv, &label);

@@ -23,7 +23,7 @@ if [ $# -lt 1 ] || [ $# -gt 2 ]; then
 fi
 release=$1
 root=$(realpath -m "${2:-/var/tmp/tdstls-chroots/$release}")
-tests=${TESTS:-'^(core_unit|suite_kinds_match_wireshark|dhe_suites_match_wireshark|tshark_(loads|corpus_fields|phases|close|expert|stock_parity|two_pass|decode_as|keylog|hostile|summary|decode_tls_pref|check_prefs|browser|routing|negatives))$'}
+tests=${TESTS:-'^(core_unit|suite_kinds_match_wireshark|dhe_suites_match_wireshark|tshark_(loads|corpus_fields|phases|close|expert|stock_parity|two_pass|decode_as|keylog|hostile|summary|decode_tls_pref|check_prefs|browser|routing|negatives|ladder|login_answer)|scripts_usage)$'}
 [ "$(id -u)" -eq 0 ] || { echo "$0: needs root (debootstrap, chroot); run it with sudo" >&2; exit 1; }
 command -v debootstrap >/dev/null || apt-get install -y -q debootstrap
 
