@@ -23,11 +23,16 @@ import argparse
 import os
 import struct
 import subprocess
+import sys
 import tempfile
 
 PCAP_HEADER = struct.Struct("<IHHiIII")
 RECORD = struct.Struct("<IIII")
 ETHERNET = 1
+
+
+class Unfit(SystemExit):
+    """A capture make_bulk cannot copy (not Ethernet, or longer than --gap)."""
 
 
 def read_pcap(path):
@@ -37,7 +42,7 @@ def read_pcap(path):
         data = open(tmp.name, "rb").read()
     magic, _, _, _, _, _, linktype = PCAP_HEADER.unpack_from(data)
     if linktype != ETHERNET:
-        raise SystemExit("%s: link type %d, expected Ethernet" % (path, linktype))
+        raise Unfit("%s: link type %d, expected Ethernet" % (path, linktype))
     nano = magic == 0xA1B23C4D
     frames, at = [], PCAP_HEADER.size
     while at + RECORD.size <= len(data):
@@ -145,6 +150,8 @@ def main():
     ap.add_argument("out")
     ap.add_argument("parts", nargs="+", help="CAPTURE:COUNT")
     ap.add_argument("--gap", type=float, default=1.0, help="seconds between connection starts")
+    ap.add_argument("--skip-unfit", action="store_true",
+                    help="leave out (with a note) captures that are not Ethernet or last longer than --gap")
     ap.add_argument("--sqlserver-packet-ids", action="store_true",
                     help="number the server's TDS packets per message, as SQL Server does")
     args = ap.parse_args()
@@ -152,9 +159,17 @@ def main():
     plan = []                                  # (frames of one connection, copies)
     for part in args.parts:
         path, count = part.rsplit(":", 1)
-        frames = read_pcap(path)
-        if frames[-1][0] - frames[0][0] >= args.gap:
-            raise SystemExit("%s lasts longer than --gap %s s" % (path, args.gap))
+        try:
+            frames = read_pcap(path)
+            if not frames:
+                raise Unfit("%s: no frames" % path)
+            if frames[-1][0] - frames[0][0] >= args.gap:
+                raise Unfit("%s lasts longer than --gap %s s" % (path, args.gap))
+        except Unfit as e:
+            if not args.skip_unfit:
+                raise
+            print("make_bulk: left out: %s" % e, file=sys.stderr)
+            continue
         server_port = server_port_of(frames)
         if args.sqlserver_packet_ids:
             patches = server_packet_ids(frames, server_port)
