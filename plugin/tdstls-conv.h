@@ -57,6 +57,12 @@ struct tdstls_conv {
      * read as one (tls_verdict) */
     bool client_hello_handed;
     bool server_tls_withheld;
+    /* per side, the phase of the PDU begun last, from its header, until a
+     * PDU of that side is dissected whole (tdstls-dissect.c) */
+    struct pdu_start {
+        uint8_t phase;                  /* enum tdstls_phase; PHASE_UNKNOWN: none open */
+        bool inferred;                  /* told from order and direction */
+    } open_pdu[2];
 };
 
 /* At registration and handoff: our protocol, and our handle on tcp.port. */

@@ -75,8 +75,23 @@ static bool looks_like_tls(tvbuff_t *tvb, int offset)
     return tls_record_header_plausible(head, sizeof head);
 }
 
-static unsigned get_pdu_len(packet_info *pinfo _U_, tvbuff_t *tvb, int offset, void *data _U_)
+/* First pass: the phase of the PDU whose header this is, for the frame
+ * that holds only its start (dissect_tdstls); cleared when a PDU of that
+ * side is dissected whole (dissect_pdu). */
+static void note_pdu_start(packet_info *pinfo, tvbuff_t *tvb, int offset, struct tdstls_conv *conv)
 {
+    uint8_t head[TDS_HEADER_LEN];
+    unsigned n = tvb_captured_length_remaining(tvb, offset);
+    n = n < sizeof head ? n : sizeof head;
+    tvb_memcpy(tvb, head, offset, n);
+    struct pdu_start *open = &conv->open_pdu[tdstls_side_of(conv, pinfo)];
+    open->phase = (uint8_t)tdstls_conn_pdu_phase(&conv->core, tdstls_side_of(conv, pinfo), head, n, &open->inferred);
+}
+
+static unsigned get_pdu_len(packet_info *pinfo, tvbuff_t *tvb, int offset, void *data)
+{
+    if (data && !PINFO_FD_VISITED(pinfo))
+        note_pdu_start(pinfo, tvb, offset, (struct tdstls_conv *)data);
     unsigned remaining = tvb_captured_length_remaining(tvb, offset);
     if (looks_like_tls(tvb, offset))
         return TLS_RECORD_HEADER_LEN + tvb_get_ntohs(tvb, offset + 3);
@@ -391,6 +406,8 @@ static int dissect_pdu(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void
     uint32_t key = next_pdu_key(pinfo);
     unsigned len = tvb_captured_length(tvb);
     bool visited = PINFO_FD_VISITED(pinfo);
+    if (!visited)                        /* a whole PDU: none of this side is open now */
+        conv->open_pdu[side].phase = PHASE_UNKNOWN;
 
     if (looks_like_tls(tvb, 0))
         return dissect_raw_tls(tvb, pinfo, tree, conv, side, key);
@@ -520,6 +537,14 @@ static int dissect_tdstls(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, v
     /* Several PDUs may share a frame: each appends to Info behind a fence. */
     col_clear(pinfo->cinfo, COL_INFO);
     tcp_dissect_pdus(tvb, pinfo, tree, true, PDU_MIN_LEN, get_pdu_len, dissect_pdu, conv);
+    /* A frame that only begins a PDU (TCP completes it in a later frame)
+     * takes that PDU's phase, told from its header (get_pdu_len read it),
+     * not the phase of the PDU before it; a frame with data of its own
+     * keeps the phase its data showed. */
+    if (!PINFO_FD_VISITED(pinfo)) {
+        struct pdu_start *open = &conv->open_pdu[tdstls_side_of(conv, pinfo)];
+        tdstls_conn_frame_carries(&conv->core, pinfo->num, (enum tdstls_phase)open->phase, open->inferred);
+    }
     return tvb_captured_length(tvb);
 }
 

@@ -4,7 +4,7 @@
 # captured with dumpcap on loopback. Run as root on Debian 12 (it installs its
 # own dependencies and binds TCP 1433):
 #   bash scripts/make_corpus.sh [OUTDIR [GROUP ...]]
-# GROUP: logins, failures, login_errors, leading_zeros, tls_failures, instances, negatives,
+# GROUP: logins, failures, login_errors, segments, leading_zeros, tls_failures, instances, negatives,
 # crafted (default: all,
 # after emptying OUTDIR; a group given alone replaces only its own files).
 # The crafted captures come from scripts/craft_captures.py.
@@ -216,6 +216,13 @@ group_login_errors() {
   keep tedious-login-error-18456
 }
 
+# the server's answers cut into small TCP segments (7 and 100 bytes, each
+# sent on its own): most frames carry a part of a PDU that completes later
+group_segments() {
+  capture tsql-server-segments-7 "--tls 1.2 --segment 7" client_tsql; keep tsql-server-segments-7
+  capture tsql-server-segments-100 "--tls 1.2 --segment 100" client_tsql; keep tsql-server-segments-100
+}
+
 group_leading_zeros() {
   # leading zeros from real stacks: repeat DHE handshakes until the case occurs
   capture bulk-pytds-dhe "$DHE" client_pytds 1500
@@ -384,7 +391,7 @@ main() {
   make_keys
   local groups=("$@")
   if [ ${#groups[@]} -eq 0 ]; then
-    groups=(logins failures login_errors leading_zeros tls_failures instances negatives crafted)
+    groups=(logins failures login_errors segments leading_zeros tls_failures instances negatives crafted)
     rm -f "$out"/*.pcap "$out"/*.pcapng "$out"/*.keys "$out/ground-truth.jsonl" "$out/browser-truth.jsonl"
   fi
   for g in "${groups[@]}"; do "group_$g"; done

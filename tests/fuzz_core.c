@@ -86,6 +86,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             uint8_t type = data[i++];
             size_t n = size - i < 64 ? size - i : 64;   /* the rest, as a PRELOGIN payload */
             tdstls_conn_clear_tds(&c, frame, side, type, data + i, n);
+            /* a frame with only part of the next PDU: its phase from the first bytes */
+            bool inferred;
+            enum tdstls_phase p = tdstls_conn_pdu_phase(&c, side, data + i, n, &inferred);
+            if (p >= N_PHASES)
+                __builtin_trap();
+            tdstls_conn_frame_carries(&c, frame + 1, p, inferred);
             break;
         }
         case 2: {

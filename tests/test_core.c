@@ -1356,8 +1356,54 @@ static void test_login_answer(void)
     CHECK(!login_answer_read(ack_short, sizeof ack_short, &a));
 }
 
+static enum tdstls_phase pdu_phase(struct script *s, enum tdstls_side side, const uint8_t *head, size_t len)
+{
+    bool inferred;
+    return tdstls_conn_pdu_phase(&s->c, side, head, len, &inferred);
+}
+
+/* A frame that carries only part of a PDU: the phase that PDU will have,
+ * from its first bytes and the direction; data of its own wins. */
+static void test_partial_pdu_phase(void)
+{
+    struct script s;
+    start(&s);
+    const uint8_t prelogin[8] = {TDS_PRELOGIN, 0x01, 0x00, 0x40}, response[8] = {TDS_RESPONSE, 0x01, 0x00, 0x40};
+    const uint8_t login7[8] = {TDS_LOGIN7, 0x01, 0x01, 0x00}, batch[8] = {TDS_SQL_BATCH, 0x01, 0x00, 0x20};
+    const uint8_t handshake[5] = {TLS_CT_HANDSHAKE, 3, 3, 0x01, 0x00}, junk[8] = {0x77, 0x77};
+    tcp(&s, SIDE_CLIENT, 1, 0, 0);
+    CHECK(pdu_phase(&s, SIDE_CLIENT, prelogin, sizeof prelogin) == PHASE_PRELOGIN);
+    CHECK(pdu_phase(&s, SIDE_CLIENT, junk, sizeof junk) == PHASE_UNKNOWN);
+    CHECK(pdu_phase(&s, SIDE_CLIENT, prelogin, 1) == PHASE_UNKNOWN);   /* too short to tell */
+    CHECK(clear(&s, SIDE_CLIENT, TDS_PRELOGIN) == PHASE_PRELOGIN);
+    CHECK(pdu_phase(&s, SIDE_SERVER, response, sizeof response) == PHASE_PRELOGIN);
+    CHECK(clear(&s, SIDE_SERVER, TDS_RESPONSE) == PHASE_PRELOGIN);
+    /* after the answer, the client's PRELOGIN packets carry the TLS handshake (jTDS: its header alone) */
+    CHECK(pdu_phase(&s, SIDE_CLIENT, prelogin, sizeof prelogin) == PHASE_TLS_HANDSHAKE);
+    CHECK(pdu_phase(&s, SIDE_SERVER, prelogin, sizeof prelogin) == PHASE_TLS_HANDSHAKE);
+    CHECK(pdu_phase(&s, SIDE_CLIENT, batch, sizeof batch) == PHASE_UNKNOWN);
+    tdstls_conn_frame_carries(&s.c, ++s.frame, PHASE_TLS_HANDSHAKE, false);
+    CHECK(label_now(&s, SIDE_CLIENT) == PHASE_TLS_HANDSHAKE);
+    /* the frame's own data first: the guess does not replace it */
+    tdstls_conn_clear_tds(&s.c, ++s.frame, SIDE_CLIENT, TDS_LOGIN7, NULL, 0);
+    tdstls_conn_frame_carries(&s.c, s.frame, PHASE_TLS_HANDSHAKE, false);
+    CHECK(label_now(&s, SIDE_CLIENT) == PHASE_LOGIN);
+    CHECK(pdu_phase(&s, SIDE_SERVER, response, sizeof response) == PHASE_LOGIN_RESPONSE);
+    CHECK(pdu_phase(&s, SIDE_CLIENT, login7, sizeof login7) == PHASE_LOGIN);
+    /* a raw TLS record says nothing once the handshake is over (order and direction do) */
+    CHECK(pdu_phase(&s, SIDE_CLIENT, handshake, sizeof handshake) == PHASE_UNKNOWN);
+    CHECK(clear(&s, SIDE_SERVER, TDS_RESPONSE) == PHASE_LOGIN_RESPONSE);
+    CHECK(pdu_phase(&s, SIDE_CLIENT, batch, sizeof batch) == PHASE_COMMANDS);
+    tdstls_conn_frame_carries(&s.c, ++s.frame, PHASE_UNKNOWN, false);   /* nothing known: the phase of the moment */
+    CHECK(label_now(&s, SIDE_CLIENT) == PHASE_LOGIN_RESPONSE);
+    CHECK(tcp(&s, SIDE_CLIENT, 0, 1, 0) == PHASE_CLOSE);
+    CHECK(pdu_phase(&s, SIDE_CLIENT, batch, sizeof batch) == PHASE_UNKNOWN);
+    stop(&s);
+}
+
 int main(void)
 {
+    test_partial_pdu_phase();
     test_prelogin();
     test_record_header();
     test_dhe_suites();

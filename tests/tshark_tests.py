@@ -50,6 +50,14 @@ PHASES = {
     "pytds-fail-alert.pcapng": "111 2222 33 777",               # ClientHello, server's fatal alert
     "tsql-dhe-kb4557473-fin.pcapng": "111 2222 333 777",        # CH, server flight, CKE/CCS/Finished; FIN
     "pytds-dhe-kb4557473-rst.pcapng": "111 2222 333 7",         # same, then the server's RST
+    # jTDS sends each TDS header as a segment of its own: the 8-byte segment
+    # opening the PRELOGIN that carries the ClientHello (and the one opening
+    # the client's second flight) belongs to the TLS handshake, not pre-login
+    "jtds-dhe-tls12.pcapng": "111 2222 3333333333 4 5 6666 777",
+    "jtds-cert-untrusted.pcapng": "111 2222 33333 777",         # the client quits after the server's flight
+    # the server's writes cut into 100-byte segments: the first segment of
+    # the login response (frame 34, completed in 35) is already phase 5
+    "tsql-server-segments-100.pcapng": "111 2222 " + "3" * 25 + " 4 555 66 777",
 }
 
 # Captures whose SQL Server is not on 1433 (make_corpus.sh, group instances),

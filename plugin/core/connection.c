@@ -350,6 +350,74 @@ void tdstls_conn_other_data(struct tdstls_conn *c, uint32_t frame, enum tdstls_s
     stay(&c->track);
 }
 
+enum tdstls_phase tdstls_conn_pdu_phase(const struct tdstls_conn *c, enum tdstls_side side, const uint8_t *head,
+                                        size_t len, bool *inferred)
+{
+    const struct conn_tracking *t = &c->track;
+    const struct conn_results *r = &c->res;
+    *inferred = false;
+    if (len < 2 || t->phase == PHASE_CLOSE)
+        return PHASE_UNKNOWN;
+    bool tls_record = head[0] >= TLS_CT_CHANGE_CIPHER_SPEC && head[0] <= TLS_CT_APPLICATION_DATA && head[1] == 3;
+    if (tls_record && !(r->tls_first || r->tls_in_prelogin))
+        return PHASE_UNKNOWN;
+    if (tls_record && !t->handshake_done)
+        return PHASE_TLS_HANDSHAKE;
+    if (tls_record && head[0] == TLS_CT_APPLICATION_DATA) {
+        /* encrypted TDS: the step the order-and-direction machine would
+         * take for it (after_handshake), without taking it */
+        unsigned n;
+        const struct step *steps = steps_of(c, &n);
+        unsigned step = t->step >= n ? n - 1 : t->step;
+        if (steps[step].side != side && step + 1 < n)
+            step++;
+        *inferred = true;
+        return steps[step].phase;
+    }
+    if (tls_record)
+        return PHASE_UNKNOWN;
+    switch (head[0]) {
+    case TDS_PRELOGIN:
+        if (side == SIDE_CLIENT && t->phase <= PHASE_PRELOGIN && !r->prelogin_response_seen)
+            return PHASE_PRELOGIN;
+        /* PRELOGIN packets after the answer carry the TLS handshake */
+        return r->prelogin_response_seen && !t->handshake_done ? PHASE_TLS_HANDSHAKE : PHASE_UNKNOWN;
+    case TDS_RESPONSE:
+        if (side != SIDE_SERVER)
+            return PHASE_UNKNOWN;
+        if (t->phase == PHASE_PRELOGIN && !r->prelogin_response_seen)
+            return PHASE_PRELOGIN;
+        if (t->phase == PHASE_TLS_HANDSHAKE && !t->handshake_done)
+            return PHASE_TLS_HANDSHAKE;      /* TLS carried in type 0x04 packets */
+        if (t->phase == PHASE_LOGIN || t->phase == PHASE_LOGIN_RESPONSE)
+            return PHASE_LOGIN_RESPONSE;
+        return t->phase == PHASE_COMMANDS ? PHASE_COMMANDS : PHASE_UNKNOWN;
+    case TDS_LOGIN7:
+    case TDS_SSPI:
+    case TDS_FEDAUTH_TOKEN:
+        return side == SIDE_CLIENT && t->phase <= PHASE_LOGIN ? PHASE_LOGIN : PHASE_UNKNOWN;
+    case TDS_SQL_BATCH:
+    case TDS_RPC:
+    case TDS_ATTENTION:
+    case TDS_BULK_LOAD:
+    case TDS_TRANSACTION_MANAGER:
+        return side == SIDE_CLIENT && t->phase >= PHASE_LOGIN_RESPONSE ? PHASE_COMMANDS : PHASE_UNKNOWN;
+    default:
+        return PHASE_UNKNOWN;
+    }
+}
+
+void tdstls_conn_frame_carries(struct tdstls_conn *c, uint32_t frame, enum tdstls_phase phase, bool inferred)
+{
+    struct conn_tracking *t = &c->track;
+    at_frame(t, frame);
+    if (phase == PHASE_UNKNOWN || phase >= N_PHASES || t->frame_has_data || t->phase == PHASE_CLOSE)
+        return;
+    t->frame_has_data = true;
+    t->frame_phase = phase;
+    t->frame_inferred = inferred;
+}
+
 /* The server quit after the client's ClientKeyExchange and Finished,
  * without its own Finished. */
 static bool server_quit_after_client_finished(const struct conn_results *r)

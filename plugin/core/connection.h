@@ -196,6 +196,17 @@ void tdstls_conn_clear_tds(struct tdstls_conn *c, uint32_t frame, enum tdstls_si
                            const uint8_t *payload, size_t payload_len);
 /* Data we cannot tell anything from (e.g. a TDS packet continued). */
 void tdstls_conn_other_data(struct tdstls_conn *c, uint32_t frame, enum tdstls_side side);
+/* A frame whose bytes all belong to one PDU that TCP completes only in a
+ * later frame (a TDS header sent as its own segment, a server flight cut
+ * into small segments): the phase that PDU will have, told from its first
+ * bytes (a TDS header's type, a TLS record's content type) and the
+ * direction (and for encrypted TDS, the order of the exchange: *inferred),
+ * or PHASE_UNKNOWN when they do not tell. First pass. */
+enum tdstls_phase tdstls_conn_pdu_phase(const struct tdstls_conn *c, enum tdstls_side side, const uint8_t *head,
+                                        size_t len, bool *inferred);
+/* Such a frame takes that phase (unless data of its own showed one);
+ * inferred: told from order and direction (encrypted TDS, no keylog). */
+void tdstls_conn_frame_carries(struct tdstls_conn *c, uint32_t frame, enum tdstls_phase phase, bool inferred);
 /* A TDS packet type read from decrypted TLS (a keylog): it overrides the
  * phase inferred for this frame from order and direction. */
 void tdstls_conn_decrypted_tds(struct tdstls_conn *c, uint32_t frame, enum tdstls_side side, uint8_t tds_type,
