@@ -28,6 +28,7 @@
 
 #include "tdstls-conv.h"
 #include "tdstls-ssrp.h"
+#include "tdstls-stat.h"
 
 struct ladder_frame {
     const struct tdstls_conv *conv;
@@ -253,26 +254,9 @@ static tap_packet_status table_packet(void *tapdata, packet_info *pinfo, epan_di
 
 static void table_reset(stat_tap_table *table)
 {
-    for (unsigned row = 0; row < table->num_elements; row++)
-        for (unsigned col = 0; col < table->num_fields; col++) {
-            stat_tap_table_item_type *item = stat_tap_get_field_data(table, row, col);
-            if (item->type == TABLE_ITEM_STRING) {
-                g_free((char *)item->value.string_value);
-                item->value.string_value = NULL;
-            }
-        }
-    table->num_elements = 0;
+    tdstls_stat_table_clear(table);
     if (table_frames)
         g_hash_table_remove_all(table_frames);
-}
-
-static void table_free_item(stat_tap_table *table _U_, unsigned row _U_, unsigned column _U_,
-                            stat_tap_table_item_type *field)
-{
-    if (field->type == TABLE_ITEM_STRING) {
-        g_free((char *)field->value.string_value);
-        field->value.string_value = NULL;
-    }
 }
 
 void tdstls_ladder_register(void)
@@ -282,7 +266,7 @@ void tdstls_ladder_register(void)
                                     ladder_init, G_N_ELEMENTS(params), params};
     static stat_tap_table_ui table_ui = {
         REGISTER_PACKET_STAT_GROUP_UNSORTED, LADDER_TABLE, "tdstls", "tdstls,ladder_table", table_init,
-        table_packet, table_reset, table_free_item, NULL, N_LADDER_COLUMNS, ladder_fields,
+        table_packet, table_reset, tdstls_stat_free_item, NULL, N_LADDER_COLUMNS, ladder_fields,
         G_N_ELEMENTS(params), params, NULL, 0,
     };
     register_stat_tap_ui(&ladder_ui, NULL);

@@ -426,23 +426,23 @@ static tap_packet_status dhe_packet(void *tapdata, packet_info *pinfo _U_, epan_
     return TAP_PACKET_REDRAW;
 }
 
-static void stat_reset(stat_tap_table *table)
+void tdstls_stat_table_clear(stat_tap_table *table)
 {
     for (unsigned row = 0; row < table->num_elements; row++)
-        for (unsigned col = 0; col < table->num_fields; col++) {
-            stat_tap_table_item_type *item = stat_tap_get_field_data(table, row, col);
-            if (item->type == TABLE_ITEM_STRING) {
-                g_free((char *)item->value.string_value);
-                item->value.string_value = NULL;
-            }
-        }
+        for (unsigned col = 0; col < table->num_fields; col++)
+            tdstls_stat_free_item(table, row, col, stat_tap_get_field_data(table, row, col));
     table->num_elements = 0;
+}
+
+static void stat_reset(stat_tap_table *table)
+{
+    tdstls_stat_table_clear(table);
     reset_map(&rows_by_stream, NULL);
     reset_map(&dhe_by_stream, g_free);
     memset(&dhe_total, 0, sizeof dhe_total);
 }
 
-static void stat_free_item(stat_tap_table *table _U_, unsigned row _U_, unsigned column _U_,
+void tdstls_stat_free_item(stat_tap_table *table _U_, unsigned row _U_, unsigned column _U_,
                            stat_tap_table_item_type *field)
 {
     if (field->type == TABLE_ITEM_STRING) {
@@ -598,11 +598,11 @@ void tdstls_stat_register(const struct tdstls_prefs *p)
     static tap_param params[] = {{PARAM_FILTER, "filter", "Filter", NULL, true}};
     static stat_tap_table_ui conn_ui = {
         REGISTER_PACKET_STAT_GROUP_UNSORTED, "TDS TLS connections", "tdstls", "tdstls,conn", conn_init, conn_packet,
-        stat_reset, stat_free_item, NULL, 0, conn_fields, G_N_ELEMENTS(params), params, NULL, 0,
+        stat_reset, tdstls_stat_free_item, NULL, 0, conn_fields, G_N_ELEMENTS(params), params, NULL, 0,
     };
     static stat_tap_table_ui dhe_ui = {
         REGISTER_PACKET_STAT_GROUP_UNSORTED, "TDS TLS DHE handshakes", "tdstls", "tdstls,dhe", dhe_init, dhe_packet,
-        stat_reset, stat_free_item, NULL, N_DHE_COLUMNS, dhe_fields, G_N_ELEMENTS(params), params, NULL, 0,
+        stat_reset, tdstls_stat_free_item, NULL, N_DHE_COLUMNS, dhe_fields, G_N_ELEMENTS(params), params, NULL, 0,
     };
     static stat_tap_ui json_ui = {REGISTER_PACKET_STAT_GROUP_UNSORTED, "TDS TLS connections (JSON)", "tdstls,json",
                                   json_init, G_N_ELEMENTS(params), params};

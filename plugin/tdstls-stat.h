@@ -9,6 +9,13 @@
 
 #include "tdstls-prefs.h"
 
+#include <epan/stat_tap_ui.h>
+
 void tdstls_stat_register(const struct tdstls_prefs *prefs);
+
+/* For any table of ours whose string cells were g_malloc'd: free one cell
+ * (a stat_tap_table_ui's free callback), empty the whole table. */
+void tdstls_stat_free_item(stat_tap_table *table, unsigned row, unsigned column, stat_tap_table_item_type *field);
+void tdstls_stat_table_clear(stat_tap_table *table);
 
 #endif
