@@ -84,8 +84,9 @@ static void note_pdu_start(packet_info *pinfo, tvbuff_t *tvb, int offset, struct
     unsigned n = tvb_captured_length_remaining(tvb, offset);
     n = n < sizeof head ? n : sizeof head;
     tvb_memcpy(tvb, head, offset, n);
-    struct pdu_start *open = &conv->open_pdu[tdstls_side_of(conv, pinfo)];
-    open->phase = (uint8_t)tdstls_conn_pdu_phase(&conv->core, tdstls_side_of(conv, pinfo), head, n, &open->inferred);
+    enum tdstls_side side = tdstls_side_of(conv, pinfo);
+    struct pdu_start *open = &conv->open_pdu[side];
+    open->phase = (uint8_t)tdstls_conn_pdu_phase(&conv->core, side, head, n, &open->inferred);
 }
 
 static unsigned get_pdu_len(packet_info *pinfo, tvbuff_t *tvb, int offset, void *data)

@@ -67,7 +67,7 @@ static tap_packet_status ladder_packet(void *tapdata, packet_info *pinfo, epan_d
     const struct tdstls_conv *conv = (const struct tdstls_conv *)data;
     struct ladder_frame f = {
         conv, pinfo->num, (int64_t)pinfo->abs_ts.secs * 1000000000 + pinfo->abs_ts.nsecs,
-        pinfo->srcport == conv->server_port && addresses_equal(&pinfo->src, &conv->server_addr),
+        tdstls_side_of(conv, pinfo) == SIDE_SERVER,
         frame_content(pinfo->cinfo ? col_get_text(pinfo->cinfo, COL_INFO) : NULL),
     };
     g_array_append_val(l->frames, f);
@@ -228,7 +228,7 @@ static tap_packet_status table_packet(void *tapdata, packet_info *pinfo, epan_di
         return TAP_PACKET_DONT_REDRAW;
     g_hash_table_add(table_frames, GUINT_TO_POINTER(pinfo->num));
     stat_tap_table *table = g_array_index(stat->stat_tap_data->tables, stat_tap_table *, 0);
-    bool from_server = pinfo->srcport == c->server_port && addresses_equal(&pinfo->src, &c->server_addr);
+    bool from_server = tdstls_side_of(c, pinfo) == SIDE_SERVER;
     int64_t since = (int64_t)pinfo->abs_ts.secs * 1000000000 + pinfo->abs_ts.nsecs - r->start_ns;
     stat_tap_table_item_type items[N_LADDER_COLUMNS];
     memset(items, 0, sizeof items);
