@@ -4,7 +4,7 @@
 # captured with dumpcap on loopback. Run as root on Debian 12 (it installs its
 # own dependencies and binds TCP 1433):
 #   bash scripts/make_corpus.sh [OUTDIR [GROUP ...]]
-# GROUP: logins, failures, login_errors, segments, leading_zeros, tls_failures, instances, negatives,
+# GROUP: logins, failures, login_errors, windows_auth, segments, leading_zeros, tls_failures, instances, negatives,
 # crafted (default: all,
 # after emptying OUTDIR; a group given alone replaces only its own files).
 # The crafted captures come from scripts/craft_captures.py.
@@ -54,7 +54,7 @@ client_tsql()    { local conf="$work/freetds-${1:-require}.conf"
                      conf="$work/freetds-port.conf"
                    fi
                    printf 'SELECT 1\ngo\nexit\n' | FREETDSCONF="$conf" timeout "${TSQL_TIMEOUT:-15}" \
-                     tsql -S lab -U sa -P pw >/dev/null 2>&1 || true; }
+                     tsql -S lab -U "${TDS_LAB_NTLM:-sa}" -P pw >/dev/null 2>&1 || true; }
 client_pytds()   { timeout 900 /usr/bin/python3 "$here/clients/pytds_client.py" "$(where)" "$work/cert.pem" "${1:-1}" \
                      >/dev/null 2>&1 || true; }
 client_tedious() { TDS_LAB_CA="$work/cert.pem" timeout 15 node "$here/clients/tedious_client.js" "$(where)" "${1:-true}" \
@@ -214,6 +214,32 @@ group_login_errors() {
   keep tsql-login-error-18456
   capture tedious-login-error-18456 "--tls 1.2 --encryption off --fail login-error" client_tedious false
   keep tedious-login-error-18456
+}
+
+# Windows authentication (NTLM through SSPI, as a client off the domain or
+# without Kerberos does): each stack's own NTLM against the lab, which
+# accepts any AUTHENTICATE. With encryption for the login only, the SSPI
+# legs after LOGIN7 are clear; in full encryption a keylog makes them
+# readable.
+group_windows_auth() {
+  export TDS_LAB_NTLM='LAB\labuser'
+  capture tsql-ntlm-login-only "--tls 1.2 --encryption off" client_tsql request; keep tsql-ntlm-login-only
+  # tedious with encrypt false offers no encryption at all: every leg is clear
+  capture tedious-ntlm-no-tls "--tls 1.2 --encryption off" client_tedious false; keep tedious-ntlm-no-tls
+  # jTDS in full encryption: with login-only encryption (ssl=request) it
+  # often loses its socket after LOGIN7 ("I/O Error: Socket closed")
+  capture jtds-ntlm-full "--tls 1.2 --keylog $out/jtds-ntlm-full.keys" client_jtds require; keep jtds-ntlm-full
+  capture tsql-ntlm-login-error-18456 "--tls 1.2 --encryption off --fail login-error" client_tsql request
+  keep tsql-ntlm-login-error-18456
+  capture tsql-ntlm-full "--tls 1.2 --keylog $out/tsql-ntlm-full.keys" client_tsql require; keep tsql-ntlm-full
+  capture tedious-ntlm-full "--keylog $out/tedious-ntlm-full.keys" client_tedious true; keep tedious-ntlm-full
+  unset TDS_LAB_NTLM
+  local name
+  for name in tsql-ntlm-login-only tedious-ntlm-no-tls jtds-ntlm-full tsql-ntlm-login-error-18456 tsql-ntlm-full \
+              tedious-ntlm-full; do      # each client must have got as far as its AUTHENTICATE
+    grep -q "\"file\": \"$name.pcapng\".*\"ntlm_user\"" "$out/ground-truth.jsonl" ||
+      { echo "$name: the lab saw no NTLM AUTHENTICATE" >&2; return 1; }
+  done
 }
 
 # the server's answers cut into small TCP segments (7 and 100 bytes, each
@@ -391,7 +417,7 @@ main() {
   make_keys
   local groups=("$@")
   if [ ${#groups[@]} -eq 0 ]; then
-    groups=(logins failures login_errors segments leading_zeros tls_failures instances negatives crafted)
+    groups=(logins failures login_errors windows_auth segments leading_zeros tls_failures instances negatives crafted)
     rm -f "$out"/*.pcap "$out"/*.pcapng "$out"/*.keys "$out/ground-truth.jsonl" "$out/browser-truth.jsonl"
   fi
   for g in "${groups[@]}"; do "group_$g"; done

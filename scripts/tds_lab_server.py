@@ -6,7 +6,10 @@ It behaves like SQL Server on the wire, as far as tdstls cares:
 PRELOGIN response, the TLS handshake carried inside TDS PRELOGIN packets
 (type 0x12, or 0x04 with --tls-in-type04), raw TLS records on TCP after the
 handshake (TDS 7.x), LOGIN7 answered with LOGINACK + ENVCHANGE + DONE, an SQL
-batch answered with one INT row, and a close after the client's. TDS 8 strict
+batch answered with one INT row, and a close after the client's. A LOGIN7
+that asks for Windows authentication (an NTLM NEGOTIATE in its SSPI field)
+gets an NTLM CHALLENGE in an SSPI token, and the client's SSPI packet (0x11,
+the NTLM AUTHENTICATE) is accepted unchecked. TDS 8 strict
 (--strict) puts TLS first on TCP with ALPN tds/8.0 and PRELOGIN inside it.
 
 --fail picks one of the failure modes users meet; see FAILURES below.
@@ -37,14 +40,14 @@ FAILURES = {
     "rst-after-client-finished": "same point, but close with RST",
     "alert-after-client-finished": "same point, but send a fatal bad_record_mac alert first (as Schannel does "
                                    "when the keys differ), then FIN",
-    "login-error": "answer LOGIN7 with error 18456 state 1 (as SQL Server answers a wrong password: the real "
+    "login-error": "answer the login (LOGIN7, or with Windows authentication the NTLM AUTHENTICATE) with error 18456 state 1 (as SQL Server answers a wrong password: the real "
                    "state goes to its error log only) instead of LOGINACK; the client closes",
 }
 
 # A fatal bad_record_mac (20) alert record, clear: the server has not switched to encryption yet.
 ALERT_BAD_RECORD_MAC = bytes([21, 3, 3, 0, 2, 2, 20])
 
-TDS_SQL_BATCH, TDS_RESPONSE, TDS_LOGIN7, TDS_PRELOGIN = 0x01, 0x04, 0x10, 0x12
+TDS_SQL_BATCH, TDS_RESPONSE, TDS_LOGIN7, TDS_SSPI, TDS_PRELOGIN = 0x01, 0x04, 0x10, 0x11, 0x12
 STATUS_EOM = 0x01
 ENCRYPT_OFF, ENCRYPT_ON, ENCRYPT_NOT_SUP, ENCRYPT_REQ = 0, 1, 2, 3
 
@@ -198,6 +201,65 @@ def login_error_response(wide, user="sa"):
             + bytes([len(server)]) + ucs2(server) + bytes([0])
             + struct.pack("<I" if wide else "<H", 1))
     return b"\xaa" + struct.pack("<H", len(body)) + body + done_token(0x02, 0, 0, wide)
+
+
+def login7_sspi(login7):
+    """The SSPI blob of a LOGIN7 that asks for Windows authentication
+    (OptionFlags2 fIntSecurity; ibSSPI/cbSSPI at offsets 78/80, cbSSPILong at
+    90 when cbSSPI is 0xFFFF: MS-TDS 2.2.6.4), else b''."""
+    if len(login7) < 94 or not login7[25] & 0x80:
+        return b""
+    offset, length = struct.unpack("<HH", login7[78:82])
+    if length == 0xFFFF:
+        length = struct.unpack("<I", login7[90:94])[0]
+    return login7[offset:offset + length]
+
+
+# What Windows sends in a CHALLENGE ([MS-NLMP] 2.2.1.2): Unicode, NTLM, sign,
+# always sign, target type domain, extended session security, target info,
+# version, 128-bit, key exchange, 56-bit.
+NTLM_CHALLENGE_FLAGS = 0xE28A8215
+
+
+def ntlm_challenge():
+    """An NTLM CHALLENGE for domain LAB from server SQLLAB; the lab checks no
+    response, so the server challenge is fixed."""
+    def av(av_id, value):
+        return struct.pack("<HH", av_id, len(value)) + value
+    target = ucs2("LAB")
+    info = (av(2, ucs2("LAB")) + av(1, ucs2("SQLLAB")) + av(4, ucs2("lab.local"))
+            + av(3, ucs2("sqllab.lab.local")) + av(7, struct.pack("<Q", 133000000000000000)) + av(0, b""))
+    fixed = 56
+    return (b"NTLMSSP\0" + struct.pack("<I", 2) + struct.pack("<HHI", len(target), len(target), fixed)
+            + struct.pack("<I", NTLM_CHALLENGE_FLAGS) + bytes.fromhex("0123456789abcdef") + bytes(8)
+            + struct.pack("<HHI", len(info), len(info), fixed + len(target))
+            + bytes([10, 0, 0x63, 0x45, 0, 0, 0, 15]) + target + info)
+
+
+def ntlm_names(authenticate):
+    """Domain, user and workstation of an NTLM AUTHENTICATE ([MS-NLMP]
+    2.2.1.3), for the ground truth."""
+    if len(authenticate) < 64 or not authenticate.startswith(b"NTLMSSP\0") or authenticate[8] != 3:
+        return {"ntlm": "not an AUTHENTICATE"}
+    flags = struct.unpack("<I", authenticate[60:64])[0]
+    out = {}
+    for name, at in (("ntlm_domain", 28), ("ntlm_user", 36), ("ntlm_workstation", 44)):
+        length, _, offset = struct.unpack("<HHI", authenticate[at:at + 8])
+        raw = authenticate[offset:offset + length]
+        out[name] = raw.decode("utf-16-le" if flags & 1 else "latin-1", "replace")
+    return out
+
+
+def windows_login(read_message, send_message, sspi, peek):
+    """The SSPI round trip of an NTLM login: CHALLENGE in an SSPI token
+    (0xED), the client's AUTHENTICATE in an SSPI packet (0x11)."""
+    challenge = ntlm_challenge()
+    send_message(TDS_RESPONSE, b"\xed" + struct.pack("<H", len(challenge)) + challenge)
+    ptype, authenticate = read_message()
+    if ptype != TDS_SSPI:
+        raise Closed()
+    peek.info["sspi_negotiate_len"] = len(sspi)
+    peek.info.update(ntlm_names(authenticate))
 
 
 def select_one_response(wide):
@@ -376,8 +438,12 @@ def serve_tds7(conn, args, ctx, peek):
     if answer == ENCRYPT_OFF:
         encrypted_now[0] = False  # only the login packet is encrypted
     wide = tds72_or_later(payload)
+    sspi = login7_sspi(payload)
+    if sspi:
+        windows_login(read_message, send_message, sspi, peek)
     if args.fail == "login-error":          # the client reads the error and closes
-        send_message(TDS_RESPONSE, login_error_response(wide))
+        user = "%s\\%s" % (peek.info["ntlm_domain"], peek.info["ntlm_user"]) if sspi else "sa"
+        send_message(TDS_RESPONSE, login_error_response(wide, user))
         peek.info["login_error"] = 18456
         while conn.recv(4096):
             pass
@@ -427,6 +493,9 @@ def serve_tds8(conn, args, ctx, peek):
     if ptype != TDS_LOGIN7:
         raise Closed()
     wide = tds72_or_later(payload)
+    sspi = login7_sspi(payload)
+    if sspi:
+        windows_login(read_message, lambda t, p: tls.write_plain(wire.frame(t, p)), sspi, peek)
     tls.write_plain(wire.frame(TDS_RESPONSE, login_response(wide)))
     while True:
         ptype, payload = read_message()
