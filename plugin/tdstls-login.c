@@ -8,6 +8,7 @@ static int hf_instance = -1, hf_instance_frame = -1, hf_redirected_from = -1;
 static int hf_login_ack = -1, hf_login_tds_version = -1, hf_login_program = -1;
 static int hf_login_error = -1, hf_login_error_state = -1, hf_login_error_class = -1, hf_login_error_message = -1;
 static int hf_route_server = -1, hf_route_port = -1, hf_route_stream = -1;
+static int hf_windows_user = -1, hf_workstation = -1, hf_authenticate_frame = -1;
 static int ett_login = -1;
 
 static proto_item *generated(proto_item *it)
@@ -39,10 +40,25 @@ static void show_answer(tvbuff_t *tvb, proto_tree *tree, const struct tdstls_con
     }
 }
 
+/* Who logged in with Windows authentication (NTLM), where readable: on the
+ * client's AUTHENTICATE and on the login answer, so that a refused login
+ * names its user. */
+static void show_windows_user(tvbuff_t *tvb, proto_tree *tree, const struct conn_results *r, uint32_t frame)
+{
+    char *who = wmem_strdup_printf(wmem_packet_scope(), "%s\\%s", r->ntlm.domain, r->ntlm.user);
+    generated(proto_tree_add_string(tree, hf_windows_user, tvb, 0, 0, who));
+    generated(proto_tree_add_string(tree, hf_workstation, tvb, 0, 0, r->ntlm.workstation));
+    if (frame != r->frame_ntlm_authenticate)
+        generated(proto_tree_add_uint(tree, hf_authenticate_frame, tvb, 0, 0, r->frame_ntlm_authenticate));
+}
+
 void tdstls_login_show(tvbuff_t *tvb, proto_tree *t, const struct tdstls_conv *conv, uint32_t frame,
                        bool phase_starts)
 {
-    if (tdstls_conn_results(&conv->core)->frame_login_answer == frame)
+    const struct conn_results *r = tdstls_conn_results(&conv->core);
+    if (r->frame_ntlm_authenticate && (r->frame_ntlm_authenticate == frame || r->frame_login_answer == frame))
+        show_windows_user(tvb, t, r, frame);
+    if (r->frame_login_answer == frame)
         show_answer(tvb, t, conv);
     if (!phase_starts)
         return;
@@ -77,6 +93,13 @@ void tdstls_login_register(int proto)
                                  HFILL}},
         {&hf_login_error_message, {"Error message", "tdstls.login.error_message", FT_STRING, BASE_NONE, NULL, 0,
                                    NULL, HFILL}},
+        {&hf_windows_user, {"Windows user", "tdstls.login.windows_user", FT_STRING, BASE_NONE, NULL, 0,
+                            "DOMAIN\\user of the client's NTLM AUTHENTICATE (Windows authentication), where readable: "
+                            "login-only encryption, no encryption, or a keylog", HFILL}},
+        {&hf_workstation, {"Workstation", "tdstls.login.workstation", FT_STRING, BASE_NONE, NULL, 0,
+                           "The workstation the NTLM AUTHENTICATE names (may be empty)", HFILL}},
+        {&hf_authenticate_frame, {"NTLM AUTHENTICATE in", "tdstls.login.authenticate_frame", FT_FRAMENUM, BASE_NONE,
+                                  FRAMENUM_TYPE(FT_FRAMENUM_REQUEST), 0, NULL, HFILL}},
         {&hf_route_server, {"Routed to server", "tdstls.route.server", FT_STRING, BASE_NONE, NULL, 0,
                             "ENVCHANGE routing (type 20): the server the client must connect to instead", HFILL}},
         {&hf_route_port, {"Routed to port", "tdstls.route.port", FT_UINT16, BASE_DEC, NULL, 0, NULL, HFILL}},

@@ -151,6 +151,14 @@ static void cell_login(const struct tdstls_conv *c, GString *out)
         g_string_append_printf(out, "error %u, state %u", r->login.error_number, r->login.error_state);
 }
 
+/* Windows authentication over NTLM, where readable: DOMAIN\\user */
+static void cell_windows_user(const struct tdstls_conv *c, GString *out)
+{
+    const struct conn_results *r = tdstls_conn_results(&c->core);
+    if (r->frame_ntlm_authenticate)
+        g_string_append_printf(out, "%s\\%s", r->ntlm.domain, r->ntlm.user);
+}
+
 static void cell_durations(const struct tdstls_conv *c, GString *out)
 {
     const struct conn_results *r = tdstls_conn_results(&c->core);
@@ -235,6 +243,7 @@ static const struct conn_column conn_columns[] = {
     {"Yc zero", "yc_zero", cell_yc_zero},
     {"Last phase", "last_phase", cell_last_phase},
     {"Login", "login", cell_login},
+    {"Windows user", "windows_user", cell_windows_user},
     {"Closed by", "closed_by", cell_closed_by},
     {"Phase durations (ms)", "phase_durations_ms", cell_durations},
     {"Checks", "checks", cell_checks},

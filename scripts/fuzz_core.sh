@@ -37,6 +37,8 @@ ssrp_keys="ServerName;"
 ssrp_tcp=";tcp;"
 ssrp_end=";;"
 prelogin="\x12\x01\x00"
+ntlm_authenticate="NTLMSSP\x00\x03\x00\x00\x00"
+sspi_token="\xed"
 DICT
 mkdir -p "$out/corpus"
 cd "$out"

@@ -28,14 +28,13 @@ import shutil
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from tshark_tests import DECODE_AS, Sandbox  # noqa: E402
+from tshark_tests import DECODE_AS, KEYLOGS, Sandbox  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 BASELINES = os.path.join(HERE, "baselines")
 # protocols every frame goes through: left out of the frame line
 CARRIERS = ("Frame ", "Ethernet II", "Internet Protocol", "Transmission Control Protocol", "Linux cooked",
             "Null/Loopback", "Raw packet data")
-KEYLOGS = {"tsql-dhe-tls12.pcapng": "tsql-dhe-tls12.keys", "tedious-tds8-strict.pcapng": "tedious-tds8-strict.keys"}
 
 
 def tdstls_view(text):

@@ -19,6 +19,7 @@
 
 #include "checks.h"
 #include "connection.h"
+#include "ntlm.h"
 #include "ssrp.h"
 #include "tcp_header.h"
 #include "tds_prelogin.h"
@@ -159,6 +160,17 @@ out:
         if (tcp_flags_in_frame(frame, size, &ep, &flags) && flags > 0x0FFF)
             abort();
         free(frame);
+    }
+    /* the whole input as a client's SSPI packet: an NTLM AUTHENTICATE */
+    {
+        uint8_t *msg = malloc(size ? size : 1);
+        memcpy(msg, data, size);
+        struct ntlm_identity id;
+        if (ntlm_authenticate_read(msg, size, &id) &&
+            (strlen(id.domain) >= NTLM_NAME_MAX || strlen(id.user) >= NTLM_NAME_MAX ||
+             strlen(id.workstation) >= NTLM_NAME_MAX))
+            abort();
+        free(msg);
     }
     /* the whole input as a UDP payload to SQL Server Browser, and as the
      * first payload of a TCP connection the heuristic looks at */

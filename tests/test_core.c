@@ -16,6 +16,7 @@
 #include "tds_prelogin.h"
 #include "ssrp.h"
 #include "login_answer.h"
+#include "ntlm.h"
 #include "tls_reader.h"
 
 static int failures, checks;
@@ -705,8 +706,9 @@ static void test_failures_before_tls(void)
 
 static void test_decrypted_types(void)
 {
-    /* with a keylog, decrypted TDS types replace the guess: an SSPI round
-     * trip is login, not "login response then commands" */
+    /* with a keylog, decrypted TDS types replace the guess: the client's
+     * SSPI packet is login, not commands (test_windows_authentication: the
+     * server's SSPI token is login too) */
     struct script s;
     tds7_handshake_done(&s, 0xC030, 0);
     const uint8_t enc[40] = {0};
@@ -1356,6 +1358,129 @@ static void test_login_answer(void)
     CHECK(!login_answer_read(ack_short, sizeof ack_short, &a));
 }
 
+/* little-endian, as NTLM and TDS tokens write numbers */
+static void le16_put(struct buf *b, unsigned v) { u8(b, v & 0xFF); u8(b, v >> 8); }
+static void le32_put(struct buf *b, uint32_t v) { le16_put(b, v & 0xFFFF); le16_put(b, v >> 16); }
+
+/* An NTLM AUTHENTICATE ([MS-NLMP] 2.2.1.3): fixed part, then domain, user
+ * and workstation, in UTF-16LE when unicode, else one byte a character. */
+static struct buf ntlm_authenticate(const char *domain, const char *user, const char *workstation, bool unicode)
+{
+    struct buf b = {{0}, 0};
+    const char *names[3] = {domain, user, workstation};
+    size_t width = unicode ? 2 : 1, offset = 64;
+    put(&b, "NTLMSSP", 8);
+    le32_put(&b, 3);
+    fill(&b, 0, 16);                                    /* LM and NT responses: empty */
+    for (int i = 0; i < 3; i++) {
+        size_t n = strlen(names[i]) * width;
+        le16_put(&b, (unsigned)n); le16_put(&b, (unsigned)n); le32_put(&b, (uint32_t)offset);
+        offset += n;
+    }
+    fill(&b, 0, 8);                                     /* session key */
+    le32_put(&b, unicode ? 0xE2888215u : 0xE2888214u);  /* NegotiateFlags */
+    for (int i = 0; i < 3; i++) {
+        if (unicode)
+            ucs2(&b, names[i]);
+        else
+            put(&b, names[i], strlen(names[i]));
+    }
+    return b;
+}
+
+static void test_ntlm(void)
+{
+    struct ntlm_identity id;
+    struct buf a = ntlm_authenticate("LAB", "labuser", "vm", true);
+    CHECK(ntlm_authenticate_read(a.b, a.n, &id) && strcmp(id.domain, "LAB") == 0 && strcmp(id.user, "labuser") == 0 &&
+          strcmp(id.workstation, "vm") == 0);
+    struct buf oem = ntlm_authenticate("CORP", "dba", "", false);
+    CHECK(ntlm_authenticate_read(oem.b, oem.n, &id) && strcmp(id.domain, "CORP") == 0 && strcmp(id.user, "dba") == 0 &&
+          id.workstation[0] == '\0');
+    /* cut inside the names: what lies outside the capture is left empty */
+    CHECK(ntlm_authenticate_read(a.b, 64 + 6 + 4, &id) && strcmp(id.domain, "LAB") == 0 && id.user[0] == '\0');
+    CHECK(!ntlm_authenticate_read(a.b, 63, &id));       /* the fixed part cut short */
+    a.b[8] = 1;                                         /* a NEGOTIATE */
+    CHECK(!ntlm_authenticate_read(a.b, a.n, &id));
+    a.b[8] = 3;
+    a.b[0] = 'X';
+    CHECK(!ntlm_authenticate_read(a.b, a.n, &id));
+    a.b[0] = 'N';
+    /* hostile offsets and lengths; a name longer than kept is cut; non-ASCII is '?' */
+    a.b[36 + 4] = 0xFF; a.b[36 + 5] = 0xFF; a.b[36 + 6] = 0xFF; a.b[36 + 7] = 0xFF;
+    CHECK(ntlm_authenticate_read(a.b, a.n, &id) && id.user[0] == '\0' && strcmp(id.domain, "LAB") == 0);
+    char long_name[200];
+    memset(long_name, 'u', sizeof long_name - 1);
+    long_name[sizeof long_name - 1] = '\0';
+    long_name[0] = (char)0xE9;
+    struct buf big = ntlm_authenticate("D", long_name, "W", false);
+    CHECK(ntlm_authenticate_read(big.b, big.n, &id) && strlen(id.user) == NTLM_NAME_MAX - 1 && id.user[0] == '?' &&
+          strcmp(id.workstation, "W") == 0);
+}
+
+static enum tdstls_phase pdu_phase(struct script *s, enum tdstls_side side, const uint8_t *head, size_t len);
+
+/* Windows authentication over NTLM: LOGIN7, the server's SSPI token (NTLM
+ * CHALLENGE), the client's SSPI packet (AUTHENTICATE) are all the login;
+ * LOGINACK then is the login response. In clear TDS and decrypted. */
+static void test_windows_authentication(void)
+{
+    const uint8_t challenge[] = {TDS_TOKEN_SSPI, 4, 0, 'N', 'T', 'L', 'M'};
+    const uint8_t loginack[] = {0xAD, 6, 0, 1, 0x74, 0, 0, 4, 0};
+    struct buf authenticate = ntlm_authenticate("LAB", "labuser", "vm", true);
+    struct login_answer a;
+    CHECK(!login_answer_read(challenge, sizeof challenge, &a) && a.sspi && login_answer_continues(&a));
+    struct buf kerberos = {{0}, 0};                     /* an SSPI token beside LOGINACK ends the login */
+    put(&kerberos, challenge, sizeof challenge);
+    put(&kerberos, loginack, sizeof loginack);
+    CHECK(login_answer_read(kerberos.b, kerberos.n, &a) && a.sspi && a.loginack && !login_answer_continues(&a));
+
+    const uint8_t enc[40] = {0};
+    struct buf app = record(TLS_CT_APPLICATION_DATA, enc, sizeof enc);
+    for (int decrypted = 0; decrypted < 2; decrypted++) {
+        struct script s;
+        tds7_handshake_done(&s, 0xC030, 0);
+        /* LOGIN7 in TLS; with a keylog, the legs after it are decrypted, else (login-only encryption) clear */
+        struct tls_findings f = {0};
+        struct tls_traits t = {0};
+        tdstls_conn_tls(&s.c, ++s.frame, 0, SIDE_CLIENT, 0, app.b, app.n, &f, &t);
+        if (decrypted)
+            tdstls_conn_decrypted_tds(&s.c, s.frame, SIDE_CLIENT, TDS_LOGIN7, NULL, 0);
+        CHECK(label_now(&s, SIDE_CLIENT) == PHASE_LOGIN);
+        /* a server answer that begins in this frame and opens with an SSPI token: the login's */
+        uint8_t head[9] = {TDS_RESPONSE, 0x01, 0x00, 0x40, 0, 0, 1, 0, TDS_TOKEN_SSPI};
+        CHECK(pdu_phase(&s, SIDE_SERVER, head, sizeof head) == PHASE_LOGIN);
+        head[8] = 0xAD;
+        CHECK(pdu_phase(&s, SIDE_SERVER, head, sizeof head) == PHASE_LOGIN_RESPONSE);
+        enum tdstls_side order[] = {SIDE_SERVER, SIDE_CLIENT, SIDE_SERVER, SIDE_CLIENT};
+        uint8_t types[] = {TDS_RESPONSE, TDS_SSPI, TDS_RESPONSE, TDS_SQL_BATCH};
+        const uint8_t *payloads[] = {challenge, authenticate.b, loginack, NULL};
+        size_t lens[] = {sizeof challenge, authenticate.n, sizeof loginack, 0};
+        enum tdstls_phase want[] = {PHASE_LOGIN, PHASE_LOGIN, PHASE_LOGIN_RESPONSE, PHASE_COMMANDS};
+        for (int i = 0; i < 4; i++) {
+            if (decrypted) {
+                tdstls_conn_tls(&s.c, ++s.frame, 0, order[i], 0, app.b, app.n, &f, &t);
+                tdstls_conn_decrypted_tds(&s.c, s.frame, order[i], types[i], payloads[i], lens[i]);
+            } else
+                tdstls_conn_clear_tds(&s.c, ++s.frame, order[i], types[i], payloads[i], lens[i]);
+            struct frame_label l = tdstls_conn_tcp(&s.c, s.frame, 0, order[i], 0, 0, 0);
+            CHECK(l.phase == want[i] && !l.inferred);
+        }
+        const struct conn_results *r = tdstls_conn_results(&s.c);
+        CHECK(r->frame_ntlm_authenticate == s.frame - 2 && strcmp(r->ntlm.user, "labuser") == 0 &&
+              strcmp(r->ntlm.domain, "LAB") == 0 && strcmp(r->ntlm.workstation, "vm") == 0);
+        CHECK(r->frame_login_answer == s.frame - 1 && r->login.loginack);
+        /* the login phase ran from LOGIN7 to the AUTHENTICATE: one phase, not three */
+        CHECK(r->phase_first_frame[PHASE_LOGIN] == s.frame - 4 && r->phase_first_frame[PHASE_LOGIN_RESPONSE] == s.frame - 1);
+        /* an SSPI token after the login is over changes nothing */
+        if (!decrypted) {
+            tdstls_conn_clear_tds(&s.c, ++s.frame, SIDE_SERVER, TDS_RESPONSE, challenge, sizeof challenge);
+            CHECK(label_now(&s, SIDE_SERVER) == PHASE_COMMANDS);
+        }
+        stop(&s);
+    }
+}
+
 static enum tdstls_phase pdu_phase(struct script *s, enum tdstls_side side, const uint8_t *head, size_t len)
 {
     bool inferred;
@@ -1425,6 +1550,8 @@ int main(void)
     test_connection_start();
     test_ssrp();
     test_login_answer();
+    test_ntlm();
+    test_windows_authentication();
     printf("%d checks, %d failed\n", checks, failures);
     return failures ? 1 : 0;
 }

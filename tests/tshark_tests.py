@@ -104,7 +104,24 @@ def expected(t, dhe):
 
 
 # the corpus captures that come with a keylog
-KEYLOGS = {"tsql-dhe-tls12.pcapng": "tsql-dhe-tls12.keys", "tedious-tds8-strict.pcapng": "tedious-tds8-strict.keys"}
+KEYLOGS = {"tsql-dhe-tls12.pcapng": "tsql-dhe-tls12.keys", "tedious-tds8-strict.pcapng": "tedious-tds8-strict.keys",
+           "tsql-ntlm-full.pcapng": "tsql-ntlm-full.keys", "tedious-ntlm-full.pcapng": "tedious-ntlm-full.keys",
+           "jtds-ntlm-full.pcapng": "jtds-ntlm-full.keys"}
+
+# Windows authentication (NTLM through SSPI), checked by hand (tshark -V,
+# with the keylog where there is one): LOGIN7 with the NTLM NEGOTIATE, the
+# server's CHALLENGE in an SSPI token, the client's AUTHENTICATE in an SSPI
+# packet (0x11) are the login, phase 4; LOGINACK or the login error is 5.
+WINDOWS_AUTH_PHASES = {
+    # ... | LOGIN7 (encrypted) CHALLENGE AUTHENTICATE (clear) | LOGINACK | batch, response | close
+    "tsql-ntlm-login-only.pcapng": "111 2222 3333 444 5 66 777",
+    "tsql-ntlm-login-error-18456.pcapng": "111 2222 3333 444 5 777",    # error 18456 instead of LOGINACK
+    "tedious-ntlm-no-tls.pcapng": "111 2222 444 5 6666 777",            # no TLS: every leg clear
+    "tsql-ntlm-full.pcapng": "111 2222 3333 444 5 66 777",              # full encryption, keylog
+    "tedious-ntlm-full.pcapng": "111 2222 3333 444 5 6666 777",
+    # jTDS: TDS headers as segments of their own (see jtds-dhe-tls12 in PHASES)
+    "jtds-ntlm-full.pcapng": "111 2222 3333333333 444 5 6666 777",
+}
 
 # diagnoses that have no expert item of their own (tdstls.expert.server_closed_first says them)
 DIAGNOSES_WITHOUT_EXPERT = ("closed_before_prelogin_response", "server_closed_first", "fatal_alert", "client_reset")
@@ -1128,6 +1145,64 @@ def group_login_answer(box, truth, ck):
             ck.check(not answers and login in ([""], []), "%s: the login answer is encrypted: nothing shown (%s)"
                      % (name, login))
     ck.check(refused >= 2, "captures with a refused login: %d" % refused)
+
+
+def keylog_options(box, name):
+    keys = KEYLOGS.get(name)
+    return ["-o", "tls.keylog_file:" + os.path.join(box.captures, keys)] if keys else []
+
+
+def group_windows_auth(box, truth, ck):
+    """Windows authentication (NTLM through SSPI): every leg of it is the
+    login (phase 4), one pass and -2; the user the AUTHENTICATE names shows
+    on that frame and on the login answer, and in the table; a refused
+    Windows login names its user. In full encryption without the keylog the
+    legs cannot be read: they are labelled by order and marked inferred."""
+    fields = ["frame.number", "tcp.stream", "tcp.len", "tdstls.phase", "tdstls.phase.inferred", "tds.type",
+              "ntlmssp.messagetype", "tdstls.login.windows_user", "tdstls.login.workstation",
+              "tdstls.login.authenticate_frame", "tdstls.login.ack", "tdstls.login.error", "_ws.expert.message"]
+    for name, want in sorted(WINDOWS_AUTH_PHASES.items()):
+        t, keylog = truth[name], keylog_options(box, name)
+        who = t["ntlm_domain"] + "\\" + t["ntlm_user"]
+        for passes in ([], ["-2"]):
+            rows = box.frames(name, keylog + passes, fields=fields)
+            tag = "%s %s" % (name, " ".join(passes))
+            got = "".join(r["tdstls.phase"] or "-" for r in rows)
+            ck.check(got == expected_phases(box, name, rows, want), "%s: phases %s, expected %s" % (tag, got, want))
+            # the AUTHENTICATE (SSPI packet, tds.type 17) and the server frame before it (the CHALLENGE)
+            auth = [i for i, r in enumerate(rows) if "17" in r["tds.type"].split(",")]
+            challenge = [i for i in range(auth[0] - 1, -1, -1) if rows[i]["tcp.len"] != "0"][:1] if auth else []
+            legs = [rows[i] for i in challenge + auth]
+            ck.check(len(auth) == 1 and "0x00000003" in rows[auth[0]]["ntlmssp.messagetype"]
+                     and all(r["tdstls.phase"] == "4" and not truthy(r["tdstls.phase.inferred"]) for r in legs),
+                     "%s: CHALLENGE and AUTHENTICATE frames are phase 4, not inferred: %s"
+                     % (tag, [(r["frame.number"], r["tdstls.phase"], r["tdstls.phase.inferred"]) for r in legs]))
+            answers = [r for r in rows if r["tdstls.login.ack"]]
+            shown = [r for r in rows if r["tdstls.login.windows_user"]]
+            ck.check(len(answers) == 1 and auth and [r["frame.number"] for r in shown]
+                     == [rows[auth[0]]["frame.number"], answers[0]["frame.number"]]
+                     and all(r["tdstls.login.windows_user"] == who and r["tdstls.login.workstation"]
+                             == t["ntlm_workstation"] for r in shown)
+                     and answers[0]["tdstls.login.authenticate_frame"] == rows[auth[0]]["frame.number"],
+                     "%s: %s shown on the AUTHENTICATE and the login answer: %s"
+                     % (tag, who, [(r["frame.number"], r["tdstls.login.windows_user"]) for r in shown]))
+            ck.check(answers and answers[0]["tdstls.phase"] == "5", "%s: the login answer is phase 5" % tag)
+            if t.get("login_error"):
+                ck.check(any("for Windows user %s (NTLM)" % who in r["_ws.expert.message"] for r in answers),
+                         "%s: the refused login names the Windows user" % tag)
+        conn = json.loads(box.tshark(["-q", "-r", os.path.join(box.captures, name), "-z", "tdstls,json"] + keylog))
+        ck.check([c["windows_user"] for c in conn["connections"]] == [who],
+                 "%s: the table's Windows user column %s" % (name, [c["windows_user"] for c in conn["connections"]]))
+        if not keylog:
+            continue
+        # without the keylog: nothing read, and the legs after LOGIN7 are told by order and marked inferred
+        rows = box.frames(name, fields=fields)
+        login_on = next(i for i, r in enumerate(rows) if r["tdstls.phase"] == "4")
+        data = [r for r in rows[login_on:] if r["tcp.len"] != "0" and r["tdstls.phase"] != "7"]
+        ck.check(len(data) >= 4 and all(truthy(r["tdstls.phase.inferred"]) for r in data)
+                 and not any(r["tdstls.login.windows_user"] for r in rows),
+                 "%s without its keylog: %d encrypted frames after the handshake, all marked inferred, no user"
+                 % (name, len(data)))
 
 
 def parse_ladder(text):

@@ -282,7 +282,14 @@ static bool login_failed(enum tdstls_check id, const struct conn_results *r, uin
 static void say_login_failed(const struct check_context *ctx, char *buf, size_t size)
 {
     const struct login_answer *a = &ctx->conn->login;
-    if (a->error_number == 18456)
+    const struct ntlm_identity *who = &ctx->conn->ntlm;
+    if (a->error_number == 18456 && ctx->conn->frame_ntlm_authenticate)
+        snprintf(buf, size,
+                 "Login failed (18456, state %u, class %u) for Windows user %s\\%s (NTLM). The cause is in the "
+                 "server's error log: clients get state 1 (11 or 12 there: authenticated, no access to the "
+                 "server; 8: wrong password; MSSQLSERVER_18456)",
+                 a->error_state, a->error_class, who->domain, who->user);
+    else if (a->error_number == 18456)
         snprintf(buf, size,
                  "Login failed (18456, state %u, class %u): \"%s\". The cause is in the server's error log: "
                  "clients get state 1 (8 there: wrong password; 5: unknown login; MSSQLSERVER_18456)",

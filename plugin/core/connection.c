@@ -229,15 +229,35 @@ bool tdstls_conn_expects_prelogin_tls(const struct tdstls_conn *c, enum tdstls_s
     return tds_type == TDS_PRELOGIN || (tds_type == TDS_RESPONSE && side == SIDE_SERVER && c->res.tls_in_prelogin);
 }
 
-/* The server's first response after the login was sent: its answer to
- * LOGIN7, if it holds LOGINACK, ERROR or routing. */
-static void read_login_answer(struct tdstls_conn *c, uint32_t frame, const uint8_t *payload, size_t len)
+/* A server response after the login was sent: its answer to LOGIN7 (or
+ * to the client's last SSPI packet), if it holds LOGINACK, ERROR or
+ * routing. True when it only carries Windows authentication on (an SSPI
+ * token, NTLM's CHALLENGE): the login goes on, MS-TDS 3.2.5.1. */
+static bool read_login_answer(struct tdstls_conn *c, uint32_t frame, const uint8_t *payload, size_t len)
 {
     struct conn_results *r = &c->res;
-    if (r->frame_login_answer || !c->track.handshake_done)
-        return;
-    if (login_answer_read(payload, len, &r->login))
+    if (r->frame_login_answer || !c->track.handshake_done || c->track.phase > PHASE_LOGIN_RESPONSE)
+        return false;
+    struct login_answer a;
+    if (login_answer_read(payload, len, &a)) {
+        r->login = a;
         r->frame_login_answer = frame;
+    }
+    return login_answer_continues(&a);
+}
+
+/* The client's SSPI packet: with NTLM, its AUTHENTICATE names the user. */
+static void read_sspi(struct conn_results *r, uint32_t frame, const uint8_t *payload, size_t len)
+{
+    if (!r->frame_ntlm_authenticate && ntlm_authenticate_read(payload, len, &r->ntlm))
+        r->frame_ntlm_authenticate = frame;
+}
+
+/* Where the order-and-direction machine stands in the login: the client's
+ * LOGIN step, as after LOGIN7; an SSPI round trip returns there. */
+static void back_to_login_step(struct tdstls_conn *c)
+{
+    c->track.step = c->res.tls_first ? 2 : 0;
 }
 
 void tdstls_conn_clear_tds(struct tdstls_conn *c, uint32_t frame, enum tdstls_side side, uint8_t tds_type,
@@ -246,8 +266,11 @@ void tdstls_conn_clear_tds(struct tdstls_conn *c, uint32_t frame, enum tdstls_si
     struct conn_tracking *t = &c->track;
     struct conn_results *r = &c->res;
     at_frame(t, frame);
-    if (side == SIDE_SERVER && tds_type == TDS_RESPONSE)
-        read_login_answer(c, frame, payload, payload_len);
+    if (side == SIDE_SERVER && tds_type == TDS_RESPONSE && read_login_answer(c, frame, payload, payload_len)) {
+        enter(t, PHASE_LOGIN, false);        /* the SSPI round trip is the login's */
+        back_to_login_step(c);
+        return;
+    }
     if (side == SIDE_CLIENT && tds_type == TDS_PRELOGIN && t->phase <= PHASE_PRELOGIN) {
         enter(t, PHASE_PRELOGIN, false);
         return;
@@ -262,8 +285,14 @@ void tdstls_conn_clear_tds(struct tdstls_conn *c, uint32_t frame, enum tdstls_si
     }
     if (side == SIDE_CLIENT) {
         switch (tds_type) {
-        case TDS_LOGIN7:
         case TDS_SSPI:
+            read_sspi(r, frame, payload, payload_len);
+            if (t->phase <= PHASE_LOGIN_RESPONSE) {
+                t->handshake_done = true;
+                t->step = 0;             /* Windows authentication goes on: still the login */
+            }
+            break;
+        case TDS_LOGIN7:
         case TDS_FEDAUTH_TOKEN:
             if (t->phase < PHASE_LOGIN) {
                 t->handshake_done = true;
@@ -317,16 +346,23 @@ void tdstls_conn_decrypted_tds(struct tdstls_conn *c, uint32_t frame, enum tdstl
 {
     struct conn_tracking *t = &c->track;
     at_frame(t, frame);
-    if (side == SIDE_CLIENT)
+    bool continues = false;
+    if (side == SIDE_CLIENT) {
         t->last_client_tds_type = tds_type;
-    else if (tds_type == TDS_RESPONSE && t->last_client_tds_type == TDS_LOGIN7)
-        read_login_answer(c, frame, payload, payload_len);
-    enum tdstls_phase p = decrypted_phase(t, side, tds_type);
+        if (tds_type == TDS_SSPI)
+            read_sspi(&c->res, frame, payload, payload_len);
+    } else if (tds_type == TDS_RESPONSE &&
+               (t->last_client_tds_type == TDS_LOGIN7 || t->last_client_tds_type == TDS_SSPI))
+        continues = read_login_answer(c, frame, payload, payload_len);
+    enum tdstls_phase p = continues ? PHASE_LOGIN : decrypted_phase(t, side, tds_type);
     if (p == PHASE_UNKNOWN || t->phase == PHASE_CLOSE || !t->handshake_done)
         return;
-    /* keep the order-and-direction machine in step for frames we cannot decrypt */
+    /* keep the order-and-direction machine in step for frames we cannot
+     * decrypt; an SSPI leg takes it back to the login step */
     unsigned n;
     const struct step *steps = steps_of(c, &n);
+    if (p == PHASE_LOGIN)
+        back_to_login_step(c);
     for (unsigned i = 0; i < n; i++)
         if (steps[i].side == side && steps[i].phase == p && i >= t->step) {
             t->step = (uint8_t)i;
@@ -389,8 +425,8 @@ enum tdstls_phase tdstls_conn_pdu_phase(const struct tdstls_conn *c, enum tdstls
             return PHASE_PRELOGIN;
         if (t->phase == PHASE_TLS_HANDSHAKE && !t->handshake_done)
             return PHASE_TLS_HANDSHAKE;      /* TLS carried in type 0x04 packets */
-        if (t->phase == PHASE_LOGIN || t->phase == PHASE_LOGIN_RESPONSE)
-            return PHASE_LOGIN_RESPONSE;
+        if (t->phase == PHASE_LOGIN || t->phase == PHASE_LOGIN_RESPONSE)   /* an SSPI token goes on with the login */
+            return len > TDS_HEADER_LEN && head[TDS_HEADER_LEN] == TDS_TOKEN_SSPI ? PHASE_LOGIN : PHASE_LOGIN_RESPONSE;
         return t->phase == PHASE_COMMANDS ? PHASE_COMMANDS : PHASE_UNKNOWN;
     case TDS_LOGIN7:
     case TDS_SSPI:

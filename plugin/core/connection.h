@@ -18,6 +18,7 @@
 #include <stdint.h>
 
 #include "login_answer.h"
+#include "ntlm.h"
 #include "tls_reader.h"
 
 enum tdstls_phase {
@@ -123,6 +124,10 @@ struct conn_results {
      * decrypted with a keylog): its frame, and what it said */
     uint32_t frame_login_answer;
     struct login_answer login;
+    /* Windows authentication over NTLM, where readable: the client's
+     * AUTHENTICATE (the first SSPI packet that holds one) */
+    uint32_t frame_ntlm_authenticate;
+    struct ntlm_identity ntlm;
 
     /* phases (tdstls_conn_tcp): the first frame and time of each */
     uint32_t phase_first_frame[N_PHASES];

@@ -12,7 +12,7 @@ enum {
     TOKEN_FEATUREEXTACK = 0xAE,
     TOKEN_ENVCHANGE = 0xE3,
     TOKEN_SESSIONSTATE = 0xE4,
-    TOKEN_SSPI = 0xED,
+    TOKEN_SSPI = TDS_TOKEN_SSPI,
     TOKEN_FEDAUTHINFO = 0xEE,
     TOKEN_DONE = 0xFD,
     TOKEN_DONEPROC = 0xFE,
@@ -135,6 +135,8 @@ bool login_answer_read(const uint8_t *payload, size_t len, struct login_answer *
             read_loginack(value, value_end, a);
         else if (token == TOKEN_ENVCHANGE)
             read_envchange(value, value_end, a);
+        else if (token == TOKEN_SSPI)
+            a->sspi = true;
         p += body;
     }
 done:

@@ -1,0 +1,50 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include "ntlm.h"
+
+#include <string.h>
+
+#define NTLM_SIGNATURE "NTLMSSP"             /* and a NUL: 8 bytes */
+#define NTLM_AUTHENTICATE 3
+#define NTLM_NEGOTIATE_UNICODE 0x00000001u
+/* AUTHENTICATE's fixed part up to NegotiateFlags: signature, type, then
+ * six fields of (Len 2, MaxLen 2, BufferOffset 4) */
+enum { AT_DOMAIN = 28, AT_USER = 36, AT_WORKSTATION = 44, AT_FLAGS = 60, FIXED_LEN = 64 };
+
+static uint16_t le16(const uint8_t *p)
+{
+    return (uint16_t)(p[0] | p[1] << 8);
+}
+
+static uint32_t le32(const uint8_t *p)
+{
+    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+/* The payload a field header at `at` points to, as text into out. */
+static void read_name(const uint8_t *msg, size_t len, size_t at, bool unicode, char *out)
+{
+    size_t n = le16(msg + at), offset = le32(msg + at + 4), i = 0;
+    out[0] = '\0';
+    if (offset > len || n > len - offset)
+        return;                              /* outside what is captured: left empty */
+    const uint8_t *p = msg + offset;
+    size_t chars = unicode ? n / 2 : n;
+    for (; i < chars && i < NTLM_NAME_MAX - 1; i++) {
+        unsigned c = unicode ? le16(p + 2 * i) : p[i];
+        out[i] = c >= 0x20 && c < 0x7F ? (char)c : '?';
+    }
+    out[i] = '\0';
+}
+
+bool ntlm_authenticate_read(const uint8_t *msg, size_t len, struct ntlm_identity *id)
+{
+    memset(id, 0, sizeof *id);
+    if (len < FIXED_LEN || memcmp(msg, NTLM_SIGNATURE, sizeof NTLM_SIGNATURE) != 0 ||
+        le32(msg + 8) != NTLM_AUTHENTICATE)
+        return false;
+    bool unicode = (le32(msg + AT_FLAGS) & NTLM_NEGOTIATE_UNICODE) != 0;
+    read_name(msg, len, AT_DOMAIN, unicode, id->domain);
+    read_name(msg, len, AT_USER, unicode, id->user);
+    read_name(msg, len, AT_WORKSTATION, unicode, id->workstation);
+    return true;
+}
