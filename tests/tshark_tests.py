@@ -829,7 +829,7 @@ def group_summary(box, truth, ck):
     csv_out = subprocess.run([sys.executable, report, bulk], env=env, capture_output=True, text=True, check=True)
     lines = csv_out.stdout.splitlines()
     ck.check(lines[0] == "file,stream,client,server,instance,redirect,tds,encryption,tls,cipher_suite,dhe,ys_zero,yc_zero,"
-             "last_phase,login,closed_by,phase_durations_ms,checks,diagnosis,certificate,diagnosis_kind,diagnosis_by,"
+             "last_phase,login,windows_user,closed_by,phase_durations_ms,checks,diagnosis,certificate,diagnosis_kind,diagnosis_by,"
              "diagnosis_frame,instance_frame", "CSV columns: %s" % lines[0])
     ck.check(len(lines) == 651, "CSV: one row per connection (650), got %d" % (len(lines) - 1))
     ck.check(sum("KB 4557473" in line for line in lines) == 3, "CSV: 3 rows diagnosed KB 4557473")
