@@ -50,27 +50,29 @@ static bool tcp_flags_in_tree(proto_tree *tree, uint16_t *flags)
 }
 
 /* The TCP flags of this frame, without asking for a protocol tree: those
- * TCP handed the dissector with a payload, the tcp.flags field where a tree
- * has it anyway, else the TCP header in the frame's bytes. */
-static bool tcp_flags(tvbuff_t *frame, packet_info *pinfo, proto_tree *tree, uint16_t *flags)
+ * TCP handed the dissector with a payload (its payload went through
+ * tdstls: payload_len 0, nothing left to tell), else the TCP header in the
+ * frame's bytes (flags and payload length), else the tcp.flags field where
+ * a tree has it anyway. */
+static bool tcp_segment(tvbuff_t *frame, packet_info *pinfo, proto_tree *tree, struct tcp_segment *seg)
 {
     const struct tdstls_frame *seen = tdstls_frame_of(pinfo, false);
+    seg->payload_len = 0;
     if (seen && seen->have_tcp_flags) {
-        *flags = seen->tcp_flags;
+        seg->flags = seen->tcp_flags;
         return true;
     }
-    if (tcp_flags_in_tree(tree, flags))
-        return true;
     struct tcp_endpoints ep = {0, pinfo->src.data, pinfo->dst.data, (uint16_t)pinfo->srcport,
                                (uint16_t)pinfo->destport};
     if (pinfo->src.type == AT_IPv4 && pinfo->src.len == 4 && pinfo->dst.type == AT_IPv4 && pinfo->dst.len == 4)
         ep.ip_version = 4;
     else if (pinfo->src.type == AT_IPv6 && pinfo->src.len == 16 && pinfo->dst.type == AT_IPv6 && pinfo->dst.len == 16)
         ep.ip_version = 6;
-    else
-        return false;
     unsigned len = tvb_captured_length(frame);
-    return tcp_flags_in_frame(tvb_get_ptr(frame, 0, len), len, &ep, flags);
+    if (ep.ip_version && tcp_segment_in_frame(tvb_get_ptr(frame, 0, len), len, &ep, seg))
+        return true;
+    seg->payload_len = 0;
+    return tcp_flags_in_tree(tree, &seg->flags);
 }
 
 static proto_item *generated(proto_item *it)
@@ -217,9 +219,10 @@ static int dissect_tdstls_post(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tr
     struct tdstls_conv *conv = NULL;
     struct frame_label label;
     if (!PINFO_FD_VISITED(pinfo)) {
-        uint16_t flags;
-        if (!tcp_flags(tvb, pinfo, tree, &flags))
+        struct tcp_segment seg;
+        if (!tcp_segment(tvb, pinfo, tree, &seg))
             return 0;
+        uint16_t flags = seg.flags;
         bool syn_only = (flags & TCP_FLAG_SYN) && !(flags & TCP_FLAG_ACK);
         /* A capture without SQL Server so far: only a SYN or a frame on a
          * TDS port can change that; no lookup for the others. */
@@ -241,7 +244,14 @@ static int dissect_tdstls_post(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tr
             if (!conv)
                 return 0;
         }
-        label = tdstls_conn_tcp(&conv->core, pinfo->num, ns_of(&pinfo->abs_ts), tdstls_side_of(conv, pinfo),
+        enum tdstls_side side = tdstls_side_of(conv, pinfo);
+        if (seg.payload_len) {
+            /* a middle piece of a PDU cut into many segments: TCP hands it
+             * to no dissector; it carries the PDU its side began last */
+            const struct pdu_start *open = &conv->open_pdu[side];
+            tdstls_conn_frame_carries(&conv->core, pinfo->num, (enum tdstls_phase)open->phase, open->inferred);
+        }
+        label = tdstls_conn_tcp(&conv->core, pinfo->num, ns_of(&pinfo->abs_ts), side,
                                 (flags & TCP_FLAG_SYN) != 0, (flags & TCP_FLAG_FIN) != 0,
                                 (flags & TCP_FLAG_RST) != 0);
     } else if (!tdstls_conv_any() || !(conv = tdstls_conv_of_frame(pinfo)) ||

@@ -153,11 +153,11 @@ out:
     /* the whole input as a frame to find a TCP header in */
     {
         static const uint8_t a[16] = {127, 0, 0, 1}, b[16] = {127, 0, 0, 1};
-        uint16_t flags;
+        struct tcp_segment seg;
         struct tcp_endpoints ep = {(size & 2) ? 6 : 4, a, b, 1433, (uint16_t)size};
         uint8_t *frame = malloc(size ? size : 1);
         memcpy(frame, data, size);
-        if (tcp_flags_in_frame(frame, size, &ep, &flags) && flags > 0x0FFF)
+        if (tcp_segment_in_frame(frame, size, &ep, &seg) && (seg.flags > 0x0FFF || seg.payload_len > 0xFFFF))
             abort();
         free(frame);
     }

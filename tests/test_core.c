@@ -1159,8 +1159,8 @@ static void test_tls_failures(void)
     stop(&s);
 }
 
-/* TCP flags read from a frame's bytes, behind the IP header that carries
- * the connection's addresses. */
+/* TCP flags and payload length read from a frame's bytes, behind the IP
+ * header that carries the connection's addresses. */
 static void test_tcp_header(void)
 {
     const uint8_t src4[] = {10, 0, 0, 1}, dst4[] = {10, 0, 0, 2};
@@ -1171,30 +1171,44 @@ static void test_tcp_header(void)
     u16(&f, 50123), u16(&f, 1433), fill(&f, 0, 8);
     u8(&f, 0x50), u8(&f, 0x11), fill(&f, 0, 6);  /* data offset 5, FIN|ACK */
     struct tcp_endpoints ep = {4, src4, dst4, 50123, 1433};
-    uint16_t flags = 0;
-    CHECK(tcp_flags_in_frame(f.b, f.n, &ep, &flags) && flags == (TCP_FLAG_FIN | TCP_FLAG_ACK));
+    struct tcp_segment seg = {0};
+    CHECK(tcp_segment_in_frame(f.b, f.n, &ep, &seg) && seg.flags == (TCP_FLAG_FIN | TCP_FLAG_ACK) &&
+          seg.payload_len == 0);
     /* the other direction's ports, a cut frame, a later fragment: no */
     struct tcp_endpoints back = {4, src4, dst4, 1433, 50123};
-    CHECK(!tcp_flags_in_frame(f.b, f.n, &back, &flags));
-    CHECK(!tcp_flags_in_frame(f.b, f.n - 1, &ep, &flags));
+    CHECK(!tcp_segment_in_frame(f.b, f.n, &back, &seg));
+    CHECK(!tcp_segment_in_frame(f.b, f.n - 1, &ep, &seg));
     f.b[14 + 7] = 8;                             /* fragment offset 64 bytes */
-    CHECK(!tcp_flags_in_frame(f.b, f.n, &ep, &flags));
+    CHECK(!tcp_segment_in_frame(f.b, f.n, &ep, &seg));
     f.b[14 + 7] = 0;
+    /* 1000 bytes of payload by IP's total length, of which a snapshot length kept none */
+    f.b[14 + 2] = (40 + 1000) >> 8, f.b[14 + 3] = (40 + 1000) & 0xFF;
+    CHECK(tcp_segment_in_frame(f.b, f.n, &ep, &seg) && seg.payload_len == 1000);
+    /* IP's total length 0 (segmentation offload): the captured bytes count */
+    f.b[14 + 2] = 0, f.b[14 + 3] = 0;
+    fill(&f, 0x42, 30);
+    CHECK(tcp_segment_in_frame(f.b, f.n, &ep, &seg) && seg.payload_len == 30);
+    f.n -= 30;
+    f.b[14 + 3] = 40;
     /* behind a tunnel's outer IPv4 header with other addresses */
     struct buf t = {{0}, 0};
     u8(&t, 0x45), fill(&t, 0, 8), u8(&t, 4), fill(&t, 0, 2), fill(&t, 0x99, 8);
     put(&t, f.b + 14, f.n - 14);
-    CHECK(tcp_flags_in_frame(t.b, t.n, &ep, &flags) && flags == (TCP_FLAG_FIN | TCP_FLAG_ACK));
-    /* IPv6, a RST */
+    CHECK(tcp_segment_in_frame(t.b, t.n, &ep, &seg) && seg.flags == (TCP_FLAG_FIN | TCP_FLAG_ACK));
+    /* IPv6, a RST; then 12 bytes of payload by its payload length */
     uint8_t src6[16] = {0x20, 0x01, 0x0d, 0xb8}, dst6[16] = {0x20, 0x01, 0x0d, 0xb8, [15] = 2};
     struct buf v6 = {{0}, 0};
     u8(&v6, 0x60), fill(&v6, 0, 3), u16(&v6, 20), u8(&v6, 6), u8(&v6, 64);
     put(&v6, src6, 16), put(&v6, dst6, 16);
     u16(&v6, 1433), u16(&v6, 50123), fill(&v6, 0, 8), u8(&v6, 0x50), u8(&v6, TCP_FLAG_RST), fill(&v6, 0, 6);
     struct tcp_endpoints ep6 = {6, src6, dst6, 1433, 50123};
-    CHECK(tcp_flags_in_frame(v6.b, v6.n, &ep6, &flags) && flags == TCP_FLAG_RST);
+    CHECK(tcp_segment_in_frame(v6.b, v6.n, &ep6, &seg) && seg.flags == TCP_FLAG_RST && seg.payload_len == 0);
+    v6.b[5] = 32;
+    CHECK(tcp_segment_in_frame(v6.b, v6.n, &ep6, &seg) && seg.payload_len == 12);
+    v6.b[5] = 8;                                 /* shorter than the TCP header: no payload */
+    CHECK(tcp_segment_in_frame(v6.b, v6.n, &ep6, &seg) && seg.payload_len == 0);
     struct tcp_endpoints no_ip = {5, src6, dst6, 1433, 50123};
-    CHECK(!tcp_flags_in_frame(v6.b, v6.n, &no_ip, &flags) && !tcp_flags_in_frame(NULL, 0, &ep6, &flags));
+    CHECK(!tcp_segment_in_frame(v6.b, v6.n, &no_ip, &seg) && !tcp_segment_in_frame(NULL, 0, &ep6, &seg));
 }
 
 /* What the heuristic takes for the start of a SQL Server connection. */
@@ -1507,6 +1521,10 @@ static void test_partial_pdu_phase(void)
     CHECK(pdu_phase(&s, SIDE_CLIENT, prelogin, sizeof prelogin) == PHASE_TLS_HANDSHAKE);
     CHECK(pdu_phase(&s, SIDE_SERVER, prelogin, sizeof prelogin) == PHASE_TLS_HANDSHAKE);
     CHECK(pdu_phase(&s, SIDE_CLIENT, batch, sizeof batch) == PHASE_UNKNOWN);
+    tdstls_conn_frame_carries(&s.c, ++s.frame, PHASE_TLS_HANDSHAKE, false);
+    CHECK(label_now(&s, SIDE_CLIENT) == PHASE_TLS_HANDSHAKE);
+    /* the connection is in that PDU: the server's bare ACK, and a middle piece of it */
+    CHECK(tcp(&s, SIDE_SERVER, 0, 0, 0) == PHASE_TLS_HANDSHAKE);
     tdstls_conn_frame_carries(&s.c, ++s.frame, PHASE_TLS_HANDSHAKE, false);
     CHECK(label_now(&s, SIDE_CLIENT) == PHASE_TLS_HANDSHAKE);
     /* the frame's own data first: the guess does not replace it */

@@ -58,6 +58,11 @@ PHASES = {
     # the server's writes cut into 100-byte segments: the first segment of
     # the login response (frame 34, completed in 35) is already phase 5
     "tsql-server-segments-100.pcapng": "111 2222 " + "3" * 25 + " 4 555 66 777",
+    # 7-byte segments: every piece of a server PDU (TCP hands only the last
+    # to a dissector) and the client's ACKs while it arrives take its phase:
+    # PRELOGIN answer (16 frames with ACKs), ClientHello and server flight
+    # (314), LOGIN7, login response (30), batch and its answer (16)
+    "tsql-server-segments-7.pcapng": "111 " + "2" * 16 + " " + "3" * 314 + " 4 " + "5" * 30 + " " + "6" * 16 + " 777",
 }
 
 # Captures whose SQL Server is not on 1433 (make_corpus.sh, group instances),

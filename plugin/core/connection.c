@@ -452,6 +452,14 @@ void tdstls_conn_frame_carries(struct tdstls_conn *c, uint32_t frame, enum tdstl
     t->frame_has_data = true;
     t->frame_phase = phase;
     t->frame_inferred = inferred;
+    /* the connection is in that PDU now: the other side's bare ACKs while
+     * it arrives take its phase (the step machine moves when it is whole).
+     * Only forward: a PDU begun long ago and never completed (a mutated
+     * stream) does not take the connection back. */
+    if (phase > t->phase) {
+        t->phase = phase;
+        t->phase_inferred = inferred;
+    }
 }
 
 /* The server quit after the client's ClientKeyExchange and Finished,

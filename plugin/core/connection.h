@@ -209,8 +209,10 @@ void tdstls_conn_other_data(struct tdstls_conn *c, uint32_t frame, enum tdstls_s
  * or PHASE_UNKNOWN when they do not tell. First pass. */
 enum tdstls_phase tdstls_conn_pdu_phase(const struct tdstls_conn *c, enum tdstls_side side, const uint8_t *head,
                                         size_t len, bool *inferred);
-/* Such a frame takes that phase (unless data of its own showed one);
- * inferred: told from order and direction (encrypted TDS, no keylog). */
+/* Such a frame takes that phase (unless data of its own showed one), and
+ * so does the connection: bare ACKs while the PDU arrives; inferred: told
+ * from order and direction (encrypted TDS, no keylog). Also for the frames
+ * between a PDU's first and last piece, which TCP hands no dissector. */
 void tdstls_conn_frame_carries(struct tdstls_conn *c, uint32_t frame, enum tdstls_phase phase, bool inferred);
 /* A TDS packet type read from decrypted TLS (a keylog): it overrides the
  * phase inferred for this frame from order and direction. */

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later
  *
- * The TCP flags of a frame, read from its bytes. The post-dissector labels
+ * The TCP flags and payload length of a frame, read from its bytes. The post-dissector labels
  * every frame of a connection, and a frame without payload (SYN, ACK, FIN,
  * RST) tells its phase only by its flags; asking Wireshark for the tcp.flags
  * field instead would make tshark build a protocol tree for every frame of
@@ -29,9 +29,17 @@ struct tcp_endpoints {
     uint16_t src_port, dst_port;
 };
 
-/* The 12 flag bits of the TCP header carrying these endpoints; false when
- * the frame's bytes hold no such header (IP fragments, extension headers,
- * a cut frame). */
-bool tcp_flags_in_frame(const uint8_t *frame, size_t len, const struct tcp_endpoints *ep, uint16_t *flags);
+/* What a frame's TCP header says. */
+struct tcp_segment {
+    uint16_t flags;                 /* its 12 flag bits */
+    /* the bytes of payload the segment carried, from the IP length fields
+     * (a frame cut by a snapshot length holds fewer); from the captured
+     * bytes where IP gives no length (TCP segmentation offload writes 0) */
+    uint32_t payload_len;
+};
+
+/* The TCP header carrying these endpoints; false when the frame's bytes
+ * hold no such header (IP fragments, extension headers, a cut frame). */
+bool tcp_segment_in_frame(const uint8_t *frame, size_t len, const struct tcp_endpoints *ep, struct tcp_segment *seg);
 
 #endif
