@@ -63,6 +63,18 @@ struct tdstls_conv {
         uint8_t phase;                  /* enum tdstls_phase; PHASE_UNKNOWN: none open */
         bool inferred;                  /* told from order and direction */
     } open_pdu[2];
+    /* per side, where a PDU a snapshot length cut ends (TCP sequence
+     * number): TCP hands the frames before it to tdstls as if they began
+     * PDUs; they continue that one (tdstls-dissect.c) */
+    uint32_t cut_pdu_end[2];
+    bool cut_pdu_open[2];
+    /* per side, TLS bytes of a PRELOGIN were cut: the next PRELOGIN may
+     * carry the rest of a record whose start is lost */
+    bool prelogin_tls_lost[2];
+    /* the frame being dissected: its first sequence number, and where its
+     * payload lies in the frame (to place a PDU within it) */
+    uint32_t frame_seq;
+    int frame_raw_offset;
 };
 
 /* At registration and handoff: our protocol, and our handle on tcp.port. */

@@ -332,7 +332,31 @@ static bool carries_tls(const struct tdstls_conv *conv, enum tdstls_side side, t
 {
     if (!tdstls_conn_expects_prelogin_tls(&conv->core, side, type))
         return false;
-    return conv->pending_len[side] > 0 || looks_like_tls(tvb, TDS_HEADER_LEN);
+    return conv->pending_len[side] > 0 || conv->prelogin_tls_lost[side] || looks_like_tls(tvb, TDS_HEADER_LEN);
+}
+
+/* A PDU a snapshot length cut: the capture holds only its start, and the
+ * rest will not come (tcpdump -s, netsh packettruncatebytes). */
+static bool cut_by_capture(tvbuff_t *tvb)
+{
+    return tvb_captured_length(tvb) < tvb_reported_length(tvb);
+}
+
+/* A PRELOGIN's TLS records cut by the capture: what is whole is analysed,
+ * nothing is handed to Wireshark's TLS dissector (it would wait for the
+ * rest of the records), and TLS bytes gathered for this side before are
+ * dropped: what would complete them is lost. */
+static void cut_prelogin_tls(struct tdstls_conv *conv, enum tdstls_side side, packet_info *pinfo, tvbuff_t *payload,
+                             struct pdu_record *rec, struct tls_traits *traits)
+{
+    if (conv->pending[side])
+        wmem_free(wmem_file_scope(), conv->pending[side]);
+    conv->pending[side] = NULL;
+    conv->pending_len[side] = 0;
+    conv->prelogin_tls_lost[side] = true;
+    unsigned n = tvb_captured_length(payload);
+    tdstls_conn_cut_tls(&conv->core, pinfo->num, ns_of(&pinfo->abs_ts), side, true, n ? tvb_get_ptr(payload, 0, n) : NULL,
+                        n, &rec->findings, traits);
 }
 
 /* A raw TLS record: TDS 8 strict, or TDS 7.x after the handshake. */
@@ -346,8 +370,18 @@ static int dissect_raw_tls(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, 
         struct tls_traits traits = {0};
         memset(&fresh, 0, sizeof fresh);
         const uint8_t *bytes = tvb_get_ptr(tvb, 0, len);   /* read only: no copy */
-        tdstls_conn_tls(&conv->core, pinfo->num, ns_of(&pinfo->abs_ts), side, false, bytes, len, &fresh.findings,
-                        &traits);
+        if (cut_by_capture(tvb)) {
+            /* TDS 7.x mid-handshake: the body of a PRELOGIN whose header
+             * came alone (jTDS), which TCP could not join to a cut frame */
+            bool in_prelogin = bytes[0] == TLS_CT_HANDSHAKE &&
+                               tdstls_conn_results(&conv->core)->prelogin_response_seen &&
+                               tdstls_conn_expects_prelogin_tls(&conv->core, side, TDS_PRELOGIN);
+            tdstls_conn_cut_tls(&conv->core, pinfo->num, ns_of(&pinfo->abs_ts), side, in_prelogin, bytes, len,
+                                &fresh.findings, &traits);
+        } else {
+            tdstls_conn_tls(&conv->core, pinfo->num, ns_of(&pinfo->abs_ts), side, false, bytes, len, &fresh.findings,
+                            &traits);
+        }
         fresh.tls_withheld =
             tdstls_tls_verdict(conv, side, pinfo, bytes, len, tvb_raw_offset(tvb), &fresh.findings, &traits);
         /* handshake records are kept whatever they showed, so a later pass
@@ -385,9 +419,10 @@ static int dissect_tls_carrier(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tr
         col_set_str(pinfo->cinfo, COL_INFO, type == TDS_PRELOGIN ? "TDS7 pre-login message (TLS)" : "Response (TLS)");
         col_set_fence(pinfo->cinfo, COL_INFO);
     }
-    tvbuff_t *tls_tvb = !rec->tls_len       ? NULL
-                        : rec->tls_in_place ? tvb_new_subset_length(tvb, TDS_HEADER_LEN, rec->tls_len)
-                                            : tdstls_tls_copy_tvb(tvb, pinfo, rec->tls, rec->tls_len);
+    tvbuff_t *tls_tvb = !rec->tls_len         ? NULL
+                        : rec->findings.cut   ? tvb_new_subset_remaining(tvb, TDS_HEADER_LEN) /* cut: as captured */
+                        : rec->tls_in_place   ? tvb_new_subset_length(tvb, TDS_HEADER_LEN, rec->tls_len)
+                                              : tdstls_tls_copy_tvb(tvb, pinfo, rec->tls, rec->tls_len);
     if (tls_tvb && first_look)
         rec->tls_withheld = tdstls_tls_verdict(conv, side, pinfo, tvb_get_ptr(tls_tvb, 0, rec->tls_len), rec->tls_len,
                                         (uint32_t)tvb_raw_offset(tls_tvb), &rec->findings, first_look);
@@ -395,6 +430,8 @@ static int dissect_tls_carrier(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tr
     show_findings(tvb, pinfo, tree, conv, rec);
     if (tls_tvb && preferences->decode_tls && !rec->tls_withheld)
         call_dissector(tls_handle, tls_tvb, pinfo, tree);
+    else if (!rec->tls_len && rec->findings.cut)
+        col_append_str(pinfo->cinfo, COL_INFO, ", TLS cut by the capture's snapshot length");
     else if (!rec->tls_len && key == 1)  /* say it once, on the frame's first packet */
         col_append_str(pinfo->cinfo, COL_INFO, ", TLS record continues in a later packet");
     return (int)tvb_captured_length(tvb);
@@ -407,8 +444,15 @@ static int dissect_pdu(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void
     uint32_t key = next_pdu_key(pinfo);
     unsigned len = tvb_captured_length(tvb);
     bool visited = PINFO_FD_VISITED(pinfo);
-    if (!visited)                        /* a whole PDU: none of this side is open now */
+    if (!visited && cut_by_capture(tvb)) {
+        /* the capture holds only its start: the frames TCP hands over
+         * until its end continue it, and keep its phase (open_pdu) */
+        conv->cut_pdu_end[side] = conv->frame_seq + (uint32_t)(tvb_raw_offset(tvb) - conv->frame_raw_offset) +
+                                  tvb_reported_length(tvb);
+        conv->cut_pdu_open[side] = true;
+    } else if (!visited) {               /* a whole PDU: none of this side is open now */
         conv->open_pdu[side].phase = PHASE_UNKNOWN;
+    }
 
     if (looks_like_tls(tvb, 0))
         return dissect_raw_tls(tvb, pinfo, tree, conv, side, key);
@@ -420,9 +464,21 @@ static int dissect_pdu(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void
         rec = wmem_new0(wmem_file_scope(), struct pdu_record);
         rec->carrier = type;
         tvbuff_t *payload = tvb_new_subset_remaining(tvb, TDS_HEADER_LEN);
-        const uint8_t *tls = gather_prelogin_tls(conv, side, payload, rec);
-        tdstls_conn_tls(&conv->core, pinfo->num, ns_of(&pinfo->abs_ts), side, true, tls, rec->tls_len,
-                        &rec->findings, &traits);
+        if (cut_by_capture(tvb)) {
+            cut_prelogin_tls(conv, side, pinfo, payload, rec, &traits);
+            /* Wireshark's TLS dissector shows what it can of them, as stock tds has it do */
+            rec->tls_in_place = true;
+            rec->tls_len = tvb_captured_length(payload);
+        } else if (conv->prelogin_tls_lost[side] && !looks_like_tls(tvb, TDS_HEADER_LEN)) {
+            /* the rest of a record whose start the capture cut: still the handshake, nothing to read */
+            tdstls_conn_tls(&conv->core, pinfo->num, ns_of(&pinfo->abs_ts), side, true, NULL, 0, &rec->findings,
+                            &traits);
+        } else {
+            conv->prelogin_tls_lost[side] = false;
+            const uint8_t *tls = gather_prelogin_tls(conv, side, payload, rec);
+            tdstls_conn_tls(&conv->core, pinfo->num, ns_of(&pinfo->abs_ts), side, true, tls, rec->tls_len,
+                            &rec->findings, &traits);
+        }
         p_add_proto_data(wmem_file_scope(), pinfo, proto_tdstls, key, rec);
         return dissect_tls_carrier(tvb, pinfo, tree, conv, side, key, rec, &traits);
     }
@@ -508,6 +564,50 @@ static int hand_back_to_tds(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree,
 
 /* TCP payload of a SQL Server connection: on one of our ports, or of a
  * connection the heuristic claimed. data: TCP's struct tcpinfo. */
+/* File-scope proto data key of a frame that continues a PDU a snapshot
+ * length cut (PDU records take keys from 1): how many of its bytes do. */
+#define FILE_KEY_CUT_CONTINUATION 0
+
+/* Sequence numbers wrap: a before b. */
+static bool seq_before(uint32_t a, uint32_t b)
+{
+    return (int32_t)(a - b) < 0;
+}
+
+/* How many bytes at the start of this frame continue a PDU a snapshot
+ * length cut in an earlier frame of its side (0: none). TCP cannot join
+ * them and hands them over as if they began PDUs, but they are the middle
+ * of that one: the frame keeps its phase, the bytes show as data, and PDUs
+ * begin again after them. */
+static unsigned continues_cut_pdu(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, struct tdstls_conv *conv,
+                                  const struct tcpinfo *ti)
+{
+    enum tdstls_side side = tdstls_side_of(conv, pinfo);
+    unsigned n, captured = tvb_captured_length(tvb);
+    if (!PINFO_FD_VISITED(pinfo)) {
+        if (!ti || !conv->cut_pdu_open[side])
+            return 0;
+        conv->cut_pdu_open[side] = false;
+        if (!seq_before(ti->seq, conv->cut_pdu_end[side]))
+            return 0;                        /* past its end: PDUs begin again */
+        uint32_t rest = conv->cut_pdu_end[side] - ti->seq;
+        n = rest < tvb_reported_length(tvb) ? rest : tvb_reported_length(tvb);
+        if (n == tvb_reported_length(tvb))
+            conv->cut_pdu_open[side] = true; /* it goes on in the next frame */
+        p_add_proto_data(wmem_file_scope(), pinfo, proto_tdstls, FILE_KEY_CUT_CONTINUATION, GUINT_TO_POINTER(n));
+        const struct pdu_start *open = &conv->open_pdu[side];
+        tdstls_conn_frame_carries(&conv->core, pinfo->num, (enum tdstls_phase)open->phase, open->inferred);
+    } else {
+        n = GPOINTER_TO_UINT(p_get_proto_data(wmem_file_scope(), pinfo, proto_tdstls, FILE_KEY_CUT_CONTINUATION));
+        if (!n)
+            return 0;
+    }
+    col_set_str(pinfo->cinfo, COL_PROTOCOL, "TDS");
+    col_set_str(pinfo->cinfo, COL_INFO, "Continuation of a PDU cut by the capture's snapshot length");
+    call_data_dissector(tvb_new_subset_length(tvb, 0, n < captured ? (int)n : (int)captured), pinfo, tree);
+    return n;
+}
+
 static int dissect_tdstls(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *data)
 {
     bool rejected;
@@ -535,8 +635,20 @@ static int dissect_tdstls(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, v
         frame->tcp_flags = ((const struct tcpinfo *)data)->flags;
         frame->have_tcp_flags = true;
     }
+    unsigned continued = continues_cut_pdu(tvb, pinfo, tree, conv, (const struct tcpinfo *)data);
+    if (continued >= tvb_captured_length(tvb))
+        return tvb_captured_length(tvb);
+    if (continued) {                     /* a PDU begins after the cut one's end */
+        col_set_fence(pinfo->cinfo, COL_INFO);
+        tvb = tvb_new_subset_remaining(tvb, (int)continued);
+    }
+    if (data) {
+        conv->frame_seq = ((const struct tcpinfo *)data)->seq + continued;
+        conv->frame_raw_offset = tvb_raw_offset(tvb);
+    }
     /* Several PDUs may share a frame: each appends to Info behind a fence. */
-    col_clear(pinfo->cinfo, COL_INFO);
+    if (!continued)
+        col_clear(pinfo->cinfo, COL_INFO);
     tcp_dissect_pdus(tvb, pinfo, tree, true, PDU_MIN_LEN, get_pdu_len, dissect_pdu, conv);
     /* A frame that only begins a PDU (TCP completes it in a later frame)
      * takes that PDU's phase, told from its header (get_pdu_len read it),

@@ -108,7 +108,10 @@ uint8_t tdstls_tls_verdict(struct tdstls_conv *conv, enum tdstls_side side, pack
     }
     if (!claim_record_ids(pinfo, records, len, raw_offset))
         return TLS_RECORD_IDS_TAKEN;
-    if (side == SIDE_CLIENT && f->client_hello)
+    /* a ClientHello a snapshot length cut is one to Wireshark's TLS dissector too */
+    bool cut_client_hello = f->cut && len > TLS_RECORD_HEADER_LEN && records[0] == TLS_CT_HANDSHAKE &&
+                            records[TLS_RECORD_HEADER_LEN] == TLS_HS_CLIENT_HELLO;
+    if (side == SIDE_CLIENT && (f->client_hello || cut_client_hello))
         conv->client_hello_handed = true;
     return TLS_HANDED;
 }

@@ -4,7 +4,7 @@
 # captured with dumpcap on loopback. Run as root on Debian 12 (it installs its
 # own dependencies and binds TCP 1433):
 #   bash scripts/make_corpus.sh [OUTDIR [GROUP ...]]
-# GROUP: logins, failures, login_errors, windows_auth, segments, leading_zeros, tls_failures, instances, negatives,
+# GROUP: logins, failures, login_errors, windows_auth, segments, truncated, leading_zeros, tls_failures, instances, negatives,
 # crafted (default: all,
 # after emptying OUTDIR; a group given alone replaces only its own files).
 # The crafted captures come from scripts/craft_captures.py.
@@ -242,6 +242,20 @@ group_windows_auth() {
   done
 }
 
+# captures cut by a snapshot length, as they often leave a customer site
+# (tcpdump -s, netsh trace packettruncatebytes): copies of corpus captures
+# cut with editcap -s. Needs the logins, failures and segments groups.
+TRUNCATED="256:tsql-dhe-kb4557473-fin 256:pytds-dhe-kb4557473-rst 256:tsql-dhe-tls12 256:jtds-dhe-tls12
+           256:tedious-tds8-strict 256:tsql-server-segments-100 160:pytds-dhe-kb4557473-rst 160:jtds-dhe-tls12
+           160:tsql-server-segments-7 96:tsql-dhe-tls12 96:tsql-dhe-kb4557473-fin"
+group_truncated() {
+  local item len name
+  for item in $TRUNCATED; do
+    len=${item%%:*} name=${item#*:}
+    editcap -s "$len" "$out/$name.pcapng" "$out/cut$len-$name.pcapng"
+  done
+}
+
 # the server's answers cut into small TCP segments (7 and 100 bytes, each
 # sent on its own): most frames carry a part of a PDU that completes later
 group_segments() {
@@ -417,7 +431,8 @@ main() {
   make_keys
   local groups=("$@")
   if [ ${#groups[@]} -eq 0 ]; then
-    groups=(logins failures login_errors windows_auth segments leading_zeros tls_failures instances negatives crafted)
+    groups=(logins failures login_errors windows_auth segments truncated leading_zeros tls_failures instances negatives
+            crafted)
     rm -f "$out"/*.pcap "$out"/*.pcapng "$out"/*.keys "$out/ground-truth.jsonl" "$out/browser-truth.jsonl"
   fi
   for g in "${groups[@]}"; do "group_$g"; done

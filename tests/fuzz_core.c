@@ -62,7 +62,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             struct tls_traits t;
             memset(&f, 0, sizeof f);
             memset(&t, 0, sizeof t);
-            tdstls_conn_tls(&c, frame, (int64_t)frame * 1000000000, side, (ctl >> 3) & 1, chunk, n, &f, &t);
+            /* bit 4: the frame was cut by a snapshot length */
+            ((ctl >> 4) & 1 ? tdstls_conn_cut_tls : tdstls_conn_tls)(&c, frame, (int64_t)frame * 1000000000, side,
+                                                                   (ctl >> 3) & 1, chunk, n, &f, &t);
             bool bad;
             if (tls_whole_records_len(chunk, (uint32_t)n, &bad) > n)   /* the glue's record cutter */
                 abort();

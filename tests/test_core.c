@@ -17,6 +17,7 @@
 #include "ssrp.h"
 #include "login_answer.h"
 #include "ntlm.h"
+#include "tls_clip.h"
 #include "tls_reader.h"
 
 static int failures, checks;
@@ -1432,6 +1433,108 @@ static void test_ntlm(void)
           strcmp(id.workstation, "W") == 0);
 }
 
+/* What a snapshot length leaves of records: whole records as they are,
+ * whole handshake messages of the record the cut falls in, the type of the
+ * message cut. */
+static void test_tls_clip(void)
+{
+    struct buf r = {{0}, 0};
+    const uint8_t one = 1;
+    struct buf ccs = record(TLS_CT_CHANGE_CIPHER_SPEC, &one, 1);
+    put(&r, ccs.b, ccs.n);
+    /* a handshake record: a 6-byte message (type 2), then a 40-byte one (type 16) */
+    u8(&r, TLS_CT_HANDSHAKE); u8(&r, 3); u8(&r, 3); u16(&r, 10 + 44);
+    u8(&r, 2); u8(&r, 0); u16(&r, 6); fill(&r, 0xAB, 6);
+    u8(&r, 16); u8(&r, 0); u16(&r, 40); fill(&r, 0xCD, 40);
+    uint8_t out[sizeof r.b];
+    struct tls_clip clip;
+    /* whole: unchanged */
+    CHECK(tls_clip_records(r.b, r.n, out, &clip) == r.n && memcmp(out, r.b, r.n) == 0 && !clip.cut);
+    /* cut inside the second message: the first kept, the record shortened, type 16 named */
+    size_t cut_at = ccs.n + 5 + 10 + 4 + 7;
+    size_t n = tls_clip_records(r.b, cut_at, out, &clip);
+    CHECK(n == ccs.n + 5 + 10 && clip.cut && clip.cut_content_type == TLS_CT_HANDSHAKE && clip.cut_in_message &&
+          clip.cut_message_type == 16);
+    CHECK(out[ccs.n + 3] == 0 && out[ccs.n + 4] == 10 && memcmp(out + ccs.n + 5, r.b + ccs.n + 5, 10) == 0);
+    /* nothing whole in it: an empty handshake record still says a flight is under way */
+    n = tls_clip_records(r.b, ccs.n + 5 + 3, out, &clip);
+    CHECK(n == ccs.n + 5 && out[ccs.n + 4] == 0 && clip.cut && clip.cut_in_message && clip.cut_message_type == 2);
+    /* a record header cut */
+    CHECK(tls_clip_records(r.b, ccs.n + 3, out, &clip) == ccs.n && clip.cut);
+    /* application data keeps what is captured */
+    const uint8_t body[100] = {0};
+    struct buf app = record(TLS_CT_APPLICATION_DATA, body, sizeof body);
+    CHECK(tls_clip_records(app.b, 30, out, &clip) == 30 && out[3] == 0 && out[4] == 25 && clip.cut &&
+          clip.cut_content_type == TLS_CT_APPLICATION_DATA);
+    /* not a record: nothing */
+    const uint8_t junk[8] = {0x99, 3, 3, 0, 1, 0};
+    CHECK(tls_clip_records(junk, sizeof junk, out, &clip) == 0 && clip.cut);
+    /* a hostile message length inside a cut record: nothing kept past what is there */
+    struct buf h = {{0}, 0};
+    u8(&h, TLS_CT_HANDSHAKE); u8(&h, 3); u8(&h, 3); u16(&h, 200);
+    u8(&h, 11); u8(&h, 0xFF); u8(&h, 0xFF); u8(&h, 0xFF); fill(&h, 0, 20);
+    CHECK(tls_clip_records(h.b, h.n, out, &clip) == 5 && clip.cut_in_message && clip.cut_message_type == 11);
+}
+
+/* A KB 4557473 abort in a capture cut at a snapshot length: the client's
+ * second flight begins (its ClientKeyExchange cut), the server closes:
+ * recognised from the flights, with the ServerHello's suite read. */
+static void test_cut_kb4557473(void)
+{
+    struct script s;
+    start(&s);
+    tcp(&s, SIDE_CLIENT, 1, 0, 0);
+    tcp(&s, SIDE_SERVER, 1, 0, 0);
+    tcp(&s, SIDE_CLIENT, 0, 0, 0);
+    CHECK(clear(&s, SIDE_CLIENT, TDS_PRELOGIN) == PHASE_PRELOGIN);
+    CHECK(clear(&s, SIDE_SERVER, TDS_RESPONSE) == PHASE_PRELOGIN);
+    const uint16_t offered[] = {0x009F};
+    struct buf ch_body = client_hello(offered, 1, 0);
+    struct buf ch = handshake_record(TLS_HS_CLIENT_HELLO, &ch_body);
+    CHECK(tls(&s, SIDE_CLIENT, 1, &ch) == PHASE_TLS_HANDSHAKE);
+    /* the server's flight, cut after its ServerHello */
+    struct buf sh_body = server_hello(0x009F, 0);
+    struct buf sh = handshake_record(TLS_HS_SERVER_HELLO, &sh_body);
+    struct buf flight = sh;
+    u8(&flight, TLS_CT_HANDSHAKE); u8(&flight, 3); u8(&flight, 3); u16(&flight, 900);
+    u8(&flight, 11); u8(&flight, 0); u16(&flight, 896); fill(&flight, 0x30, 40);
+    struct tls_findings f = {0};
+    struct tls_traits t = {0};
+    tdstls_conn_cut_tls(&s.c, ++s.frame, s.now, SIDE_SERVER, true, flight.b, flight.n, &f, &t);
+    CHECK(label_now(&s, SIDE_SERVER) == PHASE_TLS_HANDSHAKE && f.cut && f.server_hello && !f.malformed);
+    CHECK(tdstls_checks_of_findings(&f) & CHECK_BIT(CHECK_CAPTURE_CUT));
+    /* the client's second flight: its ClientKeyExchange cut after 20 bytes */
+    struct buf cke = {{0}, 0};
+    u8(&cke, TLS_CT_HANDSHAKE); u8(&cke, 3); u8(&cke, 3); u16(&cke, 262);
+    u8(&cke, 16); u8(&cke, 0); u16(&cke, 258); fill(&cke, 0x11, 16);
+    memset(&f, 0, sizeof f);
+    tdstls_conn_cut_tls(&s.c, ++s.frame, s.now, SIDE_CLIENT, true, cke.b, cke.n, &f, &t);
+    CHECK(label_now(&s, SIDE_CLIENT) == PHASE_TLS_HANDSHAKE && !f.malformed);
+    const struct conn_results *r = tdstls_conn_results(&s.c);
+    CHECK(r->frame_client_key_exchange == s.frame && r->frame_client_flight_cut == s.frame && !r->frame_client_finished);
+    struct frame_label l = tcp_label(&s, SIDE_SERVER, 0, 1, 0);
+    CHECK(l.first_close && l.diagnosis && r->diagnosis == DIAG_KB4557473);
+    char diag[1536];
+    diagnosis(&s, diag, sizeof diag);
+    CHECK(strstr(diag, "snapshot length cut it") && strstr(diag, "not known"));
+    stop(&s);
+    /* without the ServerHello's suite (cut before it) the shape says nothing of DHE */
+    start(&s);
+    tcp(&s, SIDE_CLIENT, 1, 0, 0);
+    clear(&s, SIDE_CLIENT, TDS_PRELOGIN);
+    clear(&s, SIDE_SERVER, TDS_RESPONSE);
+    tls(&s, SIDE_CLIENT, 1, &ch);
+    memset(&f, 0, sizeof f);
+    tdstls_conn_cut_tls(&s.c, ++s.frame, s.now, SIDE_SERVER, true, sh.b, 20, &f, &t);
+    label_now(&s, SIDE_SERVER);
+    tdstls_conn_cut_tls(&s.c, ++s.frame, s.now, SIDE_CLIENT, true, cke.b, cke.n, &f, &t);
+    label_now(&s, SIDE_CLIENT);
+    tcp_label(&s, SIDE_SERVER, 0, 1, 0);
+    CHECK(tdstls_conn_results(&s.c)->diagnosis == DIAG_SERVER_CLOSED_FIRST &&
+          tdstls_conn_results(&s.c)->frame_server_hello == 5);   /* the server did answer */
+    stop(&s);
+}
+
 static enum tdstls_phase pdu_phase(struct script *s, enum tdstls_side side, const uint8_t *head, size_t len);
 
 /* Windows authentication over NTLM: LOGIN7, the server's SSPI token (NTLM
@@ -1570,6 +1673,8 @@ int main(void)
     test_login_answer();
     test_ntlm();
     test_windows_authentication();
+    test_tls_clip();
+    test_cut_kb4557473();
     printf("%d checks, %d failed\n", checks, failures);
     return failures ? 1 : 0;
 }

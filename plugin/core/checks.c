@@ -109,10 +109,25 @@ static void say_tls_alert(const struct check_context *ctx, char *buf, size_t siz
  * story in tdstls.diagnosis. */
 static void say_kb4557473(const struct check_context *ctx, char *buf, size_t size)
 {
+    const struct conn_results *r = ctx->conn;
+    if (!r->frame_client_finished)           /* a snapshot length cut the client's flight */
+        snprintf(buf, size,
+                 "KB 4557473 shape, inferred from a truncated capture: the server quit after the client's second "
+                 "flight (frame %u, Finished past the cut) with %s; patch both ends or disable TLS_DHE",
+                 r->frame_client_flight_cut, suite_name(ctx, r->suite));
+    else
+        snprintf(buf, size,
+                 "KB 4557473 signature: the server quit after the client's Finished (frame %u) with %s; patch both "
+                 "ends or disable the TLS_DHE suites",
+                 r->frame_client_finished, suite_name(ctx, r->suite));
+}
+
+static void say_capture_cut(const struct check_context *ctx, char *buf, size_t size)
+{
+    (void)ctx;
     snprintf(buf, size,
-             "KB 4557473 signature: the server quit after the client's Finished (frame %u) with %s; patch both "
-             "ends or disable the TLS_DHE suites",
-             ctx->conn->frame_client_finished, suite_name(ctx, ctx->conn->suite));
+             "Frame cut by the capture's snapshot length: tdstls read the TDS and TLS headers and the whole "
+             "handshake messages it holds; what lies past the cut is not analysed");
 }
 
 static void say_malformed(const struct check_context *ctx, char *buf, size_t size)
@@ -213,6 +228,11 @@ static bool fatal_alert(const struct tls_findings *f)
 static bool malformed(const struct tls_findings *f)
 {
     return f->malformed;
+}
+
+static bool capture_cut(const struct tls_findings *f)
+{
+    return f->cut;
 }
 
 static bool cert_self_signed(const struct tls_findings *f)
@@ -381,6 +401,10 @@ const struct check_info tdstls_checks[N_CHECKS] = {
      .summary = "Malformed TLS inside TDS",
      .switched_by = SWITCH_ALWAYS, .short_text = "malformed TLS",
      .message = say_malformed, .on_findings = malformed},
+    {.id = CHECK_CAPTURE_CUT, .name = "capture_cut", .group = GROUP_UNDECODED, .severity = SEVERITY_NOTE,
+     .summary = "Frame cut by the capture's snapshot length",
+     .switched_by = SWITCH_ALWAYS, .short_text = "capture cut",
+     .message = say_capture_cut, .on_findings = capture_cut},
     {.id = CHECK_TLS_NOT_DECODED, .name = "tls_not_decoded", .group = GROUP_UNDECODED, .severity = SEVERITY_NOTE,
      .summary = "TLS records not handed to Wireshark's TLS dissector",
      .switched_by = SWITCH_DECODE_TLS, .short_text = "TLS not decoded",

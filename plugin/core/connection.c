@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "tds_prelogin.h"
+#include "tls_clip.h"
 
 /* After the TLS handshake the exchange alternates; without a keylog, order
  * and direction tell the phases. TDS 7.x: login, login response, commands.
@@ -220,6 +221,38 @@ void tdstls_conn_tls(struct tdstls_conn *c, uint32_t frame, int64_t time_ns, enu
         r->phase_at_diagnosis = t->frame_has_data ? t->frame_phase : t->phase;
         diagnose_alert(r);
     }
+}
+
+void tdstls_conn_cut_tls(struct tdstls_conn *c, uint32_t frame, int64_t time_ns, enum tdstls_side side,
+                         bool in_prelogin, const uint8_t *captured, size_t len, struct tls_findings *f,
+                         struct tls_traits *t)
+{
+    struct conn_results *r = &c->res;
+    const struct tls_allocator *a = c->track.alloc;
+    f->cut = true;
+    if (!r->frame_first_cut)
+        r->frame_first_cut = frame;
+    /* a message begun before the cut cannot be completed now */
+    tls_reader_drop_partial(&c->track.reader[side], a);
+    uint8_t *clipped = a->alloc(a->ctx, len ? len : 1);
+    if (!clipped)
+        return;
+    struct tls_clip clip;
+    size_t n = tls_clip_records(captured, len, clipped, &clip);
+    tdstls_conn_tls(c, frame, time_ns, side, in_prelogin, clipped, n, f, t);
+    a->release(a->ctx, clipped);
+    /* the server answered: its ServerHello begins here (the suite lies past the cut) */
+    if (side == SIDE_SERVER && clip.cut_in_message && clip.cut_message_type == TLS_HS_SERVER_HELLO &&
+        !r->frame_server_hello)
+        r->frame_server_hello = frame;
+    /* the client's second flight: its ClientKeyExchange begins here (whole
+     * or cut), its ChangeCipherSpec and Finished lie past the cut */
+    if (side == SIDE_CLIENT && clip.cut_in_message && clip.cut_message_type == TLS_HS_CLIENT_KEY_EXCHANGE &&
+        !r->frame_client_key_exchange)
+        r->frame_client_key_exchange = frame;
+    if (side == SIDE_CLIENT && clip.cut && r->frame_client_key_exchange && !r->frame_client_finished &&
+        !r->frame_client_flight_cut)
+        r->frame_client_flight_cut = frame;
 }
 
 bool tdstls_conn_expects_prelogin_tls(const struct tdstls_conn *c, enum tdstls_side side, uint8_t tds_type)
@@ -463,10 +496,15 @@ void tdstls_conn_frame_carries(struct tdstls_conn *c, uint32_t frame, enum tdstl
 }
 
 /* The server quit after the client's ClientKeyExchange and Finished,
- * without its own Finished. */
+ * without its own Finished; or, in a capture a snapshot length cut, after
+ * the client's second flight whose Finished lies past the cut (the shape
+ * of the flights, the ServerHello's suite read: the diagnosis says it is
+ * inferred). */
 static bool server_quit_after_client_finished(const struct conn_results *r)
 {
-    return r->frame_client_key_exchange && r->frame_client_finished && !r->frame_server_finished;
+    if (r->frame_server_finished || !r->frame_client_key_exchange)
+        return false;
+    return r->frame_client_finished || (r->frame_client_flight_cut && r->suite_known);
 }
 
 static void decide(struct conn_results *r, enum tdstls_diagnosis d, uint32_t frame, enum tdstls_side side)

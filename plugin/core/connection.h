@@ -101,6 +101,10 @@ struct conn_results {
     uint32_t frame_client_hello, frame_server_hello, frame_certificate, frame_server_key_exchange;
     uint32_t frame_client_key_exchange, frame_client_finished, frame_server_finished;
     uint32_t frame_client_data;         /* the client's first data after the handshake (LOGIN7) */
+    /* a snapshot length (tdstls_conn_cut_tls): the first frame it cut, and
+     * the frame of a client's ClientKeyExchange whose Finished lies past a cut */
+    uint32_t frame_first_cut;
+    uint32_t frame_client_flight_cut;
     bool dhe_offered;                   /* ClientHello: a TLS_DHE suite among the offered */
     uint16_t offered_min_version, offered_max_version;
     uint16_t offered_suites;
@@ -195,6 +199,13 @@ void tdstls_conn_began_with_syn(struct tdstls_conn *c, uint32_t syn_frame, int64
 void tdstls_conn_tls(struct tdstls_conn *c, uint32_t frame, int64_t time_ns, enum tdstls_side side,
                      bool in_prelogin, const uint8_t *records, size_t len, struct tls_findings *f,
                      struct tls_traits *t);
+/* TLS records of a frame a snapshot length cut (the capture holds len of
+ * them): what is whole is read as tdstls_conn_tls reads it, the rest is
+ * lost, not late. A client's second flight cut before its Finished is
+ * noted (client_flight_cut): the KB 4557473 shape, told from the flights. */
+void tdstls_conn_cut_tls(struct tdstls_conn *c, uint32_t frame, int64_t time_ns, enum tdstls_side side,
+                         bool in_prelogin, const uint8_t *captured, size_t len, struct tls_findings *f,
+                         struct tls_traits *t);
 /* A clear TDS packet; payload: what follows its header (read for the
  * server's PRELOGIN answer). */
 void tdstls_conn_clear_tds(struct tdstls_conn *c, uint32_t frame, enum tdstls_side side, uint8_t tds_type,

@@ -153,11 +153,28 @@ static const char remedy_certificate[] =
     "certificate. TrustServerCertificate=true (ODBC: TrustServerCertificate=yes) only as a stop-gap: it turns "
     "the check off and leaves the connection open to interception.";
 
+/* What the client had sent when the server quit: its ClientKeyExchange
+ * and Finished; in a capture a snapshot length cut, the start of that
+ * flight, the rest told from the flights' shape. */
+static void client_second_flight(const struct conn_results *r, char *buf, size_t size)
+{
+    if (r->frame_client_finished)
+        snprintf(buf, size, "the client's ClientKeyExchange (frame %u) and Finished (frame %u)",
+                 r->frame_client_key_exchange, r->frame_client_finished);
+    else
+        snprintf(buf, size,
+                 "the client's second flight (frame %u; the capture's snapshot length cut it, so its Finished is "
+                 "not in the capture: inferred from the shape of the flights. Capture without a snapshot length, "
+                 "e.g. tcpdump -s 0, to see it)",
+                 r->frame_client_flight_cut);
+}
+
 static void describe_kb4557473(const struct diagnosis_context *ctx, char *buf, size_t size)
 {
     const struct conn_results *r = ctx->conn;
-    char how[96], shows[PART_MAX];
+    char how[96], shows[PART_MAX], flight[PART_MAX];
     how_gave_up(r, how, sizeof how);
+    client_second_flight(r, flight, sizeof flight);
     if (r->ys_leading_zero || r->yc_leading_zero) {
         bool ys = r->ys_leading_zero != DH_NO_LEADING_ZERO;
         uint8_t kind = ys ? r->ys_leading_zero : r->yc_leading_zero;
@@ -165,19 +182,22 @@ static void describe_kb4557473(const struct diagnosis_context *ctx, char *buf, s
                  "a %s that %s (frame %u): an encoding older Microsoft stacks mishandle", ys ? "dh_Ys" : "dh_Yc",
                  kind == DH_ZERO_BYTE_FIRST ? "starts with a zero byte" : "is shorter than p",
                  ys ? r->frame_server_key_exchange : r->frame_client_key_exchange);
+    } else if (!r->frame_client_finished) {
+        snprintf(shows, sizeof shows,
+                 "no leading zero in the Diffie-Hellman values it holds (what lies past the cut is not known); the "
+                 "leading zero, if it is the cause, is in the shared secret, which no capture shows");
     } else {
         snprintf(shows, sizeof shows,
                  "dh_Ys and dh_Yc at full length, so the leading zero, if it is the cause, is in the shared "
                  "secret, which no capture shows: the abort after the client's Finished is the evidence");
     }
     snprintf(buf, size,
-             "The server %s right after the client's ClientKeyExchange (frame %u) and Finished (frame %u), "
+             "The server %s right after %s, "
              "without its own Finished, with %s negotiated (frame %u): the signature of the TLS_DHE leading-zero "
              "mismatch of Microsoft KB 4557473 (between Windows builds with and without its fix about 1 DHE "
              "handshake in 256 fails). This capture shows %s. Extended Master Secret %s. Remedy: install the "
              "KB 4557473 fix on both client and server, or disable the TLS_DHE_* cipher suites on either side.",
-             how, r->frame_client_key_exchange, r->frame_client_finished, suite_name(ctx), r->frame_server_hello,
-             shows,
+             how, flight, suite_name(ctx), r->frame_server_hello, shows,
              r->ems ? "was negotiated"
                     : "was not negotiated (the ServerHello has no extended_master_secret): Windows enforcing it "
                       "against a peer without it also fails about 1 DHE handshake in 256 (Microsoft KB 4528489; "
@@ -187,14 +207,15 @@ static void describe_kb4557473(const struct diagnosis_context *ctx, char *buf, s
 static void describe_key_exchange_rejected(const struct diagnosis_context *ctx, char *buf, size_t size)
 {
     const struct conn_results *r = ctx->conn;
-    char how[96];
+    char how[96], flight[PART_MAX];
     how_gave_up(r, how, sizeof how);
+    client_second_flight(r, flight, sizeof flight);
     snprintf(buf, size,
-             "The server %s right after the client's ClientKeyExchange (frame %u) and Finished (frame %u), "
+             "The server %s right after %s, "
              "without its own Finished, with %s negotiated (frame %u), not a TLS_DHE suite: the server rejected "
              "the client's key exchange or Finished; not KB 4557473. The server's Windows System log (Schannel "
              "events) and the SQL Server error log at this time name the reason.",
-             how, r->frame_client_key_exchange, r->frame_client_finished, suite_name(ctx), r->frame_server_hello);
+             how, flight, suite_name(ctx), r->frame_server_hello);
 }
 
 static void describe_cert_rejected(const struct diagnosis_context *ctx, char *buf, size_t size)
@@ -367,7 +388,7 @@ static uint32_t evidence_frame(const struct conn_results *r, enum evidence e)
     case EVIDENCE_CLIENT_KEY_EXCHANGE:
         return r->frame_client_key_exchange;
     case EVIDENCE_CLIENT_FINISHED:
-        return r->frame_client_finished;
+        return r->frame_client_finished ? r->frame_client_finished : r->frame_client_flight_cut;
     case EVIDENCE_SERVER_FINISHED:
         return r->frame_server_finished;
     case EVIDENCE_ALERT:

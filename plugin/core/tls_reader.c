@@ -461,6 +461,14 @@ static void handshake_bytes(struct tls_reader *r, struct tls_context *ctx, const
     }
 }
 
+void tls_reader_drop_partial(struct tls_reader *r, const struct tls_allocator *a)
+{
+    drop_body(r, a);
+    r->header_have = 0;
+    r->body_len = r->body_have = 0;
+    r->keeping = false;
+}
+
 void tls_reader_record(struct tls_reader *r, struct tls_context *ctx, const struct tls_allocator *a,
                        const uint8_t *record, size_t len, struct tls_findings *f, struct tls_traits *t)
 {

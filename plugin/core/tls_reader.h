@@ -142,6 +142,7 @@ struct tls_findings {
     bool alert_encrypted;      /* an alert record after ChangeCipherSpec */
     bool malformed;
     const char *problem;       /* static text, set with malformed */
+    bool cut;                  /* the capture holds only the start of these records (a snapshot length) */
 };
 
 /* True when the findings hold something to show. */
@@ -190,6 +191,10 @@ enum tls_alpn_verdict {
     TLS_ALPN_OTHER,    /* offers ALPN, not tds/8.0 */
 };
 enum tls_alpn_verdict tls_first_record_alpn(const uint8_t *bytes, size_t len);
+
+/* Forgets a handshake message begun in earlier records: the bytes that
+ * would complete it are lost (a capture cut by a snapshot length). */
+void tls_reader_drop_partial(struct tls_reader *r, const struct tls_allocator *a);
 
 /* Feeds one whole record (header included). Updates ctx with what the
  * server negotiates, and f and t with what the record showed. */
