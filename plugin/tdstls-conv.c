@@ -40,6 +40,12 @@ static void forget_routes(void)
     connections_made = 0;
 }
 
+void tdstls_conv_carry_open_pdu(struct tdstls_conv *c, uint32_t frame, enum tdstls_side side)
+{
+    const struct pdu_start *open = &c->open_pdu[side];
+    tdstls_conn_frame_carries(&c->core, frame, (enum tdstls_phase)open->phase, open->inferred);
+}
+
 bool tdstls_conv_any(void)
 {
     return connections_made != 0;

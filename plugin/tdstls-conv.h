@@ -77,6 +77,10 @@ struct tdstls_conv {
     int frame_raw_offset;
 };
 
+/* First pass: this frame carries the PDU its side began last (open_pdu):
+ * it takes that PDU's phase, unless data of its own showed one. */
+void tdstls_conv_carry_open_pdu(struct tdstls_conv *c, uint32_t frame, enum tdstls_side side);
+
 /* At registration and handoff: our protocol, and our handle on tcp.port. */
 void tdstls_conv_register(int proto);
 void tdstls_conv_handoff(dissector_handle_t ours);

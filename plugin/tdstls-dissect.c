@@ -466,8 +466,8 @@ static int dissect_pdu(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void
         tvbuff_t *payload = tvb_new_subset_remaining(tvb, TDS_HEADER_LEN);
         if (cut_by_capture(tvb)) {
             cut_prelogin_tls(conv, side, pinfo, payload, rec, &traits);
-            /* Wireshark's TLS dissector shows what it can of them, as stock tds has it do */
-            rec->tls_in_place = true;
+            /* Wireshark's TLS dissector shows what it can of them, as stock
+             * tds has it do (dissect_tls_carrier hands the bytes as captured) */
             rec->tls_len = tvb_captured_length(payload);
         } else if (conv->prelogin_tls_lost[side] && !looks_like_tls(tvb, TDS_HEADER_LEN)) {
             /* the rest of a record whose start the capture cut: still the handshake, nothing to read */
@@ -562,8 +562,6 @@ static int hand_back_to_tds(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree,
     return call_dissector_only(tds_handle, tvb, pinfo, tree, data);
 }
 
-/* TCP payload of a SQL Server connection: on one of our ports, or of a
- * connection the heuristic claimed. data: TCP's struct tcpinfo. */
 /* File-scope proto data key of a frame that continues a PDU a snapshot
  * length cut (PDU records take keys from 1): how many of its bytes do. */
 #define FILE_KEY_CUT_CONTINUATION 0
@@ -595,8 +593,7 @@ static unsigned continues_cut_pdu(tvbuff_t *tvb, packet_info *pinfo, proto_tree 
         if (n == tvb_reported_length(tvb))
             conv->cut_pdu_open[side] = true; /* it goes on in the next frame */
         p_add_proto_data(wmem_file_scope(), pinfo, proto_tdstls, FILE_KEY_CUT_CONTINUATION, GUINT_TO_POINTER(n));
-        const struct pdu_start *open = &conv->open_pdu[side];
-        tdstls_conn_frame_carries(&conv->core, pinfo->num, (enum tdstls_phase)open->phase, open->inferred);
+        tdstls_conv_carry_open_pdu(conv, pinfo->num, side);
     } else {
         n = GPOINTER_TO_UINT(p_get_proto_data(wmem_file_scope(), pinfo, proto_tdstls, FILE_KEY_CUT_CONTINUATION));
         if (!n)
@@ -608,6 +605,8 @@ static unsigned continues_cut_pdu(tvbuff_t *tvb, packet_info *pinfo, proto_tree 
     return n;
 }
 
+/* TCP payload of a SQL Server connection: on one of our ports, or of a
+ * connection the heuristic claimed. data: TCP's struct tcpinfo. */
 static int dissect_tdstls(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *data)
 {
     bool rejected;
@@ -654,10 +653,8 @@ static int dissect_tdstls(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, v
      * takes that PDU's phase, told from its header (get_pdu_len read it),
      * not the phase of the PDU before it; a frame with data of its own
      * keeps the phase its data showed. */
-    if (!PINFO_FD_VISITED(pinfo)) {
-        struct pdu_start *open = &conv->open_pdu[tdstls_side_of(conv, pinfo)];
-        tdstls_conn_frame_carries(&conv->core, pinfo->num, (enum tdstls_phase)open->phase, open->inferred);
-    }
+    if (!PINFO_FD_VISITED(pinfo))
+        tdstls_conv_carry_open_pdu(conv, pinfo->num, tdstls_side_of(conv, pinfo));
     return tvb_captured_length(tvb);
 }
 

@@ -71,7 +71,6 @@ static bool tcp_segment(tvbuff_t *frame, packet_info *pinfo, proto_tree *tree, s
     unsigned len = tvb_captured_length(frame);
     if (ep.ip_version && tcp_segment_in_frame(tvb_get_ptr(frame, 0, len), len, &ep, seg))
         return true;
-    seg->payload_len = 0;
     return tcp_flags_in_tree(tree, &seg->flags);
 }
 
@@ -248,8 +247,7 @@ static int dissect_tdstls_post(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tr
         if (seg.payload_len) {
             /* a middle piece of a PDU cut into many segments: TCP hands it
              * to no dissector; it carries the PDU its side began last */
-            const struct pdu_start *open = &conv->open_pdu[side];
-            tdstls_conn_frame_carries(&conv->core, pinfo->num, (enum tdstls_phase)open->phase, open->inferred);
+            tdstls_conv_carry_open_pdu(conv, pinfo->num, side);
         }
         label = tdstls_conn_tcp(&conv->core, pinfo->num, ns_of(&pinfo->abs_ts), side,
                                 (flags & TCP_FLAG_SYN) != 0, (flags & TCP_FLAG_FIN) != 0,

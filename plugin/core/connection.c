@@ -230,8 +230,6 @@ void tdstls_conn_cut_tls(struct tdstls_conn *c, uint32_t frame, int64_t time_ns,
     struct conn_results *r = &c->res;
     const struct tls_allocator *a = c->track.alloc;
     f->cut = true;
-    if (!r->frame_first_cut)
-        r->frame_first_cut = frame;
     /* a message begun before the cut cannot be completed now */
     tls_reader_drop_partial(&c->track.reader[side], a);
     uint8_t *clipped = a->alloc(a->ctx, len ? len : 1);
@@ -322,7 +320,7 @@ void tdstls_conn_clear_tds(struct tdstls_conn *c, uint32_t frame, enum tdstls_si
             read_sspi(r, frame, payload, payload_len);
             if (t->phase <= PHASE_LOGIN_RESPONSE) {
                 t->handshake_done = true;
-                t->step = 0;             /* Windows authentication goes on: still the login */
+                back_to_login_step(c);   /* Windows authentication goes on: still the login */
             }
             break;
         case TDS_LOGIN7:

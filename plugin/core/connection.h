@@ -101,9 +101,8 @@ struct conn_results {
     uint32_t frame_client_hello, frame_server_hello, frame_certificate, frame_server_key_exchange;
     uint32_t frame_client_key_exchange, frame_client_finished, frame_server_finished;
     uint32_t frame_client_data;         /* the client's first data after the handshake (LOGIN7) */
-    /* a snapshot length (tdstls_conn_cut_tls): the first frame it cut, and
-     * the frame of a client's ClientKeyExchange whose Finished lies past a cut */
-    uint32_t frame_first_cut;
+    /* a snapshot length (tdstls_conn_cut_tls): the frame of a client's
+     * ClientKeyExchange whose Finished lies past a cut */
     uint32_t frame_client_flight_cut;
     bool dhe_offered;                   /* ClientHello: a TLS_DHE suite among the offered */
     uint16_t offered_min_version, offered_max_version;
