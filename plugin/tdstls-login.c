@@ -45,7 +45,8 @@ static void show_answer(tvbuff_t *tvb, proto_tree *tree, const struct tdstls_con
  * names its user. */
 static void show_windows_user(tvbuff_t *tvb, proto_tree *tree, const struct conn_results *r, uint32_t frame)
 {
-    char *who = wmem_strdup_printf(wmem_packet_scope(), "%s\\%s", r->ntlm.domain, r->ntlm.user);
+    char who[NTLM_ACCOUNT_MAX];
+    ntlm_account(&r->ntlm, who);
     generated(proto_tree_add_string(tree, hf_windows_user, tvb, 0, 0, who));
     generated(proto_tree_add_string(tree, hf_workstation, tvb, 0, 0, r->ntlm.workstation));
     if (frame != r->frame_ntlm_authenticate)

@@ -155,8 +155,11 @@ static void cell_login(const struct tdstls_conv *c, GString *out)
 static void cell_windows_user(const struct tdstls_conv *c, GString *out)
 {
     const struct conn_results *r = tdstls_conn_results(&c->core);
-    if (r->frame_ntlm_authenticate)
-        g_string_append_printf(out, "%s\\%s", r->ntlm.domain, r->ntlm.user);
+    char who[NTLM_ACCOUNT_MAX];
+    if (r->frame_ntlm_authenticate) {
+        ntlm_account(&r->ntlm, who);
+        g_string_append(out, who);
+    }
 }
 
 static void cell_durations(const struct tdstls_conv *c, GString *out)

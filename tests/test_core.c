@@ -1409,6 +1409,9 @@ static void test_ntlm(void)
     struct buf a = ntlm_authenticate("LAB", "labuser", "vm", true);
     CHECK(ntlm_authenticate_read(a.b, a.n, &id) && strcmp(id.domain, "LAB") == 0 && strcmp(id.user, "labuser") == 0 &&
           strcmp(id.workstation, "vm") == 0);
+    char account[NTLM_ACCOUNT_MAX];
+    ntlm_account(&id, account);
+    CHECK(strcmp(account, "LAB\\labuser") == 0);
     struct buf oem = ntlm_authenticate("CORP", "dba", "", false);
     CHECK(ntlm_authenticate_read(oem.b, oem.n, &id) && strcmp(id.domain, "CORP") == 0 && strcmp(id.user, "dba") == 0 &&
           id.workstation[0] == '\0');

@@ -302,13 +302,14 @@ static bool login_failed(enum tdstls_check id, const struct conn_results *r, uin
 static void say_login_failed(const struct check_context *ctx, char *buf, size_t size)
 {
     const struct login_answer *a = &ctx->conn->login;
-    const struct ntlm_identity *who = &ctx->conn->ntlm;
+    char who[NTLM_ACCOUNT_MAX];
+    ntlm_account(&ctx->conn->ntlm, who);
     if (a->error_number == 18456 && ctx->conn->frame_ntlm_authenticate)
         snprintf(buf, size,
-                 "Login failed (18456, state %u, class %u) for Windows user %s\\%s (NTLM). The cause is in the "
+                 "Login failed (18456, state %u, class %u) for Windows user %s (NTLM). The cause is in the "
                  "server's error log: clients get state 1 (11 or 12 there: authenticated, no access to the "
                  "server; 8: wrong password; MSSQLSERVER_18456)",
-                 a->error_state, a->error_class, who->domain, who->user);
+                 a->error_state, a->error_class, who);
     else if (a->error_number == 18456)
         snprintf(buf, size,
                  "Login failed (18456, state %u, class %u): \"%s\". The cause is in the server's error log: "

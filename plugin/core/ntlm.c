@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include "ntlm.h"
 
+#include <stdio.h>
 #include <string.h>
 
 #define NTLM_SIGNATURE "NTLMSSP"             /* and a NUL: 8 bytes */
@@ -34,6 +35,11 @@ static void read_name(const uint8_t *msg, size_t len, size_t at, bool unicode, c
         out[i] = c >= 0x20 && c < 0x7F ? (char)c : '?';
     }
     out[i] = '\0';
+}
+
+void ntlm_account(const struct ntlm_identity *id, char out[NTLM_ACCOUNT_MAX])
+{
+    snprintf(out, NTLM_ACCOUNT_MAX, "%s\\%s", id->domain, id->user);
 }
 
 bool ntlm_authenticate_read(const uint8_t *msg, size_t len, struct ntlm_identity *id)

@@ -23,6 +23,10 @@ struct ntlm_identity {
     char workstation[NTLM_NAME_MAX];
 };
 
+/* DOMAIN\user, as Windows names the account. */
+#define NTLM_ACCOUNT_MAX (2 * NTLM_NAME_MAX)
+void ntlm_account(const struct ntlm_identity *id, char out[NTLM_ACCOUNT_MAX]);
+
 /* Reads an AUTHENTICATE message at msg (len bytes captured). False for any
  * other message or a fixed part cut short; a name whose bytes lie outside
  * msg is left empty. Names are UTF-16LE (NTLMSSP_NEGOTIATE_UNICODE) or OEM;
