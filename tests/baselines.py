@@ -28,7 +28,7 @@ import shutil
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from tshark_tests import DECODE_AS, KEYLOGS, Sandbox  # noqa: E402
+from tshark_tests import DECODE_AS, KEYLOGS, Sandbox, keylog_options  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 BASELINES = os.path.join(HERE, "baselines")
@@ -90,7 +90,7 @@ def cases(box):
     for name in names:
         yield name + ".txt", name, DECODE_AS.get(name, [])
         if name in KEYLOGS:
-            yield name + "+keylog.txt", name, ["-o", "tls.keylog_file:" + os.path.join(box.captures, KEYLOGS[name])]
+            yield name + "+keylog.txt", name, keylog_options(box, name)
 
 
 def main():

@@ -128,6 +128,12 @@ WINDOWS_AUTH_PHASES = {
     "jtds-ntlm-full.pcapng": "111 2222 3333333333 444 5 6666 777",
 }
 
+def keylog_options(box, name):
+    """The tshark options that give a corpus capture its keylog, if it has one."""
+    keys = KEYLOGS.get(name)
+    return ["-o", "tls.keylog_file:" + os.path.join(box.captures, keys)] if keys else []
+
+
 # Copies of corpus captures cut by a snapshot length (make_corpus.sh group
 # truncated: editcap -s LEN): cutLEN-ORIGINAL.pcapng. Their phases are the
 # original's, hand-checked in PHASES.
@@ -1149,14 +1155,13 @@ def group_login_answer(box, truth, ck):
               "tdstls.login.error_state", "tdstls.login.error_message", "_ws.expert.message"]
     refused = 0
     for name, t in sorted(truth.items()):
-        keys = KEYLOGS.get(name)
-        extra = ["-o", "tls.keylog_file:" + os.path.join(box.captures, keys)] if keys else []
+        extra = keylog_options(box, name)
         rows = box.frames(name, extra, fields=fields)
         answers = [r for r in rows if r["tdstls.login.ack"]]
         flagged = [r for r in rows if "Login failed (18456" in r["_ws.expert.message"]]
         conn = json.loads(box.tshark(["-q", "-r", os.path.join(box.captures, name), "-z", "tdstls,json"] + extra))
         login = [c["login"] for c in conn["connections"]]
-        readable = t.get("encryption") in (0, 2) or bool(keys)
+        readable = t.get("encryption") in (0, 2) or bool(extra)
         if t.get("login_error"):
             refused += 1
             ok = (len(flagged) == 1 and len(answers) == 1 and flagged[0] is answers[0]
@@ -1174,11 +1179,6 @@ def group_login_answer(box, truth, ck):
             ck.check(not answers and login in ([""], []), "%s: the login answer is encrypted: nothing shown (%s)"
                      % (name, login))
     ck.check(refused >= 2, "captures with a refused login: %d" % refused)
-
-
-def keylog_options(box, name):
-    keys = KEYLOGS.get(name)
-    return ["-o", "tls.keylog_file:" + os.path.join(box.captures, keys)] if keys else []
 
 
 def group_windows_auth(box, truth, ck):
