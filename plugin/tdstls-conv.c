@@ -2,6 +2,9 @@
 #define WS_BUILD_DLL
 #include "tdstls-conv.h"
 
+#include "core/tds_prelogin.h"
+#include "core/tls_reader.h"
+
 #include "tdstls-ssrp.h"
 
 #include <epan/conversation.h>
@@ -40,10 +43,23 @@ static void forget_routes(void)
     connections_made = 0;
 }
 
-void tdstls_conv_carry_open_pdu(struct tdstls_conv *c, uint32_t frame, enum tdstls_side side)
+bool tdstls_conv_carry_open_pdu(struct tdstls_conv *c, uint32_t frame, enum tdstls_side side)
 {
     const struct pdu_start *open = &c->open_pdu[side];
     tdstls_conn_frame_carries(&c->core, frame, (enum tdstls_phase)open->phase, open->inferred);
+    return open->phase != PHASE_UNKNOWN;
+}
+
+void tdstls_conv_carry_pdu_head(struct tdstls_conv *c, uint32_t frame, enum tdstls_side side, const uint8_t *head,
+                                size_t len)
+{
+    /* only a whole, plausible header: the bytes may be anything */
+    bool tls = len >= TLS_RECORD_HEADER_LEN && tls_record_header_plausible(head, len);
+    if (!tls && !(len >= TDS_HEADER_LEN && tds_header_plausible(head, len)))
+        return;
+    bool inferred;
+    enum tdstls_phase phase = tdstls_conn_pdu_phase(&c->core, side, head, len, &inferred);
+    tdstls_conn_frame_carries(&c->core, frame, phase, inferred);
 }
 
 bool tdstls_conv_any(void)

@@ -78,8 +78,16 @@ struct tdstls_conv {
 };
 
 /* First pass: this frame carries the PDU its side began last (open_pdu):
- * it takes that PDU's phase, unless data of its own showed one. */
-void tdstls_conv_carry_open_pdu(struct tdstls_conv *c, uint32_t frame, enum tdstls_side side);
+ * it takes that PDU's phase, unless data of its own showed one. False when
+ * no PDU of that side is open. */
+bool tdstls_conv_carry_open_pdu(struct tdstls_conv *c, uint32_t frame, enum tdstls_side side);
+
+/* First pass: this frame's payload, which TCP handed to no dissector while
+ * no PDU of its side was open (a retransmission, a segment reordered
+ * behind later ones), begins with head: the frame takes the phase of the
+ * PDU that header names, if it is a plausible TDS or TLS header. */
+void tdstls_conv_carry_pdu_head(struct tdstls_conv *c, uint32_t frame, enum tdstls_side side, const uint8_t *head,
+                                size_t len);
 
 /* At registration and handoff: our protocol, and our handle on tcp.port. */
 void tdstls_conv_register(int proto);

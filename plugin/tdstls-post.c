@@ -14,6 +14,7 @@
 #include <epan/tap.h>
 
 #include "core/tcp_header.h"
+#include "core/tds_prelogin.h"
 #include "tdstls-conv.h"
 #include "tdstls-expert.h"
 #include "tdstls-find.h"
@@ -72,6 +73,19 @@ static bool tcp_segment(tvbuff_t *frame, packet_info *pinfo, proto_tree *tree, s
     if (ep.ip_version && tcp_segment_in_frame(tvb_get_ptr(frame, 0, len), len, &ep, seg))
         return true;
     return tcp_flags_in_tree(tree, &seg->flags);
+}
+
+static void carry_pdu_head(tvbuff_t *frame, packet_info *pinfo, struct tdstls_conv *conv, enum tdstls_side side,
+                           const struct tcp_segment *seg)
+{
+    uint8_t head[TDS_HEADER_LEN];
+    int avail = tvb_captured_length_remaining(frame, (int)seg->payload_offset);
+    if (avail <= 0 || seg->payload_offset > (uint32_t)tvb_captured_length(frame))
+        return;
+    size_t n = (size_t)avail < sizeof head ? (size_t)avail : sizeof head;
+    n = n < seg->payload_len ? n : seg->payload_len;
+    tvb_memcpy(frame, head, (int)seg->payload_offset, n);
+    tdstls_conv_carry_pdu_head(conv, pinfo->num, side, head, n);
 }
 
 static proto_item *generated(proto_item *it)
@@ -245,9 +259,12 @@ static int dissect_tdstls_post(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tr
         }
         enum tdstls_side side = tdstls_side_of(conv, pinfo);
         if (seg.payload_len) {
-            /* a middle piece of a PDU cut into many segments: TCP hands it
-             * to no dissector; it carries the PDU its side began last */
-            tdstls_conv_carry_open_pdu(conv, pinfo->num, side);
+            /* TCP handed the payload to no dissector. A middle piece of a
+             * PDU cut into many segments carries the PDU its side began
+             * last; with none open, a retransmitted or reordered PDU names
+             * itself in its first bytes */
+            if (!tdstls_conv_carry_open_pdu(conv, pinfo->num, side))
+                carry_pdu_head(tvb, pinfo, conv, side, &seg);
         }
         label = tdstls_conn_tcp(&conv->core, pinfo->num, ns_of(&pinfo->abs_ts), side,
                                 (flags & TCP_FLAG_SYN) != 0, (flags & TCP_FLAG_FIN) != 0,

@@ -1188,7 +1188,7 @@ static void test_tcp_header(void)
     /* IP's total length 0 (segmentation offload): the captured bytes count */
     f.b[14 + 2] = 0, f.b[14 + 3] = 0;
     fill(&f, 0x42, 30);
-    CHECK(tcp_segment_in_frame(f.b, f.n, &ep, &seg) && seg.payload_len == 30);
+    CHECK(tcp_segment_in_frame(f.b, f.n, &ep, &seg) && seg.payload_len == 30 && seg.payload_offset == 14 + 40);
     f.n -= 30;
     f.b[14 + 3] = 40;
     /* behind a tunnel's outer IPv4 header with other addresses */
@@ -1617,6 +1617,16 @@ static void test_partial_pdu_phase(void)
     const uint8_t login7[8] = {TDS_LOGIN7, 0x01, 0x01, 0x00}, batch[8] = {TDS_SQL_BATCH, 0x01, 0x00, 0x20};
     const uint8_t handshake[5] = {TLS_CT_HANDSHAKE, 3, 3, 0x01, 0x00}, junk[8] = {0x77, 0x77};
     tcp(&s, SIDE_CLIENT, 1, 0, 0);
+    /* right after the TCP handshake, TDS that names no phase (a mutated
+     * stream) is pre-login at least; seen from a connection's middle, unknown */
+    struct script mid;
+    start(&mid);
+    CHECK(clear(&mid, SIDE_SERVER, TDS_RESPONSE) == PHASE_UNKNOWN);
+    stop(&mid);
+    start(&mid);
+    tcp(&mid, SIDE_CLIENT, 1, 0, 0);
+    CHECK(clear(&mid, SIDE_CLIENT, TDS_RESPONSE) == PHASE_PRELOGIN);
+    stop(&mid);
     CHECK(pdu_phase(&s, SIDE_CLIENT, prelogin, sizeof prelogin) == PHASE_PRELOGIN);
     CHECK(pdu_phase(&s, SIDE_CLIENT, junk, sizeof junk) == PHASE_UNKNOWN);
     CHECK(pdu_phase(&s, SIDE_CLIENT, prelogin, 1) == PHASE_UNKNOWN);   /* too short to tell */
@@ -1639,6 +1649,12 @@ static void test_partial_pdu_phase(void)
     CHECK(label_now(&s, SIDE_CLIENT) == PHASE_LOGIN);
     CHECK(pdu_phase(&s, SIDE_SERVER, response, sizeof response) == PHASE_LOGIN_RESPONSE);
     CHECK(pdu_phase(&s, SIDE_CLIENT, login7, sizeof login7) == PHASE_LOGIN);
+    /* a PRELOGIN packet seen after LOGIN7 (reordered, retransmitted) is
+     * still the TLS handshake's, and takes the connection nowhere back */
+    CHECK(pdu_phase(&s, SIDE_CLIENT, prelogin, sizeof prelogin) == PHASE_TLS_HANDSHAKE);
+    tdstls_conn_frame_carries(&s.c, ++s.frame, PHASE_TLS_HANDSHAKE, false);
+    CHECK(label_now(&s, SIDE_SERVER) == PHASE_TLS_HANDSHAKE);
+    CHECK(tcp(&s, SIDE_CLIENT, 0, 0, 0) == PHASE_LOGIN);
     /* a raw TLS record says nothing once the handshake is over (order and direction do) */
     CHECK(pdu_phase(&s, SIDE_CLIENT, handshake, sizeof handshake) == PHASE_UNKNOWN);
     CHECK(clear(&s, SIDE_SERVER, TDS_RESPONSE) == PHASE_LOGIN_RESPONSE);

@@ -347,6 +347,11 @@ void tdstls_conn_clear_tds(struct tdstls_conn *c, uint32_t frame, enum tdstls_si
         if (side == SIDE_CLIENT && !r->frame_client_data && r->frame_client_finished)
             r->frame_client_data = frame;
         after_handshake(c, side, false);
+    } else if (t->phase == PHASE_TCP_HANDSHAKE) {
+        /* TDS that names no later phase, right after the TCP handshake
+         * (seen from its SYN): pre-login at least. A connection seen from
+         * its middle stays unknown. */
+        enter(t, PHASE_PRELOGIN, false);
     }
 }
 
@@ -447,8 +452,9 @@ enum tdstls_phase tdstls_conn_pdu_phase(const struct tdstls_conn *c, enum tdstls
     case TDS_PRELOGIN:
         if (side == SIDE_CLIENT && t->phase <= PHASE_PRELOGIN && !r->prelogin_response_seen)
             return PHASE_PRELOGIN;
-        /* PRELOGIN packets after the answer carry the TLS handshake */
-        return r->prelogin_response_seen && !t->handshake_done ? PHASE_TLS_HANDSHAKE : PHASE_UNKNOWN;
+        /* PRELOGIN packets after the answer carry the TLS handshake (also
+         * one seen late: a retransmission, or reordered behind LOGIN7) */
+        return r->prelogin_response_seen ? PHASE_TLS_HANDSHAKE : PHASE_UNKNOWN;
     case TDS_RESPONSE:
         if (side != SIDE_SERVER)
             return PHASE_UNKNOWN;

@@ -36,6 +36,8 @@ struct tcp_segment {
      * (a frame cut by a snapshot length holds fewer); from the captured
      * bytes where IP gives no length (TCP segmentation offload writes 0) */
     uint32_t payload_len;
+    /* where the payload begins in the frame's bytes (it may lie past a cut) */
+    uint32_t payload_offset;
 };
 
 /* The TCP header carrying these endpoints; false when the frame's bytes
