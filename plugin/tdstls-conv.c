@@ -120,9 +120,23 @@ bool tdstls_port_is_ours(uint32_t port)
     return tcp_port_table && dissector_get_uint_handle(tcp_port_table, port) == tdstls_handle;
 }
 
+/* A client SYN to the port a routing ENVCHANGE sent this client to, the
+ * route not yet followed: the connection is SQL Server's from its SYN. */
+static bool routed_here(const packet_info *pinfo)
+{
+    if (!routes)
+        return false;
+    for (wmem_list_frame_t *f = wmem_list_head(routes); f; f = wmem_list_frame_next(f)) {
+        const struct tdstls_route *r = (const struct tdstls_route *)wmem_list_frame_data(f);
+        if (!r->linked && r->port == pinfo->destport && addresses_equal(&r->client, &pinfo->src))
+            return true;
+    }
+    return false;
+}
+
 bool tdstls_conversation_is_ours(packet_info *pinfo)
 {
-    if (tdstls_port_is_ours(pinfo->srcport) || tdstls_port_is_ours(pinfo->destport))
+    if (tdstls_port_is_ours(pinfo->srcport) || tdstls_port_is_ours(pinfo->destport) || routed_here(pinfo))
         return true;
     /* a port a SQL Server Browser answer gave (tdstls-ssrp.c), or one the
      * heuristic claimed */
