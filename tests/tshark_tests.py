@@ -7,8 +7,8 @@ usage: tshark_tests.py --plugin BUILD/plugins/4.0/epan/tdstls.so --captures DIR
 
 Expectations come from test-captures/ground-truth.jsonl (what the lab server
 itself saw and did on each connection), from stock tshark run on the same
-file without the plugin, and, for phases, from the sequences in PHASES below,
-each checked by hand against the capture.
+file without the plugin, and, for phases, from the sequences in
+hand_checked_phases.py, each checked by hand against the capture.
 
 Wireshark ignores plugin folders when run as root, so as root tshark runs
 as the unprivileged user nobody over a world-readable copy of plugin and
@@ -23,47 +23,14 @@ import subprocess
 import sys
 import tempfile
 
+from hand_checked_phases import PHASES, WINDOWS_AUTH_PHASES
+
 DHE_NAME = re.compile(r"^TLS_(DHE_(RSA|DSS|PSK)|DH_anon|PSK_DHE)_")
 FIELDS = ["frame.number", "tcp.stream", "tcp.len", "tcp.flags.str", "tdstls.phase", "tdstls.phase.inferred", "tdstls.cipher_suite",
           "tdstls.dhe", "tdstls.dhe_offered", "tdstls.dh.p_len", "tdstls.dh.ys_len", "tdstls.dh.yc_len",
           "tdstls.dh.ys_leading_zero", "tdstls.dh.yc_leading_zero", "tdstls.close.initiator",
           "tdstls.close.kind", "tdstls.close.abnormal", "tdstls.close.phase", "tdstls.diagnosis", "tdstls.alert",
           "tdstls.evidence_frame", "tls.handshake.type", "_ws.malformed", "_ws.expert.message"]
-
-# Phase of every frame, checked by hand against each capture (tshark -V):
-# 1 TCP handshake, 2 pre-login, 3 TLS handshake, 4 login, 5 login response,
-# 6 commands, 7 close. Bare ACKs take the phase of the moment.
-PHASES = {
-    # SYN SYN/ACK ACK | PRELOGIN ACK response ACK | ClientHello ServerHello.. CKE/CCS/Fin NST/CCS/Fin |
-    # LOGIN7 login response | batch, response | FIN FIN ACK
-    "tsql-dhe-tls12.pcapng": "111 2222 3333 45 66 777",
-    # login-only encryption: LOGIN7 encrypted, the rest in clear TDS
-    "tsql-encrypt-off.pcapng": "111 2222 3333 45 66 777",
-    # no TLS at all
-    "tsql-encrypt-notsup.pcapng": "111 2222 45 66 777",
-    # TDS 8: TLS first, PRELOGIN inside it, then login
-    # ClientHello ACK server-flight ACK, client CCS+Finished+PRELOGIN (either phase fits: 3) |
-    # session tickets, PRELOGIN response, ACK | LOGIN7 | login response | SET batch..., SELECT 1 | close
-    "tedious-tds8-strict.pcapng": "111 33333 222 4 5 6666 777",
-    "tsql-fail-fin-before-prelogin-response.pcapng": "111 22 777",
-    "tsql-fail-fin-after-client-hello.pcapng": "111 2222 3 777",
-    "pytds-fail-alert.pcapng": "111 2222 33 777",               # ClientHello, server's fatal alert
-    "tsql-dhe-kb4557473-fin.pcapng": "111 2222 333 777",        # CH, server flight, CKE/CCS/Finished; FIN
-    "pytds-dhe-kb4557473-rst.pcapng": "111 2222 333 7",         # same, then the server's RST
-    # jTDS sends each TDS header as a segment of its own: the 8-byte segment
-    # opening the PRELOGIN that carries the ClientHello (and the one opening
-    # the client's second flight) belongs to the TLS handshake, not pre-login
-    "jtds-dhe-tls12.pcapng": "111 2222 3333333333 4 5 6666 777",
-    "jtds-cert-untrusted.pcapng": "111 2222 33333 777",         # the client quits after the server's flight
-    # the server's writes cut into 100-byte segments: the first segment of
-    # the login response (frame 34, completed in 35) is already phase 5
-    "tsql-server-segments-100.pcapng": "111 2222 " + "3" * 25 + " 4 555 66 777",
-    # 7-byte segments: every piece of a server PDU (TCP hands only the last
-    # to a dissector) and the client's ACKs while it arrives take its phase:
-    # PRELOGIN answer (16 frames with ACKs), ClientHello and server flight
-    # (314), LOGIN7, login response (30), batch and its answer (16)
-    "tsql-server-segments-7.pcapng": "111 " + "2" * 16 + " " + "3" * 314 + " 4 " + "5" * 30 + " " + "6" * 16 + " 777",
-}
 
 # Captures whose SQL Server is not on 1433 (make_corpus.sh, group instances),
 # and the Decode As that makes tdstls take them from their first frame.
@@ -112,21 +79,6 @@ def expected(t, dhe):
 KEYLOGS = {"tsql-dhe-tls12.pcapng": "tsql-dhe-tls12.keys", "tedious-tds8-strict.pcapng": "tedious-tds8-strict.keys",
            "tsql-ntlm-full.pcapng": "tsql-ntlm-full.keys", "tedious-ntlm-full.pcapng": "tedious-ntlm-full.keys",
            "jtds-ntlm-full.pcapng": "jtds-ntlm-full.keys"}
-
-# Windows authentication (NTLM through SSPI), checked by hand (tshark -V,
-# with the keylog where there is one): LOGIN7 with the NTLM NEGOTIATE, the
-# server's CHALLENGE in an SSPI token, the client's AUTHENTICATE in an SSPI
-# packet (0x11) are the login, phase 4; LOGINACK or the login error is 5.
-WINDOWS_AUTH_PHASES = {
-    # ... | LOGIN7 (encrypted) CHALLENGE AUTHENTICATE (clear) | LOGINACK | batch, response | close
-    "tsql-ntlm-login-only.pcapng": "111 2222 3333 444 5 66 777",
-    "tsql-ntlm-login-error-18456.pcapng": "111 2222 3333 444 5 777",    # error 18456 instead of LOGINACK
-    "tedious-ntlm-no-tls.pcapng": "111 2222 444 5 6666 777",            # no TLS: every leg clear
-    "tsql-ntlm-full.pcapng": "111 2222 3333 444 5 66 777",              # full encryption, keylog
-    "tedious-ntlm-full.pcapng": "111 2222 3333 444 5 6666 777",
-    # jTDS: TDS headers as segments of their own (see jtds-dhe-tls12 in PHASES)
-    "jtds-ntlm-full.pcapng": "111 2222 3333333333 444 5 6666 777",
-}
 
 def keylog_options(box, name):
     """The tshark options that give a corpus capture its keylog, if it has one."""
@@ -469,11 +421,17 @@ def group_corpus_fields(box, truth, ck):
 
 
 def group_phases(box, truth, ck):
-    for name, expected in PHASES.items():
-        rows = box.frames(name)
-        want = expected_phases(box, name, rows, expected)
-        got = "".join(r["tdstls.phase"] or "-" for r in rows)
-        ck.check(got == want, "%s: phases %s, expected %s" % (name, got, want))
+    # every capture has its hand-checked sequence (cut copies: their original's)
+    pinned = set(PHASES) | set(WINDOWS_AUTH_PHASES)
+    unpinned = [n for n in captures_of(box) if (CUT_NAME.match(n).group(2) if CUT_NAME.match(n) else n) not in pinned]
+    ck.check(not unpinned, "every capture has a hand-checked phase sequence (missing: %s)" % unpinned)
+    for name, expected in sorted(PHASES.items()):
+        for passes in ([], ["-2"]):
+            extra = DECODE_AS.get(name, []) + passes
+            rows = box.frames(name, extra, fields=["tcp.stream", "tcp.len", "tdstls.phase"])
+            want = expected_phases(box, name, rows, expected, extra)
+            got = "".join(r["tdstls.phase"] or "-" for r in rows)
+            ck.check(got == want, "%s%s: phases %s, expected %s" % (name, " -2" * bool(passes), got, want))
     # every frame of every capture has a phase (that claimed() allows), and
     # in each connection phase 7 exactly from its first FIN/RST on
     for name in captures_of(box):
@@ -1110,6 +1068,13 @@ def group_routing(box, truth, ck):
     redirects = [(c["stream"], c["redirect"]) for c in export["connections"]]
     ck.check(redirects == [(0, "to 127.0.0.1:%d (stream 1)" % target_port), (1, "from stream 0")],
              "%s: the table links them: %s" % (name, redirects))
+    # in one pass the route is read before the client's next SYN: that
+    # connection is SQL Server's from its SYN, as on a Browser's port
+    one = box.frames(name, keylog, fields=["tcp.stream", "tcp.len", "tdstls.phase"])
+    got = "".join(r["tdstls.phase"] or "-" for r in one if r["tcp.stream"] == "1")
+    want = "111 2222 3333 4 5 6666 777".replace(" ", "")
+    ck.check(got == want and PHASES[name].replace(" ", "").endswith(want),
+             "%s one pass, keylog: the routed connection's phases %s, expected %s" % (name, got, want))
     # without the keylog the answer stays encrypted: no route, both connections still found
     plain = box.frames(name, fields=fields)
     ck.check(not any(r["tdstls.route.server"] for r in plain) and
@@ -1310,8 +1275,7 @@ def group_ladder(box, truth, ck):
     """-z tdstls,ladder: every labelled frame once, under its connection and
     the heading of its phase (as tdstls.phase says, -2), in frame order; the
     diagnosis under the frame that carries it; the direction from the ports."""
-    names = sorted(set(truth) | set(PHASES))
-    for name in names:
+    for name in sorted(truth):
         extra = DECODE_AS.get(name, []) if not box.moved else []
         rows = box.frames(name, ["-2"] + extra, fields=["frame.number", "tcp.stream", "tcp.srcport", "tcp.dstport",
                                                         "tdstls.phase", "tdstls.diagnosis.kind"])
