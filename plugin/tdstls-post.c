@@ -75,13 +75,15 @@ static bool tcp_segment(tvbuff_t *frame, packet_info *pinfo, proto_tree *tree, s
     return tcp_flags_in_tree(tree, &seg->flags);
 }
 
+/* The first bytes of the frame's TCP payload, for a PDU TCP handed to no
+ * dissector (tdstls_conv_carry_pdu_head). */
 static void carry_pdu_head(tvbuff_t *frame, packet_info *pinfo, struct tdstls_conv *conv, enum tdstls_side side,
                            const struct tcp_segment *seg)
 {
     uint8_t head[TDS_HEADER_LEN];
+    if (seg->payload_offset >= (uint32_t)tvb_captured_length(frame))
+        return;                              /* the payload lies past the capture's cut */
     int avail = tvb_captured_length_remaining(frame, (int)seg->payload_offset);
-    if (avail <= 0 || seg->payload_offset > (uint32_t)tvb_captured_length(frame))
-        return;
     size_t n = (size_t)avail < sizeof head ? (size_t)avail : sizeof head;
     n = n < seg->payload_len ? n : seg->payload_len;
     tvb_memcpy(frame, head, (int)seg->payload_offset, n);

@@ -34,8 +34,9 @@ struct login_answer {
 };
 
 /* An answer that only carries the authentication on: an SSPI token without
- * LOGINACK, ERROR or routing (Kerberos puts its last token beside LOGINACK:
- * that answer ends the login). */
+ * LOGINACK, ERROR or routing. The last SPNEGO token (Kerberos's) comes with
+ * LOGINACK, and that answer ends the login (MS-TDS 2.2.6.8, "SSPI"; no lab
+ * capture holds Kerberos: from the specification). */
 static inline bool login_answer_continues(const struct login_answer *a)
 {
     return a->sspi && !a->loginack && !a->error && !a->routed;
