@@ -4,7 +4,7 @@
 # captured with dumpcap on loopback. Run as root on Debian 12 (it installs its
 # own dependencies and binds TCP 1433):
 #   bash scripts/make_corpus.sh [OUTDIR [GROUP ...]]
-# GROUP: logins, failures, login_errors, windows_auth, segments, truncated, leading_zeros, tls_failures, instances, negatives,
+# GROUP: logins, failures, login_errors, windows_auth, kerberos, segments, truncated, leading_zeros, tls_failures, instances, negatives,
 # crafted (default: all,
 # after emptying OUTDIR; a group given alone replaces only its own files).
 # The crafted captures come from scripts/craft_captures.py.
@@ -13,13 +13,14 @@ here=${TDS_LAB_SCRIPTS:-$(cd "$(dirname "$0")" && pwd)}
 out=${1:-$here/../test-captures}
 mkdir -p "$out"; out=$(cd "$out" && pwd)
 work=$(mktemp -d)
-trap 'pkill -f "tds_lab_server.py" 2>/dev/null || true; rm -rf "$work"' EXIT
+trap 'pkill -f "tds_lab_server.py" 2>/dev/null || true; pkill -f "krb5kdc -n -r LAB.TEST" 2>/dev/null || true; rm -rf "$work"' EXIT
 
 install_deps() {
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -q >/dev/null
   apt-get install -y -q --no-install-recommends tshark freetds-bin python3 python3-tds python3-openssl \
-    python3-cryptography libjtds-java default-jdk-headless openssl procps curl >/dev/null
+    python3-cryptography libjtds-java default-jdk-headless openssl procps curl \
+    krb5-kdc krb5-admin-server krb5-user python3-gssapi >/dev/null
   # Node.js from Debian unless one is there already (a NodeSource nodejs
   # bundles npm and conflicts with Debian's npm package)
   command -v node >/dev/null && command -v npm >/dev/null ||
@@ -53,8 +54,11 @@ client_tsql()    { local conf="$work/freetds-${1:-require}.conf"
                      sed "s/port = 1433/port = $(where)/" "$conf" > "$work/freetds-port.conf"
                      conf="$work/freetds-port.conf"
                    fi
+                   # no user: FreeTDS logs in with Kerberos (the ticket in KRB5CCNAME)
+                   local user=(-U "${TDS_LAB_NTLM:-sa}" -P pw)
+                   [ -z "${TDS_LAB_KERBEROS:-}" ] || user=()
                    printf 'SELECT 1\ngo\nexit\n' | FREETDSCONF="$conf" timeout "${TSQL_TIMEOUT:-15}" \
-                     tsql -S lab -U "${TDS_LAB_NTLM:-sa}" -P pw >/dev/null 2>&1 || true; }
+                     tsql -S lab "${user[@]}" >/dev/null 2>&1 || true; }
 client_pytds()   { timeout 900 /usr/bin/python3 "$here/clients/pytds_client.py" "$(where)" "$work/cert.pem" "${1:-1}" \
                      >/dev/null 2>&1 || true; }
 client_tedious() { TDS_LAB_CA="$work/cert.pem" timeout 15 node "$here/clients/tedious_client.js" "$(where)" "${1:-true}" \
@@ -239,6 +243,44 @@ group_windows_auth() {
               tedious-ntlm-full; do      # each client must have got as far as its AUTHENTICATE
     grep -q "\"file\": \"$name.pcapng\".*\"ntlm_user\"" "$out/ground-truth.jsonl" ||
       { echo "$name: the lab saw no NTLM AUTHENTICATE" >&2; return 1; }
+  done
+}
+
+# Kerberos: a throwaway realm LAB.TEST whose KDC listens on 127.0.0.1:8888
+# (not captured); the lab server accepts the client's AP-REQ with the
+# service key of MSSQLSvc/127.0.0.1:1433 (FreeTDS's name for the server).
+start_kdc() {
+  local k="$work/krb"
+  mkdir -p "$k"
+  printf '[libdefaults]\n\tdefault_realm = LAB.TEST\n\tdns_lookup_kdc = false\n\trdns = false\n[realms]\n\tLAB.TEST = {\n\t\tkdc = 127.0.0.1:8888\n\t}\n' \
+    > "$k/krb5.conf"
+  printf '[kdcdefaults]\n\tkdc_ports = 8888\n\tkdc_tcp_ports = 8888\n[realms]\n\tLAB.TEST = {\n\t\tdatabase_name = %s/principal\n\t\tkey_stash_file = %s/stash\n\t}\n' \
+    "$k" "$k" > "$k/kdc.conf"
+  export KRB5_CONFIG="$k/krb5.conf" KRB5_KDC_PROFILE="$k/kdc.conf" KRB5CCNAME="$k/cc" KRB5_KTNAME="$k/sql.keytab"
+  kdb5_util create -s -r LAB.TEST -P "lab-master-$RANDOM" >/dev/null 2>&1
+  kadmin.local -q "addprinc -pw labpass labuser" >/dev/null 2>&1
+  kadmin.local -q "addprinc -randkey MSSQLSvc/127.0.0.1:1433" >/dev/null 2>&1
+  kadmin.local -q "ktadd -k $KRB5_KTNAME MSSQLSvc/127.0.0.1:1433" >/dev/null 2>&1
+  krb5kdc -n -r LAB.TEST >/dev/null 2>&1 &
+  kdc_pid=$!
+  sleep 1
+  echo labpass | kinit labuser >/dev/null
+}
+
+group_kerberos() {
+  start_kdc
+  export TDS_LAB_KERBEROS=1
+  # login-only encryption: the answer (SSPI token beside LOGINACK) is clear
+  capture tsql-kerberos-login-only "--tls 1.2 --encryption off" client_tsql request; keep tsql-kerberos-login-only
+  capture tsql-kerberos-full "--tls 1.2 --keylog $out/tsql-kerberos-full.keys" client_tsql require
+  keep tsql-kerberos-full
+  unset TDS_LAB_KERBEROS
+  kill "$kdc_pid"; wait "$kdc_pid" 2>/dev/null || true
+  unset KRB5_CONFIG KRB5_KDC_PROFILE KRB5CCNAME KRB5_KTNAME
+  local name
+  for name in tsql-kerberos-login-only tsql-kerberos-full; do   # the lab accepted the client's ticket
+    grep -q "\"file\": \"$name.pcapng\".*\"kerberos_client\": \"labuser@LAB.TEST\"" "$out/ground-truth.jsonl" ||
+      { echo "$name: the lab accepted no Kerberos login" >&2; return 1; }
   done
 }
 
@@ -431,8 +473,8 @@ main() {
   make_keys
   local groups=("$@")
   if [ ${#groups[@]} -eq 0 ]; then
-    groups=(logins failures login_errors windows_auth segments truncated leading_zeros tls_failures instances negatives
-            crafted)
+    groups=(logins failures login_errors windows_auth kerberos segments truncated leading_zeros tls_failures instances
+            negatives crafted)
     rm -f "$out"/*.pcap "$out"/*.pcapng "$out"/*.keys "$out/ground-truth.jsonl" "$out/browser-truth.jsonl"
   fi
   for g in "${groups[@]}"; do "group_$g"; done

@@ -9,7 +9,8 @@ handshake (TDS 7.x), LOGIN7 answered with LOGINACK + ENVCHANGE + DONE, an SQL
 batch answered with one INT row, and a close after the client's. A LOGIN7
 that asks for Windows authentication (an NTLM NEGOTIATE in its SSPI field)
 gets an NTLM CHALLENGE in an SSPI token, and the client's SSPI packet (0x11,
-the NTLM AUTHENTICATE) is accepted unchecked. TDS 8 strict
+the NTLM AUTHENTICATE) is accepted unchecked; a Kerberos AP-REQ there is
+checked against a lab KDC's keytab (KRB5_KTNAME). TDS 8 strict
 (--strict) puts TLS first on TCP with ALPN tds/8.0 and PRELOGIN inside it.
 
 --fail picks one of the failure modes users meet; see FAILURES below.
@@ -250,9 +251,28 @@ def ntlm_names(authenticate):
     return out
 
 
+def kerberos_login(sspi, peek):
+    """A Kerberos login: the client's AP-REQ (in LOGIN7's SSPI field) is
+    accepted with the service key of the keytab KRB5_KTNAME names (a lab KDC,
+    make_corpus.sh group kerberos); GSSAPI's answer token, if the client asked
+    for mutual authentication, goes back as an SSPI token before LOGINACK,
+    in the same answer (MS-TDS 2.2.6.8)."""
+    import gssapi                           # python3-gssapi: only this group needs it
+    ctx = gssapi.SecurityContext(usage="accept")
+    token = ctx.step(sspi)
+    if not ctx.complete:
+        raise Closed()
+    peek.info["sspi_negotiate_len"] = len(sspi)
+    peek.info["kerberos_client"] = str(ctx.initiator_name)
+    return b"\xed" + struct.pack("<H", len(token)) + token if token else b""
+
+
 def windows_login(read_message, send_message, sspi, peek):
-    """The SSPI round trip of an NTLM login: CHALLENGE in an SSPI token
-    (0xED), the client's AUTHENTICATE in an SSPI packet (0x11)."""
+    """The SSPI exchange of a Windows login; what goes before LOGINACK in the
+    answer. NTLM: CHALLENGE in an SSPI token (0xED), the client's
+    AUTHENTICATE in an SSPI packet (0x11); anything else is Kerberos."""
+    if not sspi.startswith(b"NTLMSSP\0"):
+        return kerberos_login(sspi, peek)
     challenge = ntlm_challenge()
     send_message(TDS_RESPONSE, b"\xed" + struct.pack("<H", len(challenge)) + challenge)
     ptype, authenticate = read_message()
@@ -260,6 +280,7 @@ def windows_login(read_message, send_message, sspi, peek):
         raise Closed()
     peek.info["sspi_negotiate_len"] = len(sspi)
     peek.info.update(ntlm_names(authenticate))
+    return b""
 
 
 def select_one_response(wide):
@@ -439,16 +460,16 @@ def serve_tds7(conn, args, ctx, peek):
         encrypted_now[0] = False  # only the login packet is encrypted
     wide = tds72_or_later(payload)
     sspi = login7_sspi(payload)
-    if sspi:
-        windows_login(read_message, send_message, sspi, peek)
+    before_loginack = windows_login(read_message, send_message, sspi, peek) if sspi else b""
     if args.fail == "login-error":          # the client reads the error and closes
-        user = "%s\\%s" % (peek.info["ntlm_domain"], peek.info["ntlm_user"]) if sspi else "sa"
+        user = (peek.info.get("kerberos_client") or "%s\\%s" % (peek.info["ntlm_domain"], peek.info["ntlm_user"])
+                if sspi else "sa")
         send_message(TDS_RESPONSE, login_error_response(wide, user))
         peek.info["login_error"] = 18456
         while conn.recv(4096):
             pass
         raise Closed()
-    send_message(TDS_RESPONSE, login_response(wide, args.route))
+    send_message(TDS_RESPONSE, before_loginack + login_response(wide, args.route))
     if args.route:                          # the client goes elsewhere: it closes first
         peek.info["routed_to"] = args.route
         while conn.recv(4096):
@@ -494,9 +515,9 @@ def serve_tds8(conn, args, ctx, peek):
         raise Closed()
     wide = tds72_or_later(payload)
     sspi = login7_sspi(payload)
-    if sspi:
-        windows_login(read_message, lambda t, p: tls.write_plain(wire.frame(t, p)), sspi, peek)
-    tls.write_plain(wire.frame(TDS_RESPONSE, login_response(wide)))
+    before_loginack = (windows_login(read_message, lambda t, p: tls.write_plain(wire.frame(t, p)), sspi, peek)
+                       if sspi else b"")
+    tls.write_plain(wire.frame(TDS_RESPONSE, before_loginack + login_response(wide)))
     while True:
         ptype, payload = read_message()
         tls.write_plain(wire.frame(TDS_RESPONSE, answer_batch(ptype, payload, wide)))
