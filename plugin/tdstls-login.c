@@ -9,6 +9,7 @@ static int hf_login_ack = -1, hf_login_tds_version = -1, hf_login_program = -1;
 static int hf_login_error = -1, hf_login_error_state = -1, hf_login_error_class = -1, hf_login_error_message = -1;
 static int hf_route_server = -1, hf_route_port = -1, hf_route_stream = -1;
 static int hf_windows_user = -1, hf_workstation = -1, hf_authenticate_frame = -1;
+static int hf_auth = -1, hf_auth_frame = -1;
 static int ett_login = -1;
 
 static proto_item *generated(proto_item *it)
@@ -57,6 +58,12 @@ void tdstls_login_show(tvbuff_t *tvb, proto_tree *t, const struct tdstls_conv *c
                        bool phase_starts)
 {
     const struct conn_results *r = tdstls_conn_results(&conv->core);
+    /* how the client logs in: on the frame that told it, and on the answer */
+    if (r->frame_auth && (r->frame_auth == frame || r->frame_login_answer == frame)) {
+        generated(proto_tree_add_string(t, hf_auth, tvb, 0, 0, login_auth_name((enum login_auth)r->auth)));
+        if (frame != r->frame_auth)
+            generated(proto_tree_add_uint(t, hf_auth_frame, tvb, 0, 0, r->frame_auth));
+    }
     if (r->frame_ntlm_authenticate && (r->frame_ntlm_authenticate == frame || r->frame_login_answer == frame))
         show_windows_user(tvb, t, r, frame);
     if (r->frame_login_answer == frame)
@@ -94,6 +101,12 @@ void tdstls_login_register(int proto)
                                  HFILL}},
         {&hf_login_error_message, {"Error message", "tdstls.login.error_message", FT_STRING, BASE_NONE, NULL, 0,
                                    NULL, HFILL}},
+        {&hf_auth, {"Authentication", "tdstls.login.auth", FT_STRING, BASE_NONE, NULL, 0,
+                    "How the client logs in: SQL Server, NTLM, Kerberos, Negotiate (SPNEGO), Windows (SSPI), "
+                    "Microsoft Entra ID (federated); from LOGIN7, an SSPI leg or the server's SSPI token, where "
+                    "readable", HFILL}},
+        {&hf_auth_frame, {"Authentication told in", "tdstls.login.auth_frame", FT_FRAMENUM, BASE_NONE, NULL, 0,
+                          NULL, HFILL}},
         {&hf_windows_user, {"Windows user", "tdstls.login.windows_user", FT_STRING, BASE_NONE, NULL, 0,
                             "DOMAIN\\user of the client's NTLM AUTHENTICATE (Windows authentication), where readable: "
                             "login-only encryption, no encryption, or a keylog", HFILL}},

@@ -151,6 +151,12 @@ static void cell_login(const struct tdstls_conv *c, GString *out)
         g_string_append_printf(out, "error %u, state %u", r->login.error_number, r->login.error_state);
 }
 
+/* How the client logs in, where readable */
+static void cell_auth(const struct tdstls_conv *c, GString *out)
+{
+    g_string_append(out, login_auth_name((enum login_auth)tdstls_conn_results(&c->core)->auth));
+}
+
 /* Windows authentication over NTLM, where readable: DOMAIN\\user */
 static void cell_windows_user(const struct tdstls_conv *c, GString *out)
 {
@@ -246,6 +252,7 @@ static const struct conn_column conn_columns[] = {
     {"Yc zero", "yc_zero", cell_yc_zero},
     {"Last phase", "last_phase", cell_last_phase},
     {"Login", "login", cell_login},
+    {"Auth", "auth", cell_auth},
     {"Windows user", "windows_user", cell_windows_user},
     {"Closed by", "closed_by", cell_closed_by},
     {"Phase durations (ms)", "phase_durations_ms", cell_durations},

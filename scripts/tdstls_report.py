@@ -35,7 +35,7 @@ import sys
 
 # the keys of -z tdstls,json, in the order of the -z tdstls,conn table
 CONN_COLUMNS = ["stream", "client", "server", "instance", "redirect", "tds", "encryption", "tls", "cipher_suite", "dhe",
-                "ys_zero", "yc_zero", "last_phase", "login", "windows_user",
+                "ys_zero", "yc_zero", "last_phase", "login", "auth", "windows_user",
                 "closed_by", "phase_durations_ms", "checks", "diagnosis",
                 "certificate", "diagnosis_kind", "diagnosis_by", "diagnosis_frame", "instance_frame"]
 # the "browser" rows of -z tdstls,json: each SQL Server Browser request and what became of it

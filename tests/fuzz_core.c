@@ -19,6 +19,7 @@
 
 #include "checks.h"
 #include "connection.h"
+#include "login_auth.h"
 #include "ntlm.h"
 #include "ssrp.h"
 #include "tcp_header.h"
@@ -173,6 +174,14 @@ out:
              strlen(id.workstation) >= NTLM_NAME_MAX))
             abort();
         free(msg);
+    }
+    /* the whole input as an SSPI blob and as a LOGIN7: which authentication */
+    {
+        uint8_t *blob = malloc(size ? size : 1);
+        memcpy(blob, data, size);
+        if (login_auth_of_sspi(blob, size) >= N_LOGIN_AUTHS || login_auth_of_login7(blob, size) >= N_LOGIN_AUTHS)
+            abort();
+        free(blob);
     }
     /* the whole input as a UDP payload to SQL Server Browser, and as the
      * first payload of a TCP connection the heuristic looks at */

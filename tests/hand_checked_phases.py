@@ -137,3 +137,13 @@ WINDOWS_AUTH_PHASES = {
     "jtds-ntlm-full.pcapng": "111 2222 3333333333 444 5 6666 777",
 }
 
+# Kerberos (FreeTDS against a lab KDC): LOGIN7 carries the AP-REQ, the
+# server's answer the AP-REP in an SSPI token beside LOGINACK (MS-TDS
+# 2.2.6.8): one round trip, as a SQL Server login; the same with or
+# without the keylog.
+KERBEROS_PHASES = {
+    # LOGIN7 (encrypted), the server's ACK | SSPI token + LOGINACK (clear) | batch, ACK, response | close
+    "tsql-kerberos-login-only.pcapng": "111 2222 3333 44 5 666 777",
+    "tsql-kerberos-full.pcapng": "111 2222 3333 4 5 66 777",
+}
+

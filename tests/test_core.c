@@ -10,6 +10,7 @@
 
 #include "checks.h"
 #include "connection.h"
+#include "login_auth.h"
 #include "dhe_suites.h"
 #include "tcp_header.h"
 #include "x509.h"
@@ -1590,6 +1591,7 @@ static void test_windows_authentication(void)
         CHECK(r->frame_ntlm_authenticate == s.frame - 2 && strcmp(r->ntlm.user, "labuser") == 0 &&
               strcmp(r->ntlm.domain, "LAB") == 0 && strcmp(r->ntlm.workstation, "vm") == 0);
         CHECK(r->frame_login_answer == s.frame - 1 && r->login.loginack);
+        CHECK(r->auth == LOGIN_AUTH_NTLM && r->frame_auth == s.frame - 2);    /* told by the AUTHENTICATE */
         /* the login phase ran from LOGIN7 to the AUTHENTICATE: one phase, not three */
         CHECK(r->phase_first_frame[PHASE_LOGIN] == s.frame - 4 && r->phase_first_frame[PHASE_LOGIN_RESPONSE] == s.frame - 1);
         /* an SSPI token after the login is over changes nothing */
@@ -1666,8 +1668,155 @@ static void test_partial_pdu_phase(void)
     stop(&s);
 }
 
+/* appends the DER element tag { content } to b */
+static void der_to(struct buf *b, unsigned tag, const struct buf *content)
+{
+    struct buf e = der(tag, content);
+    put(b, e.b, e.n);
+}
+
+static struct buf der_oid(const uint8_t *oid, size_t n)
+{
+    struct buf c = {{0}, 0}, e = {{0}, 0};
+    put(&c, oid, n);
+    der_to(&e, 0x06, &c);
+    return e;
+}
+
+/* SPNEGO NegTokenInit (RFC 4178 4.2.1) offering these mechanisms, in order */
+static struct buf spnego_init(const struct buf *oids, size_t n)
+{
+    static const uint8_t spnego[] = {0x2b, 0x06, 0x01, 0x05, 0x05, 0x02};
+    struct buf list = {{0}, 0}, seq_of = {{0}, 0}, mech_types = {{0}, 0}, seq = {{0}, 0}, init = {{0}, 0};
+    for (size_t i = 0; i < n; i++)
+        put(&list, oids[i].b, oids[i].n);
+    der_to(&seq_of, 0x30, &list);
+    der_to(&mech_types, 0xa0, &seq_of);
+    der_to(&seq, 0x30, &mech_types);
+    der_to(&init, 0xa0, &seq);
+    struct buf gss = der_oid(spnego, sizeof spnego), token = {{0}, 0};
+    put(&gss, init.b, init.n);
+    der_to(&token, 0x60, &gss);
+    return token;
+}
+
+/* Which authentication: SSPI blobs of each mechanism, LOGIN7's flags. */
+static void test_login_auth(void)
+{
+    static const uint8_t krb5[] = {0x2a, 0x86, 0x48, 0x86, 0xf7, 0x12, 0x01, 0x02, 0x02};
+    static const uint8_t ms_krb5[] = {0x2a, 0x86, 0x48, 0x82, 0xf7, 0x12, 0x01, 0x02, 0x02};
+    static const uint8_t ntlmssp[] = {0x2b, 0x06, 0x01, 0x04, 0x01, 0x82, 0x37, 0x02, 0x02, 0x0a};
+    static const uint8_t other[] = {0x2b, 0x06, 0x01, 0x04, 0x01, 0x82, 0x37, 0x02, 0x02, 0x1e};   /* NEGOEX */
+    const uint8_t negotiate[] = {'N', 'T', 'L', 'M', 'S', 'S', 'P', 0, 1, 0, 0, 0};
+    CHECK(login_auth_of_sspi(negotiate, sizeof negotiate) == LOGIN_AUTH_NTLM);
+    /* a Kerberos GSS token (RFC 4121 4.1): krb5 OID, TOK_ID 01 00, AP-REQ */
+    struct buf ap_req = {{0}, 0}, inner = der_oid(krb5, sizeof krb5), gss = {{0}, 0};
+    u8(&inner, 0x01), u8(&inner, 0x00), u8(&inner, 0x6e), u8(&inner, 0x03), fill(&inner, 0x30, 3);
+    der_to(&gss, 0x60, &inner);
+    CHECK(login_auth_of_sspi(gss.b, gss.n) == LOGIN_AUTH_KERBEROS);
+    u8(&ap_req, 0x6f), u8(&ap_req, 2), u8(&ap_req, 0x30), u8(&ap_req, 0);      /* a bare AP-REP */
+    CHECK(login_auth_of_sspi(ap_req.b, ap_req.n) == LOGIN_AUTH_KERBEROS);
+    /* SPNEGO: the client's first mechanism */
+    struct buf mechs[3] = {der_oid(ms_krb5, sizeof ms_krb5), der_oid(krb5, sizeof krb5), der_oid(ntlmssp, sizeof ntlmssp)};
+    struct buf init = spnego_init(mechs, 3);
+    CHECK(login_auth_of_sspi(init.b, init.n) == LOGIN_AUTH_KERBEROS);
+    init = spnego_init(mechs + 2, 1);
+    CHECK(login_auth_of_sspi(init.b, init.n) == LOGIN_AUTH_NTLM);
+    struct buf odd = der_oid(other, sizeof other);
+    init = spnego_init(&odd, 1);
+    CHECK(login_auth_of_sspi(init.b, init.n) == LOGIN_AUTH_NEGOTIATE);
+    /* SPNEGO NegTokenResp: the server's chosen mechanism, else its token */
+    struct buf state = {{0}, 0}, f0 = {{0}, 0}, f1 = {{0}, 0}, f2 = {{0}, 0}, octets = {{0}, 0}, fields = {{0}, 0};
+    struct buf seq = {{0}, 0}, resp = {{0}, 0};
+    u8(&state, 0x0a), u8(&state, 1), u8(&state, 1);                          /* accept-incomplete */
+    der_to(&f0, 0xa0, &state);
+    der_to(&f1, 0xa1, &mechs[2]);
+    struct buf challenge = {{0}, 0};
+    put(&challenge, "NTLMSSP", 8), u8(&challenge, 2), fill(&challenge, 0, 3);
+    der_to(&octets, 0x04, &challenge);
+    der_to(&f2, 0xa2, &octets);
+    put(&fields, f0.b, f0.n), put(&fields, f1.b, f1.n), put(&fields, f2.b, f2.n);
+    der_to(&seq, 0x30, &fields);
+    der_to(&resp, 0xa1, &seq);
+    CHECK(login_auth_of_sspi(resp.b, resp.n) == LOGIN_AUTH_NTLM);
+    fields.n = 0, seq.n = 0, resp.n = 0;
+    put(&fields, f0.b, f0.n), put(&fields, f2.b, f2.n);                      /* no supportedMech: the token */
+    der_to(&seq, 0x30, &fields);
+    der_to(&resp, 0xa1, &seq);
+    CHECK(login_auth_of_sspi(resp.b, resp.n) == LOGIN_AUTH_NTLM);
+    /* every cut of each blob, and responses nested in themselves: an answer, no more */
+    const struct buf *blobs[] = {&gss, &init, &resp};
+    for (size_t i = 0; i < 3; i++)
+        for (size_t n = 0; n <= blobs[i]->n; n++)
+            CHECK(login_auth_of_sspi(blobs[i]->b, n) < N_LOGIN_AUTHS);
+    struct buf nest = resp;
+    for (int depth = 0; depth < 6; depth++) {
+        struct buf o = {{0}, 0}, a2 = {{0}, 0}, sq = {{0}, 0}, r = {{0}, 0};
+        der_to(&o, 0x04, &nest);
+        der_to(&a2, 0xa2, &o);
+        der_to(&sq, 0x30, &a2);
+        der_to(&r, 0xa1, &sq);
+        nest = r;
+        CHECK(login_auth_of_sspi(nest.b, nest.n) == (depth < 2 ? LOGIN_AUTH_NTLM : LOGIN_AUTH_NEGOTIATE));
+    }
+    const uint8_t junk[] = {0x60, 0x84, 0xff, 0xff, 0xff, 0xff};
+    CHECK(login_auth_of_sspi(junk, sizeof junk) == LOGIN_AUTH_UNKNOWN && login_auth_of_sspi(NULL, 0) == LOGIN_AUTH_UNKNOWN);
+
+    /* LOGIN7 (MS-TDS 2.2.6.4): 94 bytes of fixed part, then data */
+    struct buf login7 = {{0}, 0};
+    fill(&login7, 0, 94);
+    CHECK(login_auth_of_login7(login7.b, login7.n) == LOGIN_AUTH_SQL);
+    CHECK(login_auth_of_login7(login7.b, 93) == LOGIN_AUTH_UNKNOWN);
+    login7.b[25] = 0x80;                                         /* fIntSecurity, no SSPI data */
+    CHECK(login_auth_of_login7(login7.b, login7.n) == LOGIN_AUTH_WINDOWS);
+    login7.b[78] = 94, login7.b[80] = (uint8_t)gss.n;            /* ibSSPI, cbSSPI */
+    put(&login7, gss.b, gss.n);
+    CHECK(login_auth_of_login7(login7.b, login7.n) == LOGIN_AUTH_KERBEROS);
+    login7.b[80] = 0xFF, login7.b[81] = 0xFF, login7.b[90] = (uint8_t)gss.n;   /* cbSSPILong */
+    CHECK(login_auth_of_login7(login7.b, login7.n) == LOGIN_AUTH_KERBEROS);
+    CHECK(login_auth_of_login7(login7.b, 96) == LOGIN_AUTH_WINDOWS);           /* the blob cut short */
+    /* fExtension: ibExtension points to a DWORD offset of FeatureExt */
+    struct buf fed = {{0}, 0};
+    fill(&fed, 0, 94);
+    fed.b[27] = 0x10, fed.b[56] = 94;
+    le32_put(&fed, 98);
+    u8(&fed, 0x04), le32_put(&fed, 1), u8(&fed, 0);             /* another feature first */
+    u8(&fed, 0x02), le32_put(&fed, 2), u8(&fed, 0x02), u8(&fed, 0);   /* FEDAUTH */
+    u8(&fed, 0xFF);
+    CHECK(login_auth_of_login7(fed.b, fed.n) == LOGIN_AUTH_FEDAUTH);
+    fed.b[104] = 0x05;                                           /* no FEDAUTH: a SQL login with features */
+    CHECK(login_auth_of_login7(fed.b, fed.n) == LOGIN_AUTH_SQL);
+    fed.b[99] = 0xF0;                                            /* a length past the end: stop */
+    CHECK(login_auth_of_login7(fed.b, fed.n) == LOGIN_AUTH_SQL);
+    for (size_t n = 0; n <= fed.n; n++)
+        CHECK(login_auth_of_login7(fed.b, n) < N_LOGIN_AUTHS);
+    /* what tells more wins; names */
+    CHECK(login_auth_better(LOGIN_AUTH_WINDOWS, LOGIN_AUTH_KERBEROS) && !login_auth_better(LOGIN_AUTH_KERBEROS, LOGIN_AUTH_WINDOWS));
+    CHECK(login_auth_better(LOGIN_AUTH_WINDOWS, LOGIN_AUTH_NEGOTIATE) && !login_auth_better(LOGIN_AUTH_NTLM, LOGIN_AUTH_UNKNOWN));
+    CHECK(strcmp(login_auth_name(LOGIN_AUTH_KERBEROS), "Kerberos") == 0 && login_auth_name(N_LOGIN_AUTHS)[0] == '\0');
+
+    /* in a connection: LOGIN7 in clear says Windows; the answer's token beside LOGINACK says Kerberos */
+    struct script s;
+    start(&s);
+    tcp(&s, SIDE_CLIENT, 1, 0, 0);
+    login7.b[80] = 0, login7.b[81] = 0, login7.n = 94, login7.b[78] = 0;
+    tdstls_conn_clear_tds(&s.c, ++s.frame, SIDE_CLIENT, TDS_LOGIN7, login7.b, login7.n);
+    const struct conn_results *r = tdstls_conn_results(&s.c);
+    CHECK(r->auth == LOGIN_AUTH_WINDOWS && r->frame_auth == s.frame);
+    struct buf answer = {{0}, 0};
+    u8(&answer, TDS_TOKEN_SSPI), le16_put(&answer, (unsigned)ap_req.n), put(&answer, ap_req.b, ap_req.n);
+    const uint8_t loginack[] = {0xAD, 6, 0, 1, 0x74, 0, 0, 4, 0};
+    put(&answer, loginack, sizeof loginack);
+    tdstls_conn_clear_tds(&s.c, ++s.frame, SIDE_SERVER, TDS_RESPONSE, answer.b, answer.n);
+    CHECK(r->auth == LOGIN_AUTH_KERBEROS && r->frame_auth == s.frame && r->login.loginack &&
+          r->login.sspi_auth == LOGIN_AUTH_KERBEROS);
+    CHECK(label_now(&s, SIDE_SERVER) == PHASE_LOGIN_RESPONSE);
+    stop(&s);
+}
+
 int main(void)
 {
+    test_login_auth();
     test_partial_pdu_phase();
     test_prelogin();
     test_record_header();

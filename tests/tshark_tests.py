@@ -23,7 +23,7 @@ import subprocess
 import sys
 import tempfile
 
-from hand_checked_phases import PHASES, WINDOWS_AUTH_PHASES
+from hand_checked_phases import KERBEROS_PHASES, PHASES, WINDOWS_AUTH_PHASES
 
 DHE_NAME = re.compile(r"^TLS_(DHE_(RSA|DSS|PSK)|DH_anon|PSK_DHE)_")
 FIELDS = ["frame.number", "tcp.stream", "tcp.len", "tcp.flags.str", "tdstls.phase", "tdstls.phase.inferred", "tdstls.cipher_suite",
@@ -78,7 +78,7 @@ def expected(t, dhe):
 # the corpus captures that come with a keylog
 KEYLOGS = {"tsql-dhe-tls12.pcapng": "tsql-dhe-tls12.keys", "tedious-tds8-strict.pcapng": "tedious-tds8-strict.keys",
            "tsql-ntlm-full.pcapng": "tsql-ntlm-full.keys", "tedious-ntlm-full.pcapng": "tedious-ntlm-full.keys",
-           "jtds-ntlm-full.pcapng": "jtds-ntlm-full.keys"}
+           "jtds-ntlm-full.pcapng": "jtds-ntlm-full.keys", "tsql-kerberos-full.pcapng": "tsql-kerberos-full.keys"}
 
 def keylog_options(box, name):
     """The tshark options that give a corpus capture its keylog, if it has one."""
@@ -422,7 +422,7 @@ def group_corpus_fields(box, truth, ck):
 
 def group_phases(box, truth, ck):
     # every capture has its hand-checked sequence (cut copies: their original's)
-    pinned = set(PHASES) | set(WINDOWS_AUTH_PHASES)
+    pinned = set(PHASES) | set(WINDOWS_AUTH_PHASES) | set(KERBEROS_PHASES)
     unpinned = [n for n in captures_of(box) if (CUT_NAME.match(n).group(2) if CUT_NAME.match(n) else n) not in pinned]
     ck.check(not unpinned, "every capture has a hand-checked phase sequence (missing: %s)" % unpinned)
     for name, expected in sorted(PHASES.items()):
@@ -822,7 +822,7 @@ def group_summary(box, truth, ck):
     csv_out = subprocess.run([sys.executable, report, bulk], env=env, capture_output=True, text=True, check=True)
     lines = csv_out.stdout.splitlines()
     ck.check(lines[0] == "file,stream,client,server,instance,redirect,tds,encryption,tls,cipher_suite,dhe,ys_zero,yc_zero,"
-             "last_phase,login,windows_user,closed_by,phase_durations_ms,checks,diagnosis,certificate,diagnosis_kind,diagnosis_by,"
+             "last_phase,login,auth,windows_user,closed_by,phase_durations_ms,checks,diagnosis,certificate,diagnosis_kind,diagnosis_by,"
              "diagnosis_frame,instance_frame", "CSV columns: %s" % lines[0])
     ck.check(len(lines) == 651, "CSV: one row per connection (650), got %d" % (len(lines) - 1))
     ck.check(sum("KB 4557473" in line for line in lines) == 3, "CSV: 3 rows diagnosed KB 4557473")
@@ -1188,6 +1188,8 @@ def group_windows_auth(box, truth, ck):
         conn = json.loads(box.tshark(["-q", "-r", os.path.join(box.captures, name), "-z", "tdstls,json"] + keylog))
         ck.check([c["windows_user"] for c in conn["connections"]] == [who],
                  "%s: the table's Windows user column %s" % (name, [c["windows_user"] for c in conn["connections"]]))
+        ck.check([c["auth"] for c in conn["connections"]] == ["NTLM"],
+                 "%s: the table's Auth column %s" % (name, [c["auth"] for c in conn["connections"]]))
         if not keylog:
             continue
         # without the keylog: nothing read, and the legs after LOGIN7 are told by order and marked inferred
@@ -1198,6 +1200,45 @@ def group_windows_auth(box, truth, ck):
                  and not any(r["tdstls.login.windows_user"] for r in rows),
                  "%s without its keylog: %d encrypted frames after the handshake, all marked inferred, no user"
                  % (name, len(data)))
+
+
+def group_kerberos(box, truth, ck):
+    """Kerberos: LOGIN7 is the login, the answer with the SSPI token beside
+    LOGINACK the login response, one pass and -2, with or without the
+    keylog; where the answer (or, with the keylog, LOGIN7) is readable,
+    tdstls.login.auth says Kerberos and the table's Auth column too."""
+    fields = ["frame.number", "tcp.stream", "tcp.len", "tdstls.phase", "tds.type", "tdstls.login.ack",
+              "tdstls.login.auth", "tdstls.login.auth_frame", "tdstls.login.windows_user"]
+    for name, want in sorted(KERBEROS_PHASES.items()):
+        ck.check(truth[name].get("kerberos_client") == "labuser@LAB.TEST",
+                 "%s: the lab accepted the client's Kerberos ticket" % name)
+        keylog = keylog_options(box, name)
+        for extra in ([], ["-2"], keylog, keylog + ["-2"]):
+            rows = box.frames(name, extra, fields=fields)
+            tag = "%s %s" % (name, " ".join(extra)[-24:])
+            got = "".join(r["tdstls.phase"] or "-" for r in rows)
+            ck.check(got == expected_phases(box, name, rows, want, extra), "%s: phases %s, expected %s"
+                     % (tag, got, want))
+            readable = "login-only" in name or (keylog and extra[:2] == keylog)   # the answer in clear, or decrypted
+            answers = [r for r in rows if r["tdstls.login.ack"]]
+            told = [r for r in rows if r["tdstls.login.auth"]]
+            if readable:
+                ck.check(len(answers) == 1 and answers[0]["tdstls.phase"] == "5" and told
+                         and all(r["tdstls.login.auth"] == "Kerberos" for r in told)
+                         and answers[0] in told and not any(r["tdstls.login.windows_user"] for r in rows),
+                         "%s: the answer (phase 5) says Kerberos: %s"
+                         % (tag, [(r["frame.number"], r["tdstls.login.auth"]) for r in told]))
+            else:
+                ck.check(not answers and not told, "%s: nothing read without the keylog" % tag)
+        conn = json.loads(box.tshark(["-q", "-r", os.path.join(box.captures, name), "-z", "tdstls,json"] + keylog))
+        ck.check([c["auth"] for c in conn["connections"]] == ["Kerberos"],
+                 "%s: the table's Auth column %s" % (name, [c["auth"] for c in conn["connections"]]))
+    # SQL Server logins where LOGIN7 is readable: no TLS, or a keylog
+    for name in ("tsql-encrypt-notsup.pcapng", "tsql-dhe-tls12.pcapng"):
+        conn = json.loads(box.tshark(["-q", "-r", os.path.join(box.captures, name), "-z", "tdstls,json"]
+                                     + keylog_options(box, name)))
+        ck.check([c["auth"] for c in conn["connections"]] == ["SQL Server"],
+                 "%s: the table's Auth column %s" % (name, [c["auth"] for c in conn["connections"]]))
 
 
 def group_truncated(box, truth, ck):

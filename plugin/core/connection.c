@@ -264,6 +264,15 @@ bool tdstls_conn_expects_prelogin_tls(const struct tdstls_conn *c, enum tdstls_s
  * to the client's last SSPI packet), if it holds LOGINACK, ERROR or
  * routing. True when it only carries Windows authentication on (an SSPI
  * token, NTLM's CHALLENGE): the login goes on, MS-TDS 3.2.5.1. */
+/* How the client logs in, as this frame tells it, if it tells more. */
+static void note_auth(struct conn_results *r, uint32_t frame, enum login_auth auth)
+{
+    if (login_auth_better((enum login_auth)r->auth, auth)) {
+        r->auth = (uint8_t)auth;
+        r->frame_auth = frame;
+    }
+}
+
 static bool read_login_answer(struct tdstls_conn *c, uint32_t frame, const uint8_t *payload, size_t len)
 {
     struct conn_results *r = &c->res;
@@ -274,6 +283,7 @@ static bool read_login_answer(struct tdstls_conn *c, uint32_t frame, const uint8
         r->login = a;
         r->frame_login_answer = frame;
     }
+    note_auth(r, frame, (enum login_auth)a.sspi_auth);
     return login_answer_continues(&a);
 }
 
@@ -282,6 +292,7 @@ static void read_sspi(struct conn_results *r, uint32_t frame, const uint8_t *pay
 {
     if (!r->frame_ntlm_authenticate && ntlm_authenticate_read(payload, len, &r->ntlm))
         r->frame_ntlm_authenticate = frame;
+    note_auth(r, frame, login_auth_of_sspi(payload, len));
 }
 
 /* Where the order-and-direction machine stands in the login: the client's
@@ -325,7 +336,9 @@ void tdstls_conn_clear_tds(struct tdstls_conn *c, uint32_t frame, enum tdstls_si
             break;
         case TDS_LOGIN7:
         case TDS_FEDAUTH_TOKEN:
-            if (t->phase < PHASE_LOGIN) {
+            if (t->phase < PHASE_LOGIN) {    /* LOGIN7's first packet */
+                if (tds_type == TDS_LOGIN7)
+                    note_auth(r, frame, login_auth_of_login7(payload, payload_len));
                 t->handshake_done = true;
                 t->step = 0;             /* the login step of the TDS 7 sequence */
             }
@@ -384,6 +397,8 @@ void tdstls_conn_decrypted_tds(struct tdstls_conn *c, uint32_t frame, enum tdstl
     at_frame(t, frame);
     bool continues = false;
     if (side == SIDE_CLIENT) {
+        if (tds_type == TDS_LOGIN7 && t->last_client_tds_type != TDS_LOGIN7)    /* LOGIN7's first packet */
+            note_auth(&c->res, frame, login_auth_of_login7(payload, payload_len));
         t->last_client_tds_type = tds_type;
         if (tds_type == TDS_SSPI)
             read_sspi(&c->res, frame, payload, payload_len);

@@ -18,6 +18,7 @@
 #include <stdint.h>
 
 #include "login_answer.h"
+#include "login_auth.h"
 #include "ntlm.h"
 #include "tls_reader.h"
 
@@ -131,6 +132,10 @@ struct conn_results {
      * AUTHENTICATE (the first SSPI packet that holds one) */
     uint32_t frame_ntlm_authenticate;
     struct ntlm_identity ntlm;
+    /* how the client logs in (enum login_auth), where readable: LOGIN7,
+     * an SSPI leg or the server's SSPI token; the frame that told it best */
+    uint8_t auth;
+    uint32_t frame_auth;
 
     /* phases (tdstls_conn_tcp): the first frame and time of each */
     uint32_t phase_first_frame[N_PHASES];

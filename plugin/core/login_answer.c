@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include "login_answer.h"
 
+#include "login_auth.h"
+
 #include <string.h>
 
 enum {
@@ -135,8 +137,10 @@ bool login_answer_read(const uint8_t *payload, size_t len, struct login_answer *
             read_loginack(value, value_end, a);
         else if (token == TOKEN_ENVCHANGE)
             read_envchange(value, value_end, a);
-        else if (token == TOKEN_SSPI)
+        else if (token == TOKEN_SSPI && !a->sspi) {
             a->sspi = true;
+            a->sspi_auth = (uint8_t)login_auth_of_sspi(value, (size_t)(value_end - value));
+        }
         p += body;
     }
 done:

@@ -31,6 +31,7 @@ struct login_answer {
     uint16_t route_port;
     char route_server[LOGIN_TEXT_MAX];
     bool sspi;                       /* an SSPI token: an authentication round trip (NTLM's CHALLENGE) */
+    uint8_t sspi_auth;               /* enum login_auth: the mechanism its SSPI token shows */
 };
 
 /* An answer that only carries the authentication on: an SSPI token without
