@@ -61,6 +61,8 @@ client_tsql()    { local conf="$work/freetds-${1:-require}.conf"
                      tsql -S lab "${user[@]}" >/dev/null 2>&1 || true; }
 client_pytds()   { timeout 900 /usr/bin/python3 "$here/clients/pytds_client.py" "$(where)" "$work/cert.pem" "${1:-1}" \
                      >/dev/null 2>&1 || true; }
+client_pytds_spnego() { timeout 60 /usr/bin/python3 "$here/clients/pytds_client.py" 1433 "$work/cert.pem" 1 --spnego \
+                          >/dev/null 2>&1 || true; }
 client_tedious() { TDS_LAB_CA="$work/cert.pem" timeout 15 node "$here/clients/tedious_client.js" "$(where)" "${1:-true}" \
                      >/dev/null 2>&1 || true; }
 # validating clients: they trust the lab CA only (pytds checks the chain
@@ -275,10 +277,13 @@ group_kerberos() {
   capture tsql-kerberos-full "--tls 1.2 --keylog $out/tsql-kerberos-full.keys" client_tsql require
   keep tsql-kerberos-full
   unset TDS_LAB_KERBEROS
+  # Kerberos inside SPNEGO, as Windows clients send it: pytds with MIT's GSSAPI
+  capture pytds-spnego-kerberos-full "--tls 1.2 --keylog $out/pytds-spnego-kerberos-full.keys" client_pytds_spnego
+  keep pytds-spnego-kerberos-full
   kill "$kdc_pid"; wait "$kdc_pid" 2>/dev/null || true
   unset KRB5_CONFIG KRB5_KDC_PROFILE KRB5CCNAME KRB5_KTNAME
   local name
-  for name in tsql-kerberos-login-only tsql-kerberos-full; do   # the lab accepted the client's ticket
+  for name in tsql-kerberos-login-only tsql-kerberos-full pytds-spnego-kerberos-full; do   # the lab accepted the ticket
     grep -q "\"file\": \"$name.pcapng\".*\"kerberos_client\": \"labuser@LAB.TEST\"" "$out/ground-truth.jsonl" ||
       { echo "$name: the lab accepted no Kerberos login" >&2; return 1; }
   done

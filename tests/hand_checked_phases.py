@@ -145,5 +145,7 @@ KERBEROS_PHASES = {
     # LOGIN7 (encrypted), the server's ACK | SSPI token + LOGINACK (clear) | batch, ACK, response | close
     "tsql-kerberos-login-only.pcapng": "111 2222 3333 44 5 666 777",
     "tsql-kerberos-full.pcapng": "111 2222 3333 4 5 66 777",
+    # Kerberos inside SPNEGO (pytds, MIT's GSSAPI), full encryption
+    "pytds-spnego-kerberos-full.pcapng": "111 2222 3333 4 5 666666 777",
 }
 

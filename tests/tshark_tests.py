@@ -78,7 +78,8 @@ def expected(t, dhe):
 # the corpus captures that come with a keylog
 KEYLOGS = {"tsql-dhe-tls12.pcapng": "tsql-dhe-tls12.keys", "tedious-tds8-strict.pcapng": "tedious-tds8-strict.keys",
            "tsql-ntlm-full.pcapng": "tsql-ntlm-full.keys", "tedious-ntlm-full.pcapng": "tedious-ntlm-full.keys",
-           "jtds-ntlm-full.pcapng": "jtds-ntlm-full.keys", "tsql-kerberos-full.pcapng": "tsql-kerberos-full.keys"}
+           "jtds-ntlm-full.pcapng": "jtds-ntlm-full.keys", "tsql-kerberos-full.pcapng": "tsql-kerberos-full.keys",
+           "pytds-spnego-kerberos-full.pcapng": "pytds-spnego-kerberos-full.keys"}
 
 def keylog_options(box, name):
     """The tshark options that give a corpus capture its keylog, if it has one."""
