@@ -1759,6 +1759,20 @@ static void test_login_auth(void)
         nest = r;
         CHECK(login_auth_of_sspi(nest.b, nest.n) == (depth < 2 ? LOGIN_AUTH_NTLM : LOGIN_AUTH_NEGOTIATE));
     }
+    /* NTLM inside SPNEGO, as Windows sends it: the AUTHENTICATE in a NegTokenResp's responseToken */
+    struct buf authn = ntlm_authenticate("LAB", "labuser", "vm", true), wrapped = der(0x04, &authn);
+    struct buf token_field = der(0xa2, &wrapped), resp_seq = der(0x30, &token_field), resp_auth = der(0xa1, &resp_seq);
+    size_t token_len;
+    const uint8_t *token = login_auth_mech_token(resp_auth.b, resp_auth.n, &token_len);
+    struct ntlm_identity id;
+    CHECK(token_len == authn.n && memcmp(token, authn.b, authn.n) == 0 && ntlm_authenticate_read(token, token_len, &id) &&
+          strcmp(id.user, "labuser") == 0 && login_auth_of_sspi(resp_auth.b, resp_auth.n) == LOGIN_AUTH_NTLM);
+    CHECK(login_auth_mech_token(authn.b, authn.n, &token_len) == authn.b && token_len == authn.n);   /* bare NTLM */
+    CHECK(login_auth_mech_token(init.b, init.n, &token_len) == init.b);       /* SPNEGO without a mechToken */
+    for (size_t n = 0; n <= resp_auth.n; n++) {                                /* every cut stays inside */
+        token = login_auth_mech_token(resp_auth.b, n, &token_len);
+        CHECK(token >= resp_auth.b && token + token_len <= resp_auth.b + n);
+    }
     const uint8_t junk[] = {0x60, 0x84, 0xff, 0xff, 0xff, 0xff};
     CHECK(login_auth_of_sspi(junk, sizeof junk) == LOGIN_AUTH_UNKNOWN && login_auth_of_sspi(NULL, 0) == LOGIN_AUTH_UNKNOWN);
 
@@ -1811,6 +1825,15 @@ static void test_login_auth(void)
     CHECK(r->auth == LOGIN_AUTH_KERBEROS && r->frame_auth == s.frame && r->login.loginack &&
           r->login.sspi_auth == LOGIN_AUTH_KERBEROS);
     CHECK(label_now(&s, SIDE_SERVER) == PHASE_LOGIN_RESPONSE);
+    stop(&s);
+    /* NTLM in SPNEGO: the client's SSPI packet names the user */
+    start(&s);
+    tcp(&s, SIDE_CLIENT, 1, 0, 0);
+    tdstls_conn_clear_tds(&s.c, ++s.frame, SIDE_CLIENT, TDS_LOGIN7, login7.b, login7.n);
+    tdstls_conn_clear_tds(&s.c, ++s.frame, SIDE_CLIENT, TDS_SSPI, resp_auth.b, resp_auth.n);
+    r = tdstls_conn_results(&s.c);
+    CHECK(r->frame_ntlm_authenticate == s.frame && strcmp(r->ntlm.user, "labuser") == 0 &&
+          r->auth == LOGIN_AUTH_NTLM && r->frame_auth == s.frame);
     stop(&s);
 }
 

@@ -287,10 +287,13 @@ static bool read_login_answer(struct tdstls_conn *c, uint32_t frame, const uint8
     return login_answer_continues(&a);
 }
 
-/* The client's SSPI packet: with NTLM, its AUTHENTICATE names the user. */
+/* The client's SSPI packet: with NTLM, its AUTHENTICATE names the user
+ * (bare, or inside SPNEGO as Windows sends it). */
 static void read_sspi(struct conn_results *r, uint32_t frame, const uint8_t *payload, size_t len)
 {
-    if (!r->frame_ntlm_authenticate && ntlm_authenticate_read(payload, len, &r->ntlm))
+    size_t n;
+    const uint8_t *message = login_auth_mech_token(payload, len, &n);
+    if (!r->frame_ntlm_authenticate && ntlm_authenticate_read(message, n, &r->ntlm))
         r->frame_ntlm_authenticate = frame;
     note_auth(r, frame, login_auth_of_sspi(payload, len));
 }

@@ -175,6 +175,45 @@ enum login_auth login_auth_of_sspi(const uint8_t *blob, size_t len)
     return sspi_auth(blob, len, 0);
 }
 
+/* SPNEGO's [2] field (NegTokenInit's mechToken, NegTokenResp's
+ * responseToken) in a { SEQUENCE { fields } } element: its OCTET STRING. */
+static bool spnego_token(const struct der *outer, struct der *token)
+{
+    struct der seq, field;
+    if (!enter_sequence(outer, &seq))
+        return false;
+    const uint8_t *p = seq.content;
+    while (der_next(&p, seq.end, &field)) {   /* each field takes at least 2 bytes */
+        const uint8_t *q = field.content;
+        if (field.tag == 0xa2)
+            return der_next(&q, field.end, token) && token->tag == 0x04;
+    }
+    return false;
+}
+
+const uint8_t *login_auth_mech_token(const uint8_t *blob, size_t len, size_t *token_len)
+{
+    *token_len = len;
+    if (!blob)
+        return NULL;
+    const uint8_t *p = blob, *end = blob + len;
+    struct der outer, oid, init, token;
+    if (!der_next(&p, end, &outer))
+        return blob;
+    bool found = false;
+    if (outer.tag == SPNEGO_RESP) {
+        found = spnego_token(&outer, &token);
+    } else if (outer.tag == DER_APPLICATION_0) {
+        const uint8_t *q = outer.content;
+        found = der_next(&q, outer.end, &oid) && oid_is(&oid, OID_SPNEGO, sizeof OID_SPNEGO) &&
+                der_next(&q, outer.end, &init) && init.tag == SPNEGO_INIT && spnego_token(&init, &token);
+    }
+    if (!found)
+        return blob;
+    *token_len = (size_t)(token.end - token.content);
+    return token.content;
+}
+
 static uint16_t le16(const uint8_t *p)
 {
     return (uint16_t)(p[0] | p[1] << 8);

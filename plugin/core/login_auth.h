@@ -37,6 +37,12 @@ bool login_auth_better(enum login_auth a, enum login_auth b);
 /* The mechanism of an SSPI blob (len bytes captured); unknown if none tells. */
 enum login_auth login_auth_of_sspi(const uint8_t *blob, size_t len);
 
+/* The mechanism's own token in an SPNEGO blob (NegTokenInit's mechToken,
+ * NegTokenResp's responseToken: an NTLM message inside SPNEGO, as Windows
+ * sends NTLM), with its length in *token_len; the blob itself when it is
+ * not SPNEGO or holds no such token. Within the blob's captured bytes. */
+const uint8_t *login_auth_mech_token(const uint8_t *blob, size_t len, size_t *token_len);
+
 /* The authentication a LOGIN7 (its bytes after the TDS header, len
  * captured) asks for; unknown when what tells lies past len. */
 enum login_auth login_auth_of_login7(const uint8_t *login7, size_t len);
