@@ -20,7 +20,7 @@ install_deps() {
   apt-get update -q >/dev/null
   apt-get install -y -q --no-install-recommends tshark freetds-bin python3 python3-tds python3-openssl \
     python3-cryptography libjtds-java default-jdk-headless openssl procps curl \
-    krb5-kdc krb5-admin-server krb5-user python3-gssapi >/dev/null
+    krb5-kdc krb5-admin-server krb5-user python3-gssapi gss-ntlmssp >/dev/null
   # Node.js from Debian unless one is there already (a NodeSource nodejs
   # bundles npm and conflicts with Debian's npm package)
   command -v node >/dev/null && command -v npm >/dev/null ||
@@ -61,7 +61,7 @@ client_tsql()    { local conf="$work/freetds-${1:-require}.conf"
                      tsql -S lab "${user[@]}" >/dev/null 2>&1 || true; }
 client_pytds()   { timeout 900 /usr/bin/python3 "$here/clients/pytds_client.py" "$(where)" "$work/cert.pem" "${1:-1}" \
                      >/dev/null 2>&1 || true; }
-client_pytds_spnego() { timeout 60 /usr/bin/python3 "$here/clients/pytds_client.py" 1433 "$work/cert.pem" 1 --spnego \
+client_pytds_spnego() { timeout 60 /usr/bin/python3 "$here/clients/pytds_client.py" 1433 "$work/cert.pem" 1 "$1" \
                           >/dev/null 2>&1 || true; }
 client_tedious() { TDS_LAB_CA="$work/cert.pem" timeout 15 node "$here/clients/tedious_client.js" "$(where)" "${1:-true}" \
                      >/dev/null 2>&1 || true; }
@@ -278,14 +278,21 @@ group_kerberos() {
   keep tsql-kerberos-full
   unset TDS_LAB_KERBEROS
   # Kerberos inside SPNEGO, as Windows clients send it: pytds with MIT's GSSAPI
-  capture pytds-spnego-kerberos-full "--tls 1.2 --keylog $out/pytds-spnego-kerberos-full.keys" client_pytds_spnego
+  capture pytds-spnego-kerberos-full "--tls 1.2 --keylog $out/pytds-spnego-kerberos-full.keys" client_pytds_spnego \
+    --spnego
   keep pytds-spnego-kerberos-full
+  # no ticket: SPNEGO falls back to NTLM (gss-ntlmssp), the credentials in NTLM_USER_FILE, on both sides
+  printf 'LAB:labuser:labpass\n' > "$work/krb/ntlm-users"
+  NTLM_USER_FILE="$work/krb/ntlm-users" KRB5CCNAME="$work/krb/no-ticket" \
+    capture pytds-spnego-ntlm-full "--tls 1.2 --keylog $out/pytds-spnego-ntlm-full.keys" client_pytds_spnego --spnego-ntlm
+  keep pytds-spnego-ntlm-full
   kill "$kdc_pid"; wait "$kdc_pid" 2>/dev/null || true
   unset KRB5_CONFIG KRB5_KDC_PROFILE KRB5CCNAME KRB5_KTNAME
-  local name
-  for name in tsql-kerberos-login-only tsql-kerberos-full pytds-spnego-kerberos-full; do   # the lab accepted the ticket
-    grep -q "\"file\": \"$name.pcapng\".*\"kerberos_client\": \"labuser@LAB.TEST\"" "$out/ground-truth.jsonl" ||
-      { echo "$name: the lab accepted no Kerberos login" >&2; return 1; }
+  local name who
+  for name in tsql-kerberos-login-only tsql-kerberos-full pytds-spnego-kerberos-full pytds-spnego-ntlm-full; do
+    who='labuser@LAB.TEST'; [[ $name == *ntlm* ]] && who='LAB\\\\labuser'   # JSON escapes the backslash
+    grep -q "\"file\": \"$name.pcapng\".*\"gss_client\": \"$who\"" "$out/ground-truth.jsonl" ||
+      { echo "$name: the lab accepted no GSSAPI login" >&2; return 1; }
   done
 }
 

@@ -9,8 +9,8 @@ handshake (TDS 7.x), LOGIN7 answered with LOGINACK + ENVCHANGE + DONE, an SQL
 batch answered with one INT row, and a close after the client's. A LOGIN7
 that asks for Windows authentication (an NTLM NEGOTIATE in its SSPI field)
 gets an NTLM CHALLENGE in an SSPI token, and the client's SSPI packet (0x11,
-the NTLM AUTHENTICATE) is accepted unchecked; a Kerberos AP-REQ there is
-checked against a lab KDC's keytab (KRB5_KTNAME). TDS 8 strict
+the NTLM AUTHENTICATE) is accepted unchecked; Kerberos or SPNEGO there goes
+through GSSAPI, against a lab KDC's keytab (KRB5_KTNAME) or NTLM_USER_FILE. TDS 8 strict
 (--strict) puts TLS first on TCP with ALPN tds/8.0 and PRELOGIN inside it.
 
 --fail picks one of the failure modes users meet; see FAILURES below.
@@ -251,28 +251,41 @@ def ntlm_names(authenticate):
     return out
 
 
-def kerberos_login(sspi, peek):
-    """A Kerberos login: the client's AP-REQ (in LOGIN7's SSPI field) is
-    accepted with the service key of the keytab KRB5_KTNAME names (a lab KDC,
-    make_corpus.sh group kerberos); GSSAPI's answer token, if the client asked
-    for mutual authentication, goes back as an SSPI token before LOGINACK,
-    in the same answer (MS-TDS 2.2.6.8)."""
+def gss_login(read_message, send_message, sspi, peek):
+    """A login through GSSAPI (python3-gssapi; make_corpus.sh group
+    kerberos): Kerberos, checked with the service key of the keytab
+    KRB5_KTNAME names (a lab KDC), or SPNEGO, whose NTLM (gss-ntlmssp) is
+    checked against NTLM_USER_FILE. Each server token goes in an SSPI token
+    and the client answers with an SSPI packet (0x11) until the context is
+    complete; the last token, if any, goes back beside LOGINACK, in the same
+    answer (MS-TDS 2.2.6.8)."""
     import gssapi                           # python3-gssapi: only this group needs it
     ctx = gssapi.SecurityContext(usage="accept")
     token = ctx.step(sspi)
+    legs = 0
+    while not ctx.complete and legs < 4:
+        legs += 1
+        send_message(TDS_RESPONSE, b"\xed" + struct.pack("<H", len(token)) + token)
+        ptype, answer = read_message()
+        if ptype != TDS_SSPI:
+            raise Closed()
+        if b"NTLMSSP\0" in answer:         # NTLM inside SPNEGO: its AUTHENTICATE names the user
+            peek.info.update(ntlm_names(answer[answer.index(b"NTLMSSP\0"):]))
+        token = ctx.step(answer)
     if not ctx.complete:
         raise Closed()
     peek.info["sspi_negotiate_len"] = len(sspi)
-    peek.info["kerberos_client"] = str(ctx.initiator_name)
+    peek.info["gss_mech"] = ctx.mech.dotted_form
+    peek.info["gss_client"] = str(ctx.initiator_name).rstrip("\0")
     return b"\xed" + struct.pack("<H", len(token)) + token if token else b""
 
 
 def windows_login(read_message, send_message, sspi, peek):
     """The SSPI exchange of a Windows login; what goes before LOGINACK in the
     answer. NTLM: CHALLENGE in an SSPI token (0xED), the client's
-    AUTHENTICATE in an SSPI packet (0x11); anything else is Kerberos."""
+    AUTHENTICATE in an SSPI packet (0x11); anything else goes to GSSAPI."""
     if not sspi.startswith(b"NTLMSSP\0"):
-        return kerberos_login(sspi, peek)
+        return gss_login(read_message, send_message, sspi, peek)
     challenge = ntlm_challenge()
     send_message(TDS_RESPONSE, b"\xed" + struct.pack("<H", len(challenge)) + challenge)
     ptype, authenticate = read_message()
@@ -462,7 +475,7 @@ def serve_tds7(conn, args, ctx, peek):
     sspi = login7_sspi(payload)
     before_loginack = windows_login(read_message, send_message, sspi, peek) if sspi else b""
     if args.fail == "login-error":          # the client reads the error and closes
-        user = (peek.info.get("kerberos_client") or "%s\\%s" % (peek.info["ntlm_domain"], peek.info["ntlm_user"])
+        user = (peek.info.get("gss_client") or "%s\\%s" % (peek.info["ntlm_domain"], peek.info["ntlm_user"])
                 if sspi else "sa")
         send_message(TDS_RESPONSE, login_error_response(wide, user))
         peek.info["login_error"] = 18456

@@ -135,6 +135,9 @@ WINDOWS_AUTH_PHASES = {
     "tedious-ntlm-full.pcapng": "111 2222 3333 444 5 6666 777",
     # jTDS: TDS headers as segments of their own (see jtds-dhe-tls12 in PHASES)
     "jtds-ntlm-full.pcapng": "111 2222 3333333333 444 5 6666 777",
+    # NTLM inside SPNEGO, as Windows falls back from Kerberos (pytds, MIT's GSSAPI with gss-ntlmssp,
+    # no ticket): NegTokenInit in LOGIN7, NegTokenResp legs around CHALLENGE and AUTHENTICATE
+    "pytds-spnego-ntlm-full.pcapng": "111 2222 3333 444 5 666666 777",
 }
 
 # Kerberos (FreeTDS against a lab KDC): LOGIN7 carries the AP-REQ, the
@@ -145,7 +148,7 @@ KERBEROS_PHASES = {
     # LOGIN7 (encrypted), the server's ACK | SSPI token + LOGINACK (clear) | batch, ACK, response | close
     "tsql-kerberos-login-only.pcapng": "111 2222 3333 44 5 666 777",
     "tsql-kerberos-full.pcapng": "111 2222 3333 4 5 66 777",
-    # Kerberos inside SPNEGO (pytds, MIT's GSSAPI), full encryption
-    "pytds-spnego-kerberos-full.pcapng": "111 2222 3333 4 5 666666 777",
+    # Kerberos inside SPNEGO (pytds, MIT's GSSAPI), full encryption: LOGIN7, the server's ACK | answer
+    "pytds-spnego-kerberos-full.pcapng": "111 2222 3333 44 5 6666666 777",
 }
 
