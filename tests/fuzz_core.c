@@ -181,6 +181,10 @@ out:
         memcpy(blob, data, size);
         if (login_auth_of_sspi(blob, size) >= N_LOGIN_AUTHS || login_auth_of_login7(blob, size) >= N_LOGIN_AUTHS)
             abort();
+        size_t token_len;
+        const uint8_t *token = login_auth_mech_token(blob, size, &token_len);
+        if (token < blob || token + token_len > blob + size)
+            abort();
         free(blob);
     }
     /* the whole input as a UDP payload to SQL Server Browser, and as the
