@@ -91,21 +91,30 @@ void tdstls_conv_note_route(struct tdstls_conv *c, uint32_t frame)
     wmem_list_prepend(routes, r);
 }
 
-/* A new connection from a client that a routing ENVCHANGE sent to this
- * port: the latest such route not yet followed. The route names a host,
- * not an address: the client's address and the port are what tie them. */
-static void link_route(struct tdstls_conv *c)
+/* The latest route a routing ENVCHANGE gave this client to this port, not
+ * yet followed (NULL: none). The route names a host, not an address: the
+ * client's address and the port are what tie them. */
+static struct tdstls_route *unfollowed_route(const address *client, uint32_t port)
 {
     if (!routes)
-        return;
+        return NULL;
     for (wmem_list_frame_t *f = wmem_list_head(routes); f; f = wmem_list_frame_next(f)) {
         struct tdstls_route *r = (struct tdstls_route *)wmem_list_frame_data(f);
-        if (!r->linked && r->port == c->server_port && addresses_equal(&r->client, &c->client_addr)) {
-            r->linked = true;
-            r->to_stream = c->stream;
-            c->route_in = r;
-            return;
-        }
+        if (!r->linked && r->port == port && addresses_equal(&r->client, client))
+            return r;
+    }
+    return NULL;
+}
+
+/* A new connection from a client that a routing ENVCHANGE sent to this
+ * port: it follows that route. */
+static void link_route(struct tdstls_conv *c)
+{
+    struct tdstls_route *r = unfollowed_route(&c->client_addr, c->server_port);
+    if (r) {
+        r->linked = true;
+        r->to_stream = c->stream;
+        c->route_in = r;
     }
 }
 
@@ -120,23 +129,12 @@ bool tdstls_port_is_ours(uint32_t port)
     return tcp_port_table && dissector_get_uint_handle(tcp_port_table, port) == tdstls_handle;
 }
 
-/* A client SYN to the port a routing ENVCHANGE sent this client to, the
- * route not yet followed: the connection is SQL Server's from its SYN. */
-static bool routed_here(const packet_info *pinfo)
-{
-    if (!routes)
-        return false;
-    for (wmem_list_frame_t *f = wmem_list_head(routes); f; f = wmem_list_frame_next(f)) {
-        const struct tdstls_route *r = (const struct tdstls_route *)wmem_list_frame_data(f);
-        if (!r->linked && r->port == pinfo->destport && addresses_equal(&r->client, &pinfo->src))
-            return true;
-    }
-    return false;
-}
-
 bool tdstls_conversation_is_ours(packet_info *pinfo)
 {
-    if (tdstls_port_is_ours(pinfo->srcport) || tdstls_port_is_ours(pinfo->destport) || routed_here(pinfo))
+    if (tdstls_port_is_ours(pinfo->srcport) || tdstls_port_is_ours(pinfo->destport))
+        return true;
+    /* a client SYN to the port a routing ENVCHANGE sent it to: SQL Server's from its SYN */
+    if (unfollowed_route(&pinfo->src, pinfo->destport))
         return true;
     /* a port a SQL Server Browser answer gave (tdstls-ssrp.c), or one the
      * heuristic claimed */

@@ -260,10 +260,6 @@ bool tdstls_conn_expects_prelogin_tls(const struct tdstls_conn *c, enum tdstls_s
     return tds_type == TDS_PRELOGIN || (tds_type == TDS_RESPONSE && side == SIDE_SERVER && c->res.tls_in_prelogin);
 }
 
-/* A server response after the login was sent: its answer to LOGIN7 (or
- * to the client's last SSPI packet), if it holds LOGINACK, ERROR or
- * routing. True when it only carries Windows authentication on (an SSPI
- * token, NTLM's CHALLENGE): the login goes on, MS-TDS 3.2.5.1. */
 /* How the client logs in, as this frame tells it, if it tells more. */
 static void note_auth(struct conn_results *r, uint32_t frame, enum login_auth auth)
 {
@@ -273,6 +269,10 @@ static void note_auth(struct conn_results *r, uint32_t frame, enum login_auth au
     }
 }
 
+/* A server response after the login was sent: its answer to LOGIN7 (or
+ * to the client's last SSPI packet), if it holds LOGINACK, ERROR or
+ * routing. True when it only carries Windows authentication on (an SSPI
+ * token, NTLM's CHALLENGE): the login goes on, MS-TDS 3.2.5.1. */
 static bool read_login_answer(struct tdstls_conn *c, uint32_t frame, const uint8_t *payload, size_t len)
 {
     struct conn_results *r = &c->res;
