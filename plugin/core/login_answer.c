@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include "login_answer.h"
 
-#include "login_auth.h"
-
 #include <string.h>
+
+#include "byte_order.h"
+#include "login_auth.h"
 
 enum {
     TOKEN_RETURNSTATUS = 0x79,
@@ -21,16 +22,6 @@ enum {
     TOKEN_DONEINPROC = 0xFF,
 };
 #define ENVCHANGE_ROUTING 20
-
-static uint16_t le16(const uint8_t *p)
-{
-    return (uint16_t)(p[0] | p[1] << 8);
-}
-
-static uint32_t le32(const uint8_t *p)
-{
-    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
-}
 
 /* n UCS-2 characters at p (within end) as text: ASCII as is, the rest '?'. */
 static void ucs2_text(const uint8_t *p, const uint8_t *end, size_t n, char *out)

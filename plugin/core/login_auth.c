@@ -3,6 +3,8 @@
 
 #include <string.h>
 
+#include "byte_order.h"
+
 /* DER object identifiers, content bytes only */
 static const uint8_t OID_KRB5[] = {0x2a, 0x86, 0x48, 0x86, 0xf7, 0x12, 0x01, 0x02, 0x02};    /* 1.2.840.113554.1.2.2 */
 static const uint8_t OID_MS_KRB5[] = {0x2a, 0x86, 0x48, 0x82, 0xf7, 0x12, 0x01, 0x02, 0x02}; /* 1.2.840.48018.1.2.2 */
@@ -212,16 +214,6 @@ const uint8_t *login_auth_mech_token(const uint8_t *blob, size_t len, size_t *to
         return blob;
     *token_len = (size_t)(token.end - token.content);
     return token.content;
-}
-
-static uint16_t le16(const uint8_t *p)
-{
-    return (uint16_t)(p[0] | p[1] << 8);
-}
-
-static uint32_t le32(const uint8_t *p)
-{
-    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
 }
 
 /* FeatureExt (FeatureId, FeatureDataLen (4), data; until 0xFF), found

@@ -4,22 +4,14 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "byte_order.h"
+
 #define NTLM_SIGNATURE "NTLMSSP"             /* and a NUL: 8 bytes */
 #define NTLM_AUTHENTICATE 3
 #define NTLM_NEGOTIATE_UNICODE 0x00000001u
 /* AUTHENTICATE's fixed part up to NegotiateFlags: signature, type, then
  * six fields of (Len 2, MaxLen 2, BufferOffset 4) */
 enum { AT_DOMAIN = 28, AT_USER = 36, AT_WORKSTATION = 44, AT_FLAGS = 60, FIXED_LEN = 64 };
-
-static uint16_t le16(const uint8_t *p)
-{
-    return (uint16_t)(p[0] | p[1] << 8);
-}
-
-static uint32_t le32(const uint8_t *p)
-{
-    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
-}
 
 /* The payload a field header at `at` points to, as text into out. */
 static void read_name(const uint8_t *msg, size_t len, size_t at, bool unicode, char *out)
