@@ -199,6 +199,11 @@ class Sandbox:
             raise AssertionError("dissector bug in tshark %s: %s" % (" ".join(args), p.stderr[-2000:]))
         return p.stdout
 
+    def export(self, capture, extra=()):
+        """-z tdstls,json over a corpus capture (given tshark options extra)."""
+        return json.loads(self.tshark(["-q", "-r", os.path.join(self.captures, capture), "-z", "tdstls,json"]
+                                      + list(extra)))
+
     def frames(self, capture, extra=(), plugin=True, fields=FIELDS):
         args = ["-r", os.path.join(self.captures, capture), "-T", "fields", "-E", "occurrence=a",
                 "-E", "aggregator=|"] + list(extra)
@@ -1011,7 +1016,7 @@ def group_browser(box, truth, ck):
             tcp = [r for r in rows if r["tcp.stream"]]
             ck.check(tcp and all(r["tdstls.phase"] for r in tcp),
                      "%s: every frame of the connection to %d has a phase, one pass" % (name, port))
-            export = json.loads(box.tshark(["-q", "-r", os.path.join(box.captures, name), "-z", "tdstls,json"]))
+            export = box.export(name)
             conns = export["connections"]
             ck.check(len(conns) >= 1 and all(c["instance"] == "SQLEXPRESS" and c["instance_frame"] ==
                                              answered[0]["frame.number"] for c in conns[:1]),
@@ -1066,8 +1071,7 @@ def group_routing(box, truth, ck):
                  "%s -2: the route names the connection it led to (stream %s)" % (name, streams[1]))
     ck.check({r["tdstls.redirected_from"] for r in rows if r["tdstls.redirected_from"]} == {streams[0]},
              "%s: the target's connection says where it came from" % name)
-    export = json.loads(box.tshark(["-q", "-r", os.path.join(box.captures, name), "-z", "tdstls,json"] + keylog))
-    redirects = [(c["stream"], c["redirect"]) for c in export["connections"]]
+    redirects = [(c["stream"], c["redirect"]) for c in box.export(name, keylog)["connections"]]
     ck.check(redirects == [(0, "to 127.0.0.1:%d (stream 1)" % target_port), (1, "from stream 0")],
              "%s: the table links them: %s" % (name, redirects))
     # in one pass the route is read before the client's next SYN: that
@@ -1126,8 +1130,7 @@ def group_login_answer(box, truth, ck):
         rows = box.frames(name, extra, fields=fields)
         answers = [r for r in rows if r["tdstls.login.ack"]]
         flagged = [r for r in rows if "Login failed (18456" in r["_ws.expert.message"]]
-        conn = json.loads(box.tshark(["-q", "-r", os.path.join(box.captures, name), "-z", "tdstls,json"] + extra))
-        login = [c["login"] for c in conn["connections"]]
+        login = [c["login"] for c in box.export(name, extra)["connections"]]
         readable = t.get("encryption") in (0, 2) or bool(extra)
         if t.get("login_error"):
             refused += 1
@@ -1188,11 +1191,11 @@ def group_windows_auth(box, truth, ck):
             if t.get("login_error"):
                 ck.check(any("for Windows user %s (NTLM)" % who in r["_ws.expert.message"] for r in answers),
                          "%s: the refused login names the Windows user" % tag)
-        conn = json.loads(box.tshark(["-q", "-r", os.path.join(box.captures, name), "-z", "tdstls,json"] + keylog))
-        ck.check([c["windows_user"] for c in conn["connections"]] == [who],
-                 "%s: the table's Windows user column %s" % (name, [c["windows_user"] for c in conn["connections"]]))
-        ck.check([c["auth"] for c in conn["connections"]] == ["NTLM"],
-                 "%s: the table's Auth column %s" % (name, [c["auth"] for c in conn["connections"]]))
+        conns = box.export(name, keylog)["connections"]
+        ck.check([c["windows_user"] for c in conns] == [who],
+                 "%s: the table's Windows user column %s" % (name, [c["windows_user"] for c in conns]))
+        ck.check([c["auth"] for c in conns] == ["NTLM"], "%s: the table's Auth column %s"
+                 % (name, [c["auth"] for c in conns]))
         if not keylog:
             continue
         # without the keylog: nothing read, and the legs after LOGIN7 are told by order and marked inferred
@@ -1236,15 +1239,12 @@ def group_kerberos(box, truth, ck):
                          % (tag, [(r["frame.number"], r["tdstls.login.auth"]) for r in told]))
             else:
                 ck.check(not answers and not told, "%s: nothing read without the keylog" % tag)
-        conn = json.loads(box.tshark(["-q", "-r", os.path.join(box.captures, name), "-z", "tdstls,json"] + keylog))
-        ck.check([c["auth"] for c in conn["connections"]] == ["Kerberos"],
-                 "%s: the table's Auth column %s" % (name, [c["auth"] for c in conn["connections"]]))
+        auths = [c["auth"] for c in box.export(name, keylog)["connections"]]
+        ck.check(auths == ["Kerberos"], "%s: the table's Auth column %s" % (name, auths))
     # SQL Server logins where LOGIN7 is readable: no TLS, or a keylog
     for name in ("tsql-encrypt-notsup.pcapng", "tsql-dhe-tls12.pcapng"):
-        conn = json.loads(box.tshark(["-q", "-r", os.path.join(box.captures, name), "-z", "tdstls,json"]
-                                     + keylog_options(box, name)))
-        ck.check([c["auth"] for c in conn["connections"]] == ["SQL Server"],
-                 "%s: the table's Auth column %s" % (name, [c["auth"] for c in conn["connections"]]))
+        auths = [c["auth"] for c in box.export(name, keylog_options(box, name))["connections"]]
+        ck.check(auths == ["SQL Server"], "%s: the table's Auth column %s" % (name, auths))
 
 
 def group_truncated(box, truth, ck):
