@@ -20,6 +20,7 @@
 #include "ntlm.h"
 #include "tls_clip.h"
 #include "tls_reader.h"
+#include "ucs2.h"
 
 static int failures, checks;
 
@@ -1378,6 +1379,42 @@ static void test_login_answer(void)
     CHECK(!login_answer_read(huge, sizeof huge, &a));
     const uint8_t ack_short[] = {0xAD, 0x40, 0x00, 0x01, 0x74};
     CHECK(!login_answer_read(ack_short, sizeof ack_short, &a));
+    /* SQL Server pads ProgName with NULs ("Microsoft SQL Server" and two NULs, 22 characters) */
+    struct buf padded = {{0}, 0};
+    u8(&padded, 0xAD); u8(&padded, 1 + 4 + 1 + 44 + 4); u8(&padded, 0);
+    u8(&padded, 1); u8(&padded, 0x74); u8(&padded, 0); u8(&padded, 0); u8(&padded, 4); u8(&padded, 22);
+    ucs2(&padded, "Microsoft SQL Server"); fill(&padded, 0, 4); u8(&padded, 16); fill(&padded, 0, 3);
+    CHECK(login_answer_read(padded.b, padded.n, &a) && a.loginack);
+    CHECK(strcmp(a.program, "Microsoft SQL Server") == 0);
+}
+
+/* UTF-16LE from the wire as UTF-8: padding dropped, nothing invented. */
+static void test_ucs2(void)
+{
+    char out[16];
+    /* "SQL" padded with two NULs, as SQL Server pads LOGINACK's program name */
+    const uint8_t padded[] = {'S', 0, 'Q', 0, 'L', 0, 0, 0, 0, 0};
+    CHECK(ucs2_to_utf8(padded, sizeof padded, 5, out, sizeof out) == 3);
+    CHECK(strcmp(out, "SQL") == 0);
+    /* all padding: empty; a NUL inside the text is not padding */
+    CHECK(ucs2_to_utf8(padded + 6, 4, 2, out, sizeof out) == 0 && out[0] == '\0');
+    const uint8_t inner_nul[] = {'a', 0, 0, 0, 'b', 0};
+    ucs2_to_utf8(inner_nul, sizeof inner_nul, 3, out, sizeof out);
+    CHECK(strcmp(out, "a?b") == 0);
+    /* e-acute (2 UTF-8 bytes), the euro sign (3), U+1F600 as a surrogate pair (4) */
+    const uint8_t wide[] = {0xE9, 0x00, 0xAC, 0x20, 0x3D, 0xD8, 0x00, 0xDE};
+    CHECK(ucs2_to_utf8(wide, sizeof wide, 4, out, sizeof out) == 9);
+    CHECK(strcmp(out, "\xC3\xA9\xE2\x82\xAC\xF0\x9F\x98\x80") == 0);
+    /* an unpaired surrogate (high then ASCII; a lone low one) is '?' */
+    const uint8_t unpaired[] = {0x3D, 0xD8, 'x', 0, 0x00, 0xDE};
+    ucs2_to_utf8(unpaired, sizeof unpaired, 3, out, sizeof out);
+    CHECK(strcmp(out, "?x?") == 0);
+    /* fewer bytes captured than the length says, an odd byte count: what is whole */
+    CHECK(ucs2_to_utf8(padded, 5, 5, out, sizeof out) == 2 && strcmp(out, "SQ") == 0);
+    /* out too small: only whole characters, always terminated */
+    char small[4];
+    CHECK(ucs2_to_utf8(wide, sizeof wide, 4, small, sizeof small) == 2 && strcmp(small, "\xC3\xA9") == 0);
+    CHECK(ucs2_to_utf8(padded, sizeof padded, 5, small, 1) == 0 && small[0] == '\0');
 }
 
 /* little-endian, as NTLM and TDS tokens write numbers */
@@ -1416,6 +1453,10 @@ static void test_ntlm(void)
     struct buf a = ntlm_authenticate("LAB", "labuser", "vm", true);
     CHECK(ntlm_authenticate_read(a.b, a.n, &id) && strcmp(id.domain, "LAB") == 0 && strcmp(id.user, "labuser") == 0 &&
           strcmp(id.workstation, "vm") == 0);
+    /* a name beyond ASCII is shown as UTF-8, not '?' (U+00E9 written by ucs2() from Latin-1) */
+    struct buf accented = ntlm_authenticate("LAB", "Jos\xE9", "vm", true);
+    CHECK(ntlm_authenticate_read(accented.b, accented.n, &id) && strcmp(id.user, "Jos\xC3\xA9") == 0);
+    CHECK(ntlm_authenticate_read(a.b, a.n, &id));
     char account[NTLM_ACCOUNT_MAX];
     ntlm_account(&id, account);
     CHECK(strcmp(account, "LAB\\labuser") == 0);
@@ -1863,6 +1904,7 @@ int main(void)
     test_tls_failures();
     test_connection_start();
     test_ssrp();
+    test_ucs2();
     test_login_answer();
     test_ntlm();
     test_windows_authentication();

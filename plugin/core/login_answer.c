@@ -5,6 +5,7 @@
 
 #include "byte_order.h"
 #include "login_auth.h"
+#include "ucs2.h"
 
 enum {
     TOKEN_RETURNSTATUS = 0x79,
@@ -23,15 +24,10 @@ enum {
 };
 #define ENVCHANGE_ROUTING 20
 
-/* n UCS-2 characters at p (within end) as text: ASCII as is, the rest '?'. */
+/* n UCS-2 characters at p (within end) as text. */
 static void ucs2_text(const uint8_t *p, const uint8_t *end, size_t n, char *out)
 {
-    size_t i = 0;
-    for (; i < n && i < LOGIN_TEXT_MAX - 1 && p + 2 * i + 1 < end; i++) {
-        uint16_t c = le16(p + 2 * i);
-        out[i] = c >= 0x20 && c < 0x7F ? (char)c : '?';
-    }
-    out[i] = '\0';
+    ucs2_to_utf8(p, (size_t)(end - p), n, out, LOGIN_TEXT_MAX);
 }
 
 /* ERROR: Number (4), State, Class, MsgText (US_VARCHAR), ServerName, ... */

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "byte_order.h"
+#include "ucs2.h"
 
 #define NTLM_SIGNATURE "NTLMSSP"             /* and a NUL: 8 bytes */
 #define NTLM_AUTHENTICATE 3
@@ -21,11 +22,12 @@ static void read_name(const uint8_t *msg, size_t len, size_t at, bool unicode, c
     if (offset > len || n > len - offset)
         return;                              /* outside what is captured: left empty */
     const uint8_t *p = msg + offset;
-    size_t chars = unicode ? n / 2 : n;
-    for (; i < chars && i < NTLM_NAME_MAX - 1; i++) {
-        unsigned c = unicode ? le16(p + 2 * i) : p[i];
-        out[i] = c >= 0x20 && c < 0x7F ? (char)c : '?';
+    if (unicode) {
+        ucs2_to_utf8(p, n, n / 2, out, NTLM_NAME_MAX);
+        return;
     }
+    for (; i < n && i < NTLM_NAME_MAX - 1; i++)
+        out[i] = p[i] >= 0x20 && p[i] < 0x7F ? (char)p[i] : '?';   /* OEM code page: ASCII only */
     out[i] = '\0';
 }
 

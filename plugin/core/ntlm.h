@@ -29,8 +29,8 @@ void ntlm_account(const struct ntlm_identity *id, char out[NTLM_ACCOUNT_MAX]);
 
 /* Reads an AUTHENTICATE message at msg (len bytes captured). False for any
  * other message or a fixed part cut short; a name whose bytes lie outside
- * msg is left empty. Names are UTF-16LE (NTLMSSP_NEGOTIATE_UNICODE) or OEM;
- * ASCII is kept, other characters become '?'. */
+ * msg is left empty. Names are UTF-16LE (NTLMSSP_NEGOTIATE_UNICODE), shown
+ * as UTF-8 (ucs2.h), or OEM, whose ASCII is kept and the rest becomes '?'. */
 bool ntlm_authenticate_read(const uint8_t *msg, size_t len, struct ntlm_identity *id);
 
 #endif
