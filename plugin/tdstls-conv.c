@@ -6,6 +6,7 @@
 #include "core/tls_reader.h"
 
 #include "tdstls-ssrp.h"
+#include "tdstls-time.h"
 
 #include <epan/conversation.h>
 #include <epan/proto_data.h>
@@ -142,11 +143,6 @@ bool tdstls_conversation_is_ours(packet_info *pinfo)
     return conv && conversation_get_dissector(conv, pinfo->num) == tdstls_handle;
 }
 
-static int64_t ns_of(const nstime_t *t)
-{
-    return (int64_t)t->secs * 1000000000 + t->nsecs;
-}
-
 /* What a conversation shown not to be TDS holds instead of a tdstls_conv. */
 static const char not_tds;
 
@@ -164,7 +160,7 @@ struct tdstls_conv *tdstls_conv_get(packet_info *pinfo, bool create, int dst_is_
 
     c = wmem_new0(wmem_file_scope(), struct tdstls_conv);
     connections_made++;
-    tdstls_conn_init(&c->core, &file_scope, ns_of(&pinfo->abs_ts));
+    tdstls_conn_init(&c->core, &file_scope, tdstls_ns_of(&pinfo->abs_ts));
     /* The server is the side on one of our ports, or on a port a SQL
      * Server Browser answer gave, unless the caller knows better (a SYN, or
      * the port the dissector matched). */
@@ -196,7 +192,7 @@ void tdstls_conv_confirm(struct tdstls_conv *c, packet_info *pinfo)
     /* TCP remembers the server's port from a SYN or SYN/ACK: the capture
      * holds the handshake, which began the conversation */
     if (tcpd && tcpd->server_port && conv->setup_frame < pinfo->num)
-        tdstls_conn_began_with_syn(&c->core, conv->setup_frame, ns_of(&tcpd->ts_first));
+        tdstls_conn_began_with_syn(&c->core, conv->setup_frame, tdstls_ns_of(&tcpd->ts_first));
 }
 
 void tdstls_conv_reject(packet_info *pinfo)

@@ -24,6 +24,8 @@
 #include "tdstls-handoff.h"
 #include "tdstls-names.h"
 #include "core/tds_prelogin.h"
+#include "tdstls-generated.h"
+#include "tdstls-time.h"
 
 static int proto_tdstls = -1, proto_tds = -1;
 static const struct tdstls_prefs *preferences;
@@ -60,11 +62,6 @@ struct pdu_record {
     uint8_t tls_withheld;      /* enum tls_withheld (tdstls-handoff.h) */
     uint8_t carrier;           /* 0x12, 0x04, or 0 for raw TLS on TCP */
 };
-
-static int64_t ns_of(const nstime_t *t)
-{
-    return (int64_t)t->secs * 1000000000 + t->nsecs;
-}
 
 static bool looks_like_tls(tvbuff_t *tvb, int offset)
 {
@@ -142,25 +139,19 @@ static void add_tds_header(tvbuff_t *tvb, proto_tree *tree)
             proto_tree_add_item(t, *fields[i].hf, tvb, fields[i].offset, fields[i].length, ENC_BIG_ENDIAN);
 }
 
-static proto_item *generated(proto_item *it)
-{
-    proto_item_set_generated(it);
-    return it;
-}
-
 /* A leading-zero flag: an analysis flag, present only when set (as
  * tcp.analysis.*), so -Y tdstls.dh.ys_leading_zero finds just these frames. */
 static proto_item *leading_zero_flag(tvbuff_t *tvb, proto_tree *dh, int hf, uint8_t leading_zero)
 {
     if (leading_zero == DH_NO_LEADING_ZERO)
         return NULL;
-    return generated(proto_tree_add_boolean(dh, hf, tvb, 0, 0, true));
+    return tdstls_generated(proto_tree_add_boolean(dh, hf, tvb, 0, 0, true));
 }
 
 static proto_item *add_utc(proto_tree *t, int hf, tvbuff_t *tvb, int64_t seconds)
 {
     nstime_t when = {(time_t)seconds, 0};
-    return generated(proto_tree_add_time(t, hf, tvb, 0, 0, &when));
+    return tdstls_generated(proto_tree_add_time(t, hf, tvb, 0, 0, &when));
 }
 
 /* The server's certificate, as a DBA needs it to see why a client refuses it. */
@@ -170,10 +161,10 @@ static void show_certificate(tvbuff_t *tvb, proto_tree *t, const struct tls_find
     const struct cert_facts *c = &f->cert;
     proto_tree *ct = proto_tree_add_subtree_format(t, tvb, 0, 0, ett_cert, NULL, "Server certificate: CN=%s",
                                                    c->subject_cn);
-    proto_item *subject = generated(proto_tree_add_string(ct, hf_cert_subject, tvb, 0, 0, c->subject_cn));
-    generated(proto_tree_add_string(ct, hf_cert_issuer, tvb, 0, 0, c->issuer_cn));
-    proto_item *names = generated(proto_tree_add_string(ct, hf_cert_names, tvb, 0, 0, c->names));
-    anchors->at[CHECK_CERT_SELF_SIGNED] = generated(proto_tree_add_boolean(ct, hf_cert_self_signed, tvb, 0, 0,
+    proto_item *subject = tdstls_generated(proto_tree_add_string(ct, hf_cert_subject, tvb, 0, 0, c->subject_cn));
+    tdstls_generated(proto_tree_add_string(ct, hf_cert_issuer, tvb, 0, 0, c->issuer_cn));
+    proto_item *names = tdstls_generated(proto_tree_add_string(ct, hf_cert_names, tvb, 0, 0, c->names));
+    anchors->at[CHECK_CERT_SELF_SIGNED] = tdstls_generated(proto_tree_add_boolean(ct, hf_cert_self_signed, tvb, 0, 0,
                                                                            c->self_signed));
     add_utc(ct, hf_cert_not_before, tvb, c->not_before);
     anchors->at[CHECK_CERT_OUTSIDE_VALIDITY] = add_utc(ct, hf_cert_not_after, tvb, c->not_after);
@@ -182,8 +173,8 @@ static void show_certificate(tvbuff_t *tvb, proto_tree *t, const struct tls_find
         snprintf(key, sizeof key, "%s %u", x509_key_name(c->key), c->key_bits);
     else
         snprintf(key, sizeof key, "%s", x509_key_name(c->key));
-    generated(proto_tree_add_string(ct, hf_cert_key, tvb, 0, 0, key));
-    generated(proto_tree_add_string(ct, hf_cert_signature, tvb, 0, 0, c->signature));
+    tdstls_generated(proto_tree_add_string(ct, hf_cert_key, tvb, 0, 0, key));
+    tdstls_generated(proto_tree_add_string(ct, hf_cert_signature, tvb, 0, 0, c->signature));
     anchors->at[CHECK_CERT_NAME_MISMATCH] = c->names[0] ? names : subject;
 }
 
@@ -197,46 +188,46 @@ static void show_findings(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, s
     proto_item *ti = proto_tree_add_item(tree, proto_tdstls, tvb, 0, 0, ENC_NA);
     proto_tree *t = proto_item_add_subtree(ti, ett_tdstls);
     anchors.fallback = ti;
-    generated(proto_tree_add_uint(t, hf_carrier, tvb, 0, 0, rec->carrier));
+    tdstls_generated(proto_tree_add_uint(t, hf_carrier, tvb, 0, 0, rec->carrier));
     if (rec->carrier)
-        generated(proto_tree_add_uint(t, hf_tls_bytes, tvb, 0, 0, rec->tls_len));
+        tdstls_generated(proto_tree_add_uint(t, hf_tls_bytes, tvb, 0, 0, rec->tls_len));
 
     if (f->client_hello) {
-        anchors.at[CHECK_DHE_OFFERED] = generated(proto_tree_add_boolean(t, hf_dhe_offered, tvb, 0, 0, f->offers_dhe));
-        generated(proto_tree_add_boolean(t, hf_offers_tds8, tvb, 0, 0, f->offers_tds8_alpn));
+        anchors.at[CHECK_DHE_OFFERED] = tdstls_generated(proto_tree_add_boolean(t, hf_dhe_offered, tvb, 0, 0, f->offers_dhe));
+        tdstls_generated(proto_tree_add_boolean(t, hf_offers_tds8, tvb, 0, 0, f->offers_tds8_alpn));
         anchors.at[CHECK_OLD_TLS_ONLY_OFFERED] =
-            generated(proto_tree_add_uint(t, hf_offered_max_version, tvb, 0, 0, f->offered_max_version));
+            tdstls_generated(proto_tree_add_uint(t, hf_offered_max_version, tvb, 0, 0, f->offered_max_version));
         if (f->sni[0])
-            generated(proto_tree_add_string(t, hf_sni, tvb, 0, 0, f->sni));
+            tdstls_generated(proto_tree_add_string(t, hf_sni, tvb, 0, 0, f->sni));
     }
     if (f->server_hello) {
-        generated(proto_tree_add_uint_format_value(t, hf_cipher_suite, tvb, 0, 0, f->suite, "%s (0x%04x)",
+        tdstls_generated(proto_tree_add_uint_format_value(t, hf_cipher_suite, tvb, 0, 0, f->suite, "%s (0x%04x)",
                                                    tdstls_suite_name(f->suite), f->suite));
-        generated(proto_tree_add_uint(t, hf_tls_version, tvb, 0, 0, f->version));
+        tdstls_generated(proto_tree_add_uint(t, hf_tls_version, tvb, 0, 0, f->version));
         if (f->key_share_group)
-            generated(proto_tree_add_uint(t, hf_key_share_group, tvb, 0, 0, f->key_share_group));
-        anchors.at[CHECK_DHE_NEGOTIATED] = generated(proto_tree_add_boolean(t, hf_dhe, tvb, 0, 0, f->suite_dhe));
+            tdstls_generated(proto_tree_add_uint(t, hf_key_share_group, tvb, 0, 0, f->key_share_group));
+        anchors.at[CHECK_DHE_NEGOTIATED] = tdstls_generated(proto_tree_add_boolean(t, hf_dhe, tvb, 0, 0, f->suite_dhe));
     }
     if (f->certificate && f->cert.parsed)
         show_certificate(tvb, t, f, &anchors);
     if (f->server_key_exchange_dh || f->client_key_exchange_dh) {
         proto_tree *dh = proto_tree_add_subtree(t, tvb, 0, 0, ett_dh, NULL, "Diffie-Hellman public value");
         if (f->server_key_exchange_dh) {
-            generated(proto_tree_add_uint(dh, hf_dh_p_len, tvb, 0, 0, f->p_len));
-            generated(proto_tree_add_uint(dh, hf_dh_g_len, tvb, 0, 0, f->g_len));
-            generated(proto_tree_add_uint(dh, hf_dh_ys_len, tvb, 0, 0, f->ys_len));
+            tdstls_generated(proto_tree_add_uint(dh, hf_dh_p_len, tvb, 0, 0, f->p_len));
+            tdstls_generated(proto_tree_add_uint(dh, hf_dh_g_len, tvb, 0, 0, f->g_len));
+            tdstls_generated(proto_tree_add_uint(dh, hf_dh_ys_len, tvb, 0, 0, f->ys_len));
             anchors.at[CHECK_YS_LEADING_ZERO] = leading_zero_flag(tvb, dh, hf_dh_ys_leading_zero, f->ys_leading_zero);
         }
         if (f->client_key_exchange_dh) {
-            generated(proto_tree_add_uint(dh, hf_dh_yc_len, tvb, 0, 0, f->yc_len));
+            tdstls_generated(proto_tree_add_uint(dh, hf_dh_yc_len, tvb, 0, 0, f->yc_len));
             anchors.at[CHECK_YC_LEADING_ZERO] = leading_zero_flag(tvb, dh, hf_dh_yc_leading_zero, f->yc_leading_zero);
         }
     }
     if (f->finished)
-        generated(proto_tree_add_boolean(t, hf_finished, tvb, 0, 0, true));
+        tdstls_generated(proto_tree_add_boolean(t, hf_finished, tvb, 0, 0, true));
     check_set checks = tdstls_checks_of_findings(f);
     if (checks & CHECK_BIT(CHECK_TLS_ALERT))
-        anchors.at[CHECK_TLS_ALERT] = generated(proto_tree_add_uint(t, hf_alert_desc, tvb, 0, 0, f->alert_description));
+        anchors.at[CHECK_TLS_ALERT] = tdstls_generated(proto_tree_add_uint(t, hf_alert_desc, tvb, 0, 0, f->alert_description));
     const char *why = tdstls_withheld_reason(rec->tls_withheld);
     if (why)
         checks |= CHECK_BIT(CHECK_TLS_NOT_DECODED);
@@ -355,7 +346,7 @@ static void cut_prelogin_tls(struct tdstls_conv *conv, enum tdstls_side side, pa
     conv->pending_len[side] = 0;
     conv->prelogin_tls_lost[side] = true;
     unsigned n = tvb_captured_length(payload);
-    tdstls_conn_cut_tls(&conv->core, pinfo->num, ns_of(&pinfo->abs_ts), side, true, n ? tvb_get_ptr(payload, 0, n) : NULL,
+    tdstls_conn_cut_tls(&conv->core, pinfo->num, tdstls_ns_of(&pinfo->abs_ts), side, true, n ? tvb_get_ptr(payload, 0, n) : NULL,
                         n, &rec->findings, traits);
 }
 
@@ -376,10 +367,10 @@ static int dissect_raw_tls(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, 
             bool in_prelogin = bytes[0] == TLS_CT_HANDSHAKE &&
                                tdstls_conn_results(&conv->core)->prelogin_response_seen &&
                                tdstls_conn_expects_prelogin_tls(&conv->core, side, TDS_PRELOGIN);
-            tdstls_conn_cut_tls(&conv->core, pinfo->num, ns_of(&pinfo->abs_ts), side, in_prelogin, bytes, len,
+            tdstls_conn_cut_tls(&conv->core, pinfo->num, tdstls_ns_of(&pinfo->abs_ts), side, in_prelogin, bytes, len,
                                 &fresh.findings, &traits);
         } else {
-            tdstls_conn_tls(&conv->core, pinfo->num, ns_of(&pinfo->abs_ts), side, false, bytes, len, &fresh.findings,
+            tdstls_conn_tls(&conv->core, pinfo->num, tdstls_ns_of(&pinfo->abs_ts), side, false, bytes, len, &fresh.findings,
                             &traits);
         }
         fresh.tls_withheld =
@@ -471,12 +462,12 @@ static int dissect_pdu(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void
             rec->tls_len = tvb_captured_length(payload);
         } else if (conv->prelogin_tls_lost[side] && !looks_like_tls(tvb, TDS_HEADER_LEN)) {
             /* the rest of a record whose start the capture cut: still the handshake, nothing to read */
-            tdstls_conn_tls(&conv->core, pinfo->num, ns_of(&pinfo->abs_ts), side, true, NULL, 0, &rec->findings,
+            tdstls_conn_tls(&conv->core, pinfo->num, tdstls_ns_of(&pinfo->abs_ts), side, true, NULL, 0, &rec->findings,
                             &traits);
         } else {
             conv->prelogin_tls_lost[side] = false;
             const uint8_t *tls = gather_prelogin_tls(conv, side, payload, rec);
-            tdstls_conn_tls(&conv->core, pinfo->num, ns_of(&pinfo->abs_ts), side, true, tls, rec->tls_len,
+            tdstls_conn_tls(&conv->core, pinfo->num, tdstls_ns_of(&pinfo->abs_ts), side, true, tls, rec->tls_len,
                             &rec->findings, &traits);
         }
         p_add_proto_data(wmem_file_scope(), pinfo, proto_tdstls, key, rec);

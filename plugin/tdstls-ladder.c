@@ -29,6 +29,7 @@
 #include "tdstls-conv.h"
 #include "tdstls-ssrp.h"
 #include "tdstls-stat.h"
+#include "tdstls-time.h"
 
 struct ladder_frame {
     const struct tdstls_conv *conv;
@@ -66,7 +67,7 @@ static tap_packet_status ladder_packet(void *tapdata, packet_info *pinfo, epan_d
     g_hash_table_add(l->seen, GUINT_TO_POINTER(pinfo->num));
     const struct tdstls_conv *conv = (const struct tdstls_conv *)data;
     struct ladder_frame f = {
-        conv, pinfo->num, (int64_t)pinfo->abs_ts.secs * 1000000000 + pinfo->abs_ts.nsecs,
+        conv, pinfo->num, tdstls_ns_of(&pinfo->abs_ts),
         tdstls_side_of(conv, pinfo) == SIDE_SERVER,
         frame_content(pinfo->cinfo ? col_get_text(pinfo->cinfo, COL_INFO) : NULL),
     };
@@ -150,10 +151,7 @@ static void ladder_finish(void *tapdata)
 
 static tdstls_tap_init_result ladder_init(const char *opt_arg, void *userdata _U_)
 {
-    static const char prefix[] = "tdstls,ladder";
-    const char *filter = NULL;
-    if (strncmp(opt_arg, prefix, strlen(prefix)) == 0 && opt_arg[strlen(prefix)] == ',')
-        filter = opt_arg + strlen(prefix) + 1;
+    const char *filter = tdstls_stat_filter_of(opt_arg, "tdstls,ladder");
     struct ladder *l = g_new0(struct ladder, 1);
     l->frames = g_array_new(false, false, sizeof(struct ladder_frame));
     l->seen = g_hash_table_new(g_direct_hash, g_direct_equal);
@@ -229,7 +227,7 @@ static tap_packet_status table_packet(void *tapdata, packet_info *pinfo, epan_di
     g_hash_table_add(table_frames, GUINT_TO_POINTER(pinfo->num));
     stat_tap_table *table = g_array_index(stat->stat_tap_data->tables, stat_tap_table *, 0);
     bool from_server = tdstls_side_of(c, pinfo) == SIDE_SERVER;
-    int64_t since = (int64_t)pinfo->abs_ts.secs * 1000000000 + pinfo->abs_ts.nsecs - r->start_ns;
+    int64_t since = tdstls_ns_of(&pinfo->abs_ts) - r->start_ns;
     stat_tap_table_item_type items[N_LADDER_COLUMNS];
     memset(items, 0, sizeof items);
     items[LCOL_STREAM].type = TABLE_ITEM_UINT;

@@ -3,6 +3,7 @@
 #include "tdstls-login.h"
 
 #include "tdstls-ssrp.h"
+#include "tdstls-generated.h"
 
 static int hf_instance = -1, hf_instance_frame = -1, hf_redirected_from = -1;
 static int hf_login_ack = -1, hf_login_tds_version = -1, hf_login_program = -1;
@@ -12,32 +13,26 @@ static int hf_windows_user = -1, hf_workstation = -1, hf_authenticate_frame = -1
 static int hf_auth = -1, hf_auth_frame = -1;
 static int ett_login = -1;
 
-static proto_item *generated(proto_item *it)
-{
-    proto_item_set_generated(it);
-    return it;
-}
-
 static void show_answer(tvbuff_t *tvb, proto_tree *tree, const struct tdstls_conv *conv)
 {
     const struct login_answer *a = &tdstls_conn_results(&conv->core)->login;
     proto_tree *t = proto_tree_add_subtree(tree, tvb, 0, 0, ett_login, NULL, "Login answer");
-    generated(proto_tree_add_boolean(t, hf_login_ack, tvb, 0, 0, a->loginack));
+    tdstls_generated(proto_tree_add_boolean(t, hf_login_ack, tvb, 0, 0, a->loginack));
     if (a->loginack) {
-        generated(proto_tree_add_uint(t, hf_login_tds_version, tvb, 0, 0, a->tds_version));
-        generated(proto_tree_add_string(t, hf_login_program, tvb, 0, 0, a->program));
+        tdstls_generated(proto_tree_add_uint(t, hf_login_tds_version, tvb, 0, 0, a->tds_version));
+        tdstls_generated(proto_tree_add_string(t, hf_login_program, tvb, 0, 0, a->program));
     }
     if (a->error) {
-        generated(proto_tree_add_uint(t, hf_login_error, tvb, 0, 0, a->error_number));
-        generated(proto_tree_add_uint(t, hf_login_error_state, tvb, 0, 0, a->error_state));
-        generated(proto_tree_add_uint(t, hf_login_error_class, tvb, 0, 0, a->error_class));
-        generated(proto_tree_add_string(t, hf_login_error_message, tvb, 0, 0, a->error_message));
+        tdstls_generated(proto_tree_add_uint(t, hf_login_error, tvb, 0, 0, a->error_number));
+        tdstls_generated(proto_tree_add_uint(t, hf_login_error_state, tvb, 0, 0, a->error_state));
+        tdstls_generated(proto_tree_add_uint(t, hf_login_error_class, tvb, 0, 0, a->error_class));
+        tdstls_generated(proto_tree_add_string(t, hf_login_error_message, tvb, 0, 0, a->error_message));
     }
     if (a->routed) {
-        generated(proto_tree_add_string(t, hf_route_server, tvb, 0, 0, a->route_server));
-        generated(proto_tree_add_uint(t, hf_route_port, tvb, 0, 0, a->route_port));
+        tdstls_generated(proto_tree_add_string(t, hf_route_server, tvb, 0, 0, a->route_server));
+        tdstls_generated(proto_tree_add_uint(t, hf_route_port, tvb, 0, 0, a->route_port));
         if (conv->route_out && conv->route_out->linked)
-            generated(proto_tree_add_uint(t, hf_route_stream, tvb, 0, 0, conv->route_out->to_stream));
+            tdstls_generated(proto_tree_add_uint(t, hf_route_stream, tvb, 0, 0, conv->route_out->to_stream));
     }
 }
 
@@ -48,10 +43,10 @@ static void show_windows_user(tvbuff_t *tvb, proto_tree *tree, const struct conn
 {
     char who[NTLM_ACCOUNT_MAX];
     ntlm_account(&r->ntlm, who);
-    generated(proto_tree_add_string(tree, hf_windows_user, tvb, 0, 0, who));
-    generated(proto_tree_add_string(tree, hf_workstation, tvb, 0, 0, r->ntlm.workstation));
+    tdstls_generated(proto_tree_add_string(tree, hf_windows_user, tvb, 0, 0, who));
+    tdstls_generated(proto_tree_add_string(tree, hf_workstation, tvb, 0, 0, r->ntlm.workstation));
     if (frame != r->frame_ntlm_authenticate)
-        generated(proto_tree_add_uint(tree, hf_authenticate_frame, tvb, 0, 0, r->frame_ntlm_authenticate));
+        tdstls_generated(proto_tree_add_uint(tree, hf_authenticate_frame, tvb, 0, 0, r->frame_ntlm_authenticate));
 }
 
 void tdstls_login_show(tvbuff_t *tvb, proto_tree *t, const struct tdstls_conv *conv, uint32_t frame,
@@ -60,9 +55,9 @@ void tdstls_login_show(tvbuff_t *tvb, proto_tree *t, const struct tdstls_conv *c
     const struct conn_results *r = tdstls_conn_results(&conv->core);
     /* how the client logs in: on the frame that told it, and on the answer */
     if (r->frame_auth && (r->frame_auth == frame || r->frame_login_answer == frame)) {
-        generated(proto_tree_add_string(t, hf_auth, tvb, 0, 0, login_auth_name((enum login_auth)r->auth)));
+        tdstls_generated(proto_tree_add_string(t, hf_auth, tvb, 0, 0, login_auth_name((enum login_auth)r->auth)));
         if (frame != r->frame_auth)
-            generated(proto_tree_add_uint(t, hf_auth_frame, tvb, 0, 0, r->frame_auth));
+            tdstls_generated(proto_tree_add_uint(t, hf_auth_frame, tvb, 0, 0, r->frame_auth));
     }
     if (r->frame_ntlm_authenticate && (r->frame_ntlm_authenticate == frame || r->frame_login_answer == frame))
         show_windows_user(tvb, t, r, frame);
@@ -71,12 +66,12 @@ void tdstls_login_show(tvbuff_t *tvb, proto_tree *t, const struct tdstls_conv *c
     if (!phase_starts)
         return;
     if (conv->instance) {
-        generated(proto_tree_add_string(t, hf_instance, tvb, 0, 0,
+        tdstls_generated(proto_tree_add_string(t, hf_instance, tvb, 0, 0,
                                         conv->instance->dac ? "DAC" : conv->instance->instance));
-        generated(proto_tree_add_uint(t, hf_instance_frame, tvb, 0, 0, conv->instance->response_frame));
+        tdstls_generated(proto_tree_add_uint(t, hf_instance_frame, tvb, 0, 0, conv->instance->response_frame));
     }
     if (conv->route_in)
-        generated(proto_tree_add_uint(t, hf_redirected_from, tvb, 0, 0, conv->route_in->from_stream));
+        tdstls_generated(proto_tree_add_uint(t, hf_redirected_from, tvb, 0, 0, conv->route_in->from_stream));
 }
 
 void tdstls_login_register(int proto)

@@ -20,6 +20,8 @@
 #include "tdstls-find.h"
 #include "tdstls-login.h"
 #include "tdstls-names.h"
+#include "tdstls-generated.h"
+#include "tdstls-time.h"
 
 #define DIAGNOSIS_MAX 1536
 
@@ -90,12 +92,6 @@ static void carry_pdu_head(tvbuff_t *frame, packet_info *pinfo, struct tdstls_co
     tdstls_conv_carry_pdu_head(conv, pinfo->num, side, head, n);
 }
 
-static proto_item *generated(proto_item *it)
-{
-    proto_item_set_generated(it);
-    return it;
-}
-
 static nstime_t nstime_of(int64_t ns)
 {
     nstime_t t;
@@ -107,7 +103,7 @@ static nstime_t nstime_of(int64_t ns)
 static proto_item *add_time(proto_tree *t, int hf, tvbuff_t *tvb, int64_t ns)
 {
     nstime_t delta = nstime_of(ns);
-    return generated(proto_tree_add_time(t, hf, tvb, 0, 0, &delta));
+    return tdstls_generated(proto_tree_add_time(t, hf, tvb, 0, 0, &delta));
 }
 
 /* On the first frame of a phase: when it started, how long the one before
@@ -119,7 +115,7 @@ static void show_phase_timing(tvbuff_t *tvb, proto_tree *t, const struct conn_re
     enum tdstls_phase before;
     if (tdstls_phase_before(r, phase, &before)) {
         add_time(t, hf_since_previous, tvb, r->phase_first_ns[phase] - r->phase_first_ns[before]);
-        generated(proto_tree_add_uint(t, hf_phase_previous, tvb, 0, 0, before));
+        tdstls_generated(proto_tree_add_uint(t, hf_phase_previous, tvb, 0, 0, before));
     }
     uint32_t start;
     int64_t ns;
@@ -132,16 +128,16 @@ static void show_close(tvbuff_t *tvb, proto_tree *t, const struct conn_results *
 {
     bool by_server = r->close_side == SIDE_SERVER;
     proto_tree *ct = proto_tree_add_subtree(t, tvb, 0, 0, ett_close, NULL, "Connection close");
-    generated(proto_tree_add_string(ct, hf_close_initiator, tvb, 0, 0, by_server ? "server" : "client"));
-    generated(proto_tree_add_uint(ct, hf_close_kind, tvb, 0, 0, r->close_reset ? 1 : 0));
-    generated(proto_tree_add_uint(ct, hf_close_phase, tvb, 0, 0, r->phase_at_close));
+    tdstls_generated(proto_tree_add_string(ct, hf_close_initiator, tvb, 0, 0, by_server ? "server" : "client"));
+    tdstls_generated(proto_tree_add_uint(ct, hf_close_kind, tvb, 0, 0, r->close_reset ? 1 : 0));
+    tdstls_generated(proto_tree_add_uint(ct, hf_close_phase, tvb, 0, 0, r->phase_at_close));
     /* the name too, for -T fields and filters (as tdstls.phase.name); hidden:
      * the line above shows it already */
-    proto_item_set_hidden(generated(proto_tree_add_string(ct, hf_close_phase_name, tvb, 0, 0,
+    proto_item_set_hidden(tdstls_generated(proto_tree_add_string(ct, hf_close_phase_name, tvb, 0, 0,
                                                           tdstls_phase_name(r->phase_at_close))));
     if (by_server)   /* a flag, present only when set: -Y tdstls.close.abnormal */
         anchors->at[CHECK_SERVER_CLOSED_FIRST] =
-            generated(proto_tree_add_boolean(ct, hf_close_abnormal, tvb, 0, 0, true));
+            tdstls_generated(proto_tree_add_boolean(ct, hf_close_abnormal, tvb, 0, 0, true));
 }
 
 /* Why the connection ended, on the frame that shows it: the alert, or the
@@ -156,17 +152,17 @@ static void show_diagnosis(tvbuff_t *tvb, proto_tree *t, const struct conn_resul
         return;
     const struct diagnosis_info *d = &tdstls_diagnoses[r->diagnosis];
     proto_tree *dt = proto_tree_add_subtree_format(t, tvb, 0, 0, ett_diagnosis, NULL, "Diagnosis: %s", d->short_text);
-    proto_item *di = generated(proto_tree_add_string(dt, hf_diagnosis, tvb, 0, 0, text));
+    proto_item *di = tdstls_generated(proto_tree_add_string(dt, hf_diagnosis, tvb, 0, 0, text));
     enum tdstls_check announced = tdstls_check_announcing(r->diagnosis);
     if (announced != CHECK_NONE)
         anchors->at[announced] = di;
-    generated(proto_tree_add_string(dt, hf_diagnosis_kind, tvb, 0, 0, d->name));
-    generated(proto_tree_add_string(dt, hf_diagnosis_by, tvb, 0, 0,
+    tdstls_generated(proto_tree_add_string(dt, hf_diagnosis_kind, tvb, 0, 0, d->name));
+    tdstls_generated(proto_tree_add_string(dt, hf_diagnosis_by, tvb, 0, 0,
                                     r->diagnosis_side == SIDE_SERVER ? "server" : "client"));
     uint32_t frames[MAX_EVIDENCE];
     size_t n = tdstls_diagnosis_evidence(r, frames);
     for (size_t i = 0; i < n; i++)
-        generated(proto_tree_add_uint(dt, hf_evidence_frame, tvb, 0, 0, frames[i]));
+        tdstls_generated(proto_tree_add_uint(dt, hf_evidence_frame, tvb, 0, 0, frames[i]));
 }
 
 /* "TDS TLS handshake analysis, phase 3: TLS handshake (inferred)": made once
@@ -204,10 +200,10 @@ static void show_label(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, stru
             proto_item_set_text(ti, "%s", item_text(phase, label->inferred));
         proto_tree *t = proto_item_add_subtree(ti, ett_tdstls);
         anchors.fallback = ti;
-        generated(proto_tree_add_uint(t, hf_phase, tvb, 0, 0, phase));
-        generated(proto_tree_add_string(t, hf_phase_name, tvb, 0, 0, tdstls_phase_name(phase)));
+        tdstls_generated(proto_tree_add_uint(t, hf_phase, tvb, 0, 0, phase));
+        tdstls_generated(proto_tree_add_string(t, hf_phase_name, tvb, 0, 0, tdstls_phase_name(phase)));
         if (label->inferred)     /* its blurb says how: order and direction, no keylog */
-            generated(proto_tree_add_boolean(t, hf_phase_inferred, tvb, 0, 0, true));
+            tdstls_generated(proto_tree_add_boolean(t, hf_phase_inferred, tvb, 0, 0, true));
         if (phase_starts)
             show_phase_timing(tvb, t, r, phase, &anchors);
         if (label->first_close)
@@ -220,11 +216,6 @@ static void show_label(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, stru
         conv->raised |= checks;
     if (checks)
         tdstls_expert_add(pinfo, tree, &anchors, checks, &ctx);
-}
-
-static int64_t ns_of(const nstime_t *t)
-{
-    return (int64_t)t->secs * 1000000000 + t->nsecs;
 }
 
 static int dissect_tdstls_post(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *data _U_)
@@ -268,7 +259,7 @@ static int dissect_tdstls_post(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tr
             if (!tdstls_conv_carry_open_pdu(conv, pinfo->num, side))
                 carry_pdu_head(tvb, pinfo, conv, side, &seg);
         }
-        label = tdstls_conn_tcp(&conv->core, pinfo->num, ns_of(&pinfo->abs_ts), side,
+        label = tdstls_conn_tcp(&conv->core, pinfo->num, tdstls_ns_of(&pinfo->abs_ts), side,
                                 (flags & TCP_FLAG_SYN) != 0, (flags & TCP_FLAG_FIN) != 0,
                                 (flags & TCP_FLAG_RST) != 0);
     } else if (!tdstls_conv_any() || !(conv = tdstls_conv_of_frame(pinfo)) ||

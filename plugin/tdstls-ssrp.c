@@ -19,6 +19,7 @@
 #include <epan/to_str.h>
 
 #include "tdstls-expert.h"
+#include "tdstls-generated.h"
 
 static int proto_ssrp = -1;
 static const struct tdstls_prefs *preferences;
@@ -135,12 +136,6 @@ static struct tdstls_browser_request *first_look(packet_info *pinfo, const struc
     return r;
 }
 
-static proto_item *generated(proto_item *it)
-{
-    proto_item_set_generated(it);
-    return it;
-}
-
 static void add_text(proto_tree *t, int hf, tvbuff_t *tvb, const struct ssrp_text *text)
 {
     if (text->len)
@@ -208,22 +203,22 @@ static int dissect_ssrp(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, voi
             proto_tree_add_item(t, hf_dac_version, tvb, 1, 1, ENC_NA);
         add_text(t, hf_instance, tvb, &m->instance);
         if (r && r->first_answer)
-            generated(proto_tree_add_uint(t, hf_response_in, tvb, 0, 0, r->first_answer));
+            tdstls_generated(proto_tree_add_uint(t, hf_response_in, tvb, 0, 0, r->first_answer));
     } else {
         ssrp_lookup_of_response(m, r ? r->type : 0, r ? r->instance : "", &l);
         if (len >= 3)
             proto_tree_add_item(t, hf_resp_size, tvb, 1, 2, ENC_LITTLE_ENDIAN);
         if (r) {
-            generated(proto_tree_add_uint(t, hf_response_to, tvb, 0, 0, r->frame));
+            tdstls_generated(proto_tree_add_uint(t, hf_response_to, tvb, 0, 0, r->frame));
             nstime_t took;
             nstime_delta(&took, &pinfo->abs_ts, &r->time);
-            generated(proto_tree_add_time(t, hf_time, tvb, 0, 0, &took));
+            tdstls_generated(proto_tree_add_time(t, hf_time, tvb, 0, 0, &took));
         }
         if (m->dac) {
             proto_tree_add_item(t, hf_dac_version, tvb, 3, 1, ENC_NA);
             proto_tree_add_item(t, hf_dac_port, tvb, 4, 2, ENC_LITTLE_ENDIAN);
         } else {
-            generated(proto_tree_add_uint(t, hf_instance_count, tvb, 0, 0, (uint32_t)m->n_instances));
+            tdstls_generated(proto_tree_add_uint(t, hf_instance_count, tvb, 0, 0, (uint32_t)m->n_instances));
             size_t kept = m->n_instances < SSRP_MAX_INSTANCES ? m->n_instances : SSRP_MAX_INSTANCES;
             for (size_t i = 0; i < kept; i++)
                 show_instance(t, tvb, &m->instances[i]);

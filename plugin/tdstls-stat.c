@@ -289,6 +289,18 @@ static struct dhe_counts dhe_counts_of(const struct tdstls_conv *c)
 
 /* Between a patched and an unpatched peer about 1 DHE handshake in 256
  * fails (KB 4557473). */
+/* total += now - was (was NULL: nothing counted before); a connection's
+ * counts are read again at each of its frames, so a change may be a
+ * decrease (unsigned wrap-around adds it right). */
+static void dhe_counts_add(struct dhe_counts *total, const struct dhe_counts *now, const struct dhe_counts *was)
+{
+    static const struct dhe_counts none = {0, 0, 0};
+    was = was ? was : &none;
+    total->dhe += now->dhe - was->dhe;
+    total->kb4557473 += now->kb4557473 - was->kb4557473;
+    total->leading_zero += now->leading_zero - was->leading_zero;
+}
+
 static char *dhe_reading(const struct dhe_counts *n)
 {
     return n->kb4557473 == 0
@@ -422,9 +434,7 @@ static tap_packet_status dhe_packet(void *tapdata, packet_info *pinfo _U_, epan_
         g_hash_table_insert(dhe_by_stream, GUINT_TO_POINTER(conv->stream), was);
     }
     struct dhe_counts now = dhe_counts_of(conv);
-    dhe_total.dhe += now.dhe - was->dhe;                 /* unsigned wrap: a decrease */
-    dhe_total.kb4557473 += now.kb4557473 - was->kb4557473;
-    dhe_total.leading_zero += now.leading_zero - was->leading_zero;
+    dhe_counts_add(&dhe_total, &now, was);
     *was = now;
 
     stat_tap_table_item_type items[N_DHE_COLUMNS];
@@ -566,9 +576,7 @@ static void json_draw(void *tapdata)
             }
         g_string_append(out, "]}");
         struct dhe_counts n = dhe_counts_of(c);
-        total.dhe += n.dhe;
-        total.kb4557473 += n.kb4557473;
-        total.leading_zero += n.leading_zero;
+        dhe_counts_add(&total, &n, NULL);
     }
     char *reading = dhe_reading(&total);
     g_string_append_printf(out, "\n],\n\"dhe\": {\"dhe_handshakes\": %u, \"kb4557473_aborts\": %u, "
@@ -593,12 +601,15 @@ static void json_finish(void *tapdata)
     g_free(ex);
 }
 
+const char *tdstls_stat_filter_of(const char *opt_arg, const char *name)
+{
+    size_t n = strlen(name);
+    return strncmp(opt_arg, name, n) == 0 && opt_arg[n] == ',' ? opt_arg + n + 1 : NULL;
+}
+
 static tdstls_tap_init_result json_init(const char *opt_arg, void *userdata _U_)
 {
-    static const char prefix[] = "tdstls,json";
-    const char *filter = NULL;
-    if (strncmp(opt_arg, prefix, strlen(prefix)) == 0 && opt_arg[strlen(prefix)] == ',')
-        filter = opt_arg + strlen(prefix) + 1;
+    const char *filter = tdstls_stat_filter_of(opt_arg, "tdstls,json");
     struct json_export *ex = g_new0(struct json_export, 1);
     ex->conns = g_ptr_array_new();
     ex->seen = g_hash_table_new(g_direct_hash, g_direct_equal);

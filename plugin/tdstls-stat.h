@@ -18,4 +18,7 @@ void tdstls_stat_register(const struct tdstls_prefs *prefs);
 void tdstls_stat_free_item(stat_tap_table *table, unsigned row, unsigned column, stat_tap_table_item_type *field);
 void tdstls_stat_table_clear(stat_tap_table *table);
 
+/* The display filter of a `-z NAME,FILTER` argument, or NULL for none. */
+const char *tdstls_stat_filter_of(const char *opt_arg, const char *name);
+
 #endif
