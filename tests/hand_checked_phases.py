@@ -152,3 +152,33 @@ KERBEROS_PHASES = {
     "pytds-spnego-kerberos-full.pcapng": "111 2222 3333 44 5 6666666 777",
 }
 
+
+# Where a newer Wireshark's own dissectors hand a capture's frames to
+# tdstls differently, the sequence from that version on (major, minor),
+# checked by hand with that version's tshark, and what differs. On the
+# capture's own port only: moved to another port (tshark_tests.py
+# --move-ports, with Decode As), these captures show PHASES' sequences.
+PHASES_SINCE_ON_OWN_PORT = {
+    (4, 4): {
+        # The mutated SYN from 1433 (4) makes 10036 the stream's server
+        # port. Wireshark 4.0's TCP then still offers the payload to port
+        # 1433's dissector, tdstls; 4.4 and 4.6 give it to stock tds's
+        # heuristic instead (seen with tshark 4.6.9: tdstls's dissector is
+        # never called for frames 5-11, and with --disable-heuristic tds_tcp
+        # they are bare data; 4.4.19 shows the same phases). tdstls sees the
+        # stream only in its post-dissector: frame 5, a TDS answer from the
+        # side the SYN made the client, tells nothing (1); the flights'
+        # PRELOGIN headers say pre-login (2); no TLS reaches tdstls (no 3).
+        "fuzzed-server-flight-before-clienthello.pcap": "1111 1 2222 - 2 0",
+    },
+}
+
+
+def phases_for(version, own_port=True):
+    """PHASES as Wireshark `version` (a (major, minor) tuple) must show
+    them, on each capture's own port or (own_port False) moved."""
+    phases = dict(PHASES)
+    for since, changed in sorted(PHASES_SINCE_ON_OWN_PORT.items()):
+        if own_port and version >= since:
+            phases.update(changed)
+    return phases

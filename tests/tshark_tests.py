@@ -23,7 +23,7 @@ import subprocess
 import sys
 import tempfile
 
-from hand_checked_phases import KERBEROS_PHASES, PHASES, WINDOWS_AUTH_PHASES
+from hand_checked_phases import KERBEROS_PHASES, WINDOWS_AUTH_PHASES, phases_for
 
 DHE_NAME = re.compile(r"^TLS_(DHE_(RSA|DSS|PSK)|DH_anon|PSK_DHE)_")
 FIELDS = ["frame.number", "tcp.stream", "tcp.len", "tcp.flags.str", "tdstls.phase", "tdstls.phase.inferred", "tdstls.cipher_suite",
@@ -137,6 +137,13 @@ class Sandbox:
         self.ports = {}
         self.two_pass = two_pass
         self.moved = move_ports
+        # the Wireshark this tshark is (major, minor), and the phases it must show
+        said = subprocess.run(["tshark", "--version"], capture_output=True, text=True, check=True).stdout
+        found = re.search(r"\(Wireshark\) (\d+)\.(\d+)\.", said)
+        if not found:
+            raise SystemExit("tshark --version names no Wireshark version: %r" % said[:200])
+        self.version = (int(found.group(1)), int(found.group(2)))
+        self.phases = phases_for(self.version, own_port=not move_ports)
         if move_ports:
             # copies cut by a snapshot length stay out: on another port
             # tdstls finds a connection by its PRELOGIN's option table or its
@@ -211,8 +218,21 @@ class Sandbox:
             args += ["-e", f]
         rows = []
         for line in self.tshark(args, plugin).splitlines():
-            rows.append(dict(zip(fields, line.split("\t"))))
+            values = line.split("\t")
+            if self.version > (4, 0):
+                values = [unescape_field(v) for v in values]
+            rows.append(dict(zip(fields, values)))
         return rows
+
+
+# Newer tshark -T fields writes a backslash, tab, newline or carriage
+# return in a value as \\, \t, \n, \r (seen on 4.6.9: LAB\\labuser); 4.0 writes
+# them as they are, so only output of a later release is unescaped.
+FIELD_ESCAPES = {"\\": "\\", "t": "\t", "n": "\n", "r": "\r"}
+
+
+def unescape_field(value):
+    return re.sub(r"\\([\\tnr])", lambda m: FIELD_ESCAPES[m.group(1)], value)
 
 
 class Checker:
@@ -429,10 +449,10 @@ def group_corpus_fields(box, truth, ck):
 
 def group_phases(box, truth, ck):
     # every capture has its hand-checked sequence (cut copies: their original's)
-    pinned = set(PHASES) | set(WINDOWS_AUTH_PHASES) | set(KERBEROS_PHASES)
+    pinned = set(box.phases) | set(WINDOWS_AUTH_PHASES) | set(KERBEROS_PHASES)
     unpinned = [n for n in captures_of(box) if (CUT_NAME.match(n).group(2) if CUT_NAME.match(n) else n) not in pinned]
     ck.check(not unpinned, "every capture has a hand-checked phase sequence (missing: %s)" % unpinned)
-    for name, expected in sorted(PHASES.items()):
+    for name, expected in sorted(box.phases.items()):
         for passes in ([], ["-2"]):
             extra = DECODE_AS.get(name, []) + passes
             rows = box.frames(name, extra, fields=["tcp.stream", "tcp.len", "tdstls.phase"])
@@ -685,7 +705,7 @@ def group_keylog(box, truth, ck):
         phased = box.frames(name, ["-o", "tls.keylog_file:" + keylog],
                             fields=["tcp.stream", "tcp.len", "tdstls.phase", "tdstls.phase.inferred", "tds.type"])
         got = "".join(r["tdstls.phase"] or "-" for r in phased)
-        ck.check(got == expected_phases(box, name, phased, PHASES[name]), "%s: with the keylog, phases %s"
+        ck.check(got == expected_phases(box, name, phased, box.phases[name]), "%s: with the keylog, phases %s"
                  % (name, got))
         told = [r for r in phased if r["tds.type"] and r["tdstls.phase"] in LOGIN_TO_COMMANDS]
         ck.check(told and not any(r["tdstls.phase.inferred"] for r in told),
@@ -840,7 +860,7 @@ def group_summary(box, truth, ck):
     labels = subprocess.run([sys.executable, report, "--frames", "--format", "json", cap(name)], env=env,
                             capture_output=True, text=True, check=True)
     got = "".join(r["phase"] for r in json.loads(labels.stdout))
-    ck.check(got == PHASES[name].replace(" ", ""), "--frames labels %s" % got)
+    ck.check(got == box.phases[name].replace(" ", ""), "--frames labels %s" % got)
     # packet comments that stock Wireshark shows
     annotated = os.path.join(box.dir, "annotated.pcapng")
     subprocess.run(["bash", os.path.join(scripts, "annotate_phases.sh"), cap("tsql-dhe-kb4557473-fin.pcapng"),
@@ -848,7 +868,7 @@ def group_summary(box, truth, ck):
     os.chmod(annotated, 0o644)
     comments = [r["frame.comment"] for r in box.frames("../annotated.pcapng", plugin=False,
                                                        fields=["frame.number", "frame.comment"])]
-    want = [p for p in PHASES["tsql-dhe-kb4557473-fin.pcapng"].replace(" ", "")]
+    want = [p for p in box.phases["tsql-dhe-kb4557473-fin.pcapng"].replace(" ", "")]
     ck.check([c.split(":")[0] for c in comments] == ["tdstls phase " + p for p in want],
              "annotated comments follow the phases: %s" % comments[:4])
     ck.check(sum("KB 4557473" in c for c in comments) == 1, "the diagnosis comment is on the server's FIN")
@@ -857,7 +877,7 @@ def group_summary(box, truth, ck):
                                     "tdstls.phase.since_syn", "_ws.expert.message"])
     timed = [r for r in rows if r["tdstls.login_time"]]
     ck.check(len(timed) == 1 and timed[0]["tdstls.phase"] == "5", "login time on the first login-response frame")
-    shown = set(expected_phases(box, name, rows, PHASES[name])) - {"-"}
+    shown = set(expected_phases(box, name, rows, box.phases[name])) - {"-"}
     ck.check(sum(bool(r["tdstls.phase.since_syn"]) for r in rows) == len(shown),
              "phase start time on the first frame of each phase")
     ck.check(not any("over the" in r["_ws.expert.message"] for r in rows), "default budget: no slow-login warning")
@@ -1079,7 +1099,7 @@ def group_routing(box, truth, ck):
     one = box.frames(name, keylog, fields=["tcp.stream", "tcp.len", "tdstls.phase"])
     got = "".join(r["tdstls.phase"] or "-" for r in one if r["tcp.stream"] == "1")
     want = "111 2222 3333 4 5 6666 777".replace(" ", "")
-    ck.check(got == want and PHASES[name].replace(" ", "").endswith(want),
+    ck.check(got == want and box.phases[name].replace(" ", "").endswith(want),
              "%s one pass, keylog: the routed connection's phases %s, expected %s" % (name, got, want))
     # without the keylog the answer stays encrypted: no route, both connections still found
     plain = box.frames(name, fields=fields)
@@ -1264,7 +1284,7 @@ def group_truncated(box, truth, ck):
             tag = "%s %s" % (name, " ".join(passes))
             rows = box.frames(name, passes, fields=fields)
             got = "".join(r["tdstls.phase"] or "-" for r in rows)
-            want = expected_phases(box, original, rows, PHASES[original], passes)
+            want = expected_phases(box, original, rows, box.phases[original], passes)
             ck.check(got == want, "%s: phases %s, expected %s (as %s)" % (tag, got, want, original))
             stock = box.frames(name, passes, plugin=False, fields=["frame.number", "_ws.malformed"])
             ours = [r["frame.number"] for r in rows if r["_ws.malformed"]]
