@@ -37,6 +37,8 @@ cat <<USE
 == on your own capture
   tshark -r YOUR.pcapng -q -z tdstls,conn        # one row per SQL Server connection, with its diagnosis
   tshark -r YOUR.pcapng -q -z expert,tdstls      # every finding
+  tshark -r YOUR.pcapng -Y tdstls.diagnosis -T fields -e frame.number -e tdstls.diagnosis
+                                                 # each diagnosis in full: what the capture shows, the remedy
   python3 scripts/tdstls_report.py DIR/ > connections.csv   # many captures at once
   wireshark YOUR.pcapng                          # in the GUI: Analyze > Expert Information, Statistics > TDS TLS connections
 USE
