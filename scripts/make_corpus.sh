@@ -4,7 +4,8 @@
 # captured with dumpcap on loopback. Run as root on Debian 12 (it installs its
 # own dependencies and binds TCP 1433):
 #   bash scripts/make_corpus.sh [OUTDIR [GROUP ...]]
-# GROUP: logins, failures, login_errors, windows_auth, kerberos, segments, truncated, leading_zeros, tls_failures, instances, negatives,
+# GROUP: logins, failures, login_errors, windows_auth, kerberos, segments, truncated, leading_zeros, tls_failures,
+# refused_versions, instances, negatives,
 # crafted (default: all,
 # after emptying OUTDIR; a group given alone replaces only its own files).
 # The crafted captures come from scripts/craft_captures.py.
@@ -369,6 +370,19 @@ group_tls_failures() {
   unset CERT KEY
 }
 
+# The server answers a TLS 1.2 ClientHello with TLS 1.0, as a SQL Server
+# build without TLS 1.2 does (KB 3135244): pytds (OpenSSL 3, TLS 1.2 at
+# least) refuses it and closes after the server's flight, without an alert,
+# as a client that rejects the certificate does. (jTDS offers TLS 1.3 in
+# supported_versions, and the server itself refuses with protocol_version:
+# tedious-tls11-only shows that case.)
+group_refused_versions() {
+  with_cert server
+  capture pytds-server-tls10-refused "--tls 1.0" client_pytds_ca
+  keep pytds-server-tls10-refused '{"expect": "tls_version_refused", "by": "client"}'
+  unset CERT KEY
+}
+
 # named instances: the client asks the lab's SQL Server Browser (UDP 1434)
 # for the port, on ports like those SQL Server's dynamic range, Azure's
 # redirects (11000-11999) and custom listeners use
@@ -485,8 +499,8 @@ main() {
   make_keys
   local groups=("$@")
   if [ ${#groups[@]} -eq 0 ]; then
-    groups=(logins failures login_errors windows_auth kerberos segments truncated leading_zeros tls_failures instances
-            negatives crafted)
+    groups=(logins failures login_errors windows_auth kerberos segments truncated leading_zeros tls_failures
+            refused_versions instances negatives crafted)
     rm -f "$out"/*.pcap "$out"/*.pcapng "$out"/*.keys "$out/ground-truth.jsonl" "$out/browser-truth.jsonl"
   fi
   for g in "${groups[@]}"; do "group_$g"; done

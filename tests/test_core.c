@@ -818,7 +818,6 @@ static void test_checks_table(void)
     }
     for (int d = 0; d < N_DIAGNOSES; d++)
         CHECK(tdstls_diagnoses[d].kind == (enum tdstls_diagnosis)d && tdstls_diagnoses[d].short_text);
-    CHECK(N_CHECKS <= 32);                 /* check_set holds one bit per check */
 
     struct tls_findings f = {0};
     CHECK(tdstls_checks_of_findings(&f) == 0 && !tls_findings_any(&f));
@@ -1049,9 +1048,11 @@ static void tds7_until_server_flight(struct script *s, const uint16_t *offer, si
     CHECK(tls(s, SIDE_CLIENT, 1, &ch) == PHASE_TLS_HANDSHAKE);
 }
 
-static void server_flight(struct script *s, uint16_t suite)
+/* ServerHello (legacy version 0x03, minor) and Certificate, one record each */
+static void server_flight_version(struct script *s, uint16_t suite, uint8_t minor)
 {
     struct buf body = server_hello(suite, 0);
+    body.b[1] = minor;
     struct buf flight = handshake_record(TLS_HS_SERVER_HELLO, &body);
     struct buf c = certificate("localhost", "localhost", "260101000000Z", "270101000000Z", 256, NULL);
     struct buf list = {{0}, 0};
@@ -1061,10 +1062,78 @@ static void server_flight(struct script *s, uint16_t suite)
     CHECK(tls(s, SIDE_SERVER, 1, &flight) == PHASE_TLS_HANDSHAKE);
 }
 
+static void server_flight(struct script *s, uint16_t suite)
+{
+    server_flight_version(s, suite, 0x03);
+}
+
 static struct buf alert(unsigned description)
 {
     const uint8_t body[2] = {TLS_ALERT_LEVEL_FATAL, (uint8_t)description};
     return record(TLS_CT_ALERT, body, 2);
+}
+
+/* The checks a labelled frame of s raises. */
+static check_set checks_at(const struct script *s, uint32_t frame)
+{
+    struct frame_label l;
+    return tdstls_conn_label(&s->c.res, frame, &l) ? tdstls_checks_of_frame(&s->c.res, frame, &l, 1000) : 0;
+}
+
+/* A server that answers TLS 1.2 with TLS 1.0 (a SQL Server build without
+ * KB 3135244): a connection-level check on its ServerHello, which needs the
+ * ClientHello too; a client that then closes refused the version, or the
+ * certificate, and the diagnosis names both. */
+static void test_version_refused(void)
+{
+    const uint16_t modern[] = {0xC014, 0x0035};
+    struct script s;
+    char diag[1536];
+
+    tds7_until_server_flight(&s, modern, 2, 0x03);
+    uint32_t hello = s.frame;
+    server_flight_version(&s, 0xC014, 0x01);
+    uint32_t answer = s.frame;
+    CHECK(s.c.res.tls_version == TLS_1_0 && tdstls_server_chose_older_tls(&s.c.res));
+    CHECK(checks_at(&s, answer) & CHECK_BIT(CHECK_SERVER_CHOSE_OLDER_TLS));
+    CHECK(!(checks_at(&s, hello) & CHECK_BIT(CHECK_SERVER_CHOSE_OLDER_TLS)));   /* once, on the ServerHello */
+    struct check_context ctx = {&s.c.res, NULL, NULL, 1000, NULL, NULL};
+    tdstls_check_message(CHECK_SERVER_CHOSE_OLDER_TLS, &ctx, diag, sizeof diag);
+    CHECK(strstr(diag, "chose TLS 1.0 though the client offered up to TLS 1.2") && strstr(diag, "KB 3135244"));
+    /* Wireshark cuts item labels at 240 bytes, "Expert Info (Warning/Security): " included */
+    CHECK(strlen("Expert Info (Warning/Security): ") + strlen(diag) < 240);
+    struct frame_label l = tcp_label(&s, SIDE_CLIENT, 0, 1, 0);
+    CHECK(l.diagnosis && s.c.res.diagnosis == DIAG_VERSION_REFUSED && s.c.res.diagnosis_side == SIDE_CLIENT);
+    CHECK(checks_at(&s, s.frame) == CHECK_BIT(CHECK_TLS_VERSION_REFUSED));
+    diagnosis(&s, diag, sizeof diag);
+    char *version = strstr(diag, "refused TLS 1.0"), *certificate = strstr(diag, "rejected the server's certificate");
+    CHECK(version && certificate && version < certificate);       /* both causes, the likelier first */
+    CHECK(strstr(diag, "KB 3135244") && strstr(diag, "CN=localhost"));
+    stop(&s);
+
+    /* a client that offers nothing newer than TLS 1.1: no older version was chosen over its offer */
+    tds7_until_server_flight(&s, modern, 2, 0x02);
+    server_flight_version(&s, 0xC014, 0x01);
+    CHECK(!tdstls_server_chose_older_tls(&s.c.res) && !(checks_at(&s, s.frame) & CHECK_BIT(CHECK_SERVER_CHOSE_OLDER_TLS)));
+    l = tcp_label(&s, SIDE_CLIENT, 0, 1, 0);
+    CHECK(l.diagnosis && s.c.res.diagnosis == DIAG_CERT_REJECTED);
+    stop(&s);
+
+    /* a certificate alert says which: the certificate, whatever the version */
+    tds7_until_server_flight(&s, modern, 2, 0x03);
+    server_flight_version(&s, 0xC014, 0x01);
+    struct buf a = alert(TLS_ALERT_UNKNOWN_CA);
+    tls(&s, SIDE_CLIENT, 1, &a);
+    CHECK(s.c.res.diagnosis == DIAG_CERT_REJECTED);
+    stop(&s);
+
+    /* TLS 1.2 chosen: the certificate, as before */
+    tds7_until_server_flight(&s, modern, 2, 0x03);
+    server_flight(&s, 0xC014);
+    CHECK(!(checks_at(&s, s.frame) & CHECK_BIT(CHECK_SERVER_CHOSE_OLDER_TLS)));
+    l = tcp_label(&s, SIDE_CLIENT, 0, 1, 0);
+    CHECK(s.c.res.diagnosis == DIAG_CERT_REJECTED);
+    stop(&s);
 }
 
 /* Every way a handshake ends without both Finished, decided once, on the
@@ -1229,7 +1298,7 @@ static void test_connection_start(void)
                                 0x00, 0x00, 0x1A, 0x00, 0x06, 0x01, 0x00, 0x20, 0x00, 0x01, 0x02, 0x00, 0x21,
                                 0x00, 0x01, 0x03, 0x00, 0x22, 0x00, 0x04, 0x04, 0x00, 0x26, 0x00, 0x01, 0xFF,
                                 0x08, 0x00, 0x01, 0x55, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00};
-    CHECK(sizeof prelogin == 0x2F);
+    _Static_assert(sizeof prelogin == 0x2F, "the header's length field says 0x2F bytes");
     CHECK(tds_header_plausible(prelogin, sizeof prelogin));
     CHECK(tds_prelogin_plausible(prelogin + TDS_HEADER_LEN, sizeof prelogin - TDS_HEADER_LEN));
     /* cut before the terminator, or an option reaching past the payload */
@@ -1902,6 +1971,7 @@ int main(void)
     test_old_tls_versions();
     test_x509();
     test_tls_failures();
+    test_version_refused();
     test_connection_start();
     test_ssrp();
     test_ucs2();

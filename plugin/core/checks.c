@@ -197,12 +197,12 @@ static bool offers_dhe(const struct tls_findings *f)
 
 static bool offers_old_tls_only(const struct tls_findings *f)
 {
-    return f->client_hello && f->offered_max_version && f->offered_max_version < TLS_1_2;
+    return f->client_hello && tls_version_before_1_2(f->offered_max_version);
 }
 
 static bool negotiates_old_tls(const struct tls_findings *f)
 {
-    return f->server_hello && f->version < TLS_1_2;
+    return f->server_hello && tls_version_before_1_2(f->version);
 }
 
 static bool negotiates_dhe(const struct tls_findings *f)
@@ -250,50 +250,58 @@ static bool cert_name_mismatch(const struct tls_findings *f)
     return f->certificate && f->cert_name_mismatch;
 }
 
-/* --- rules on a labelled frame ------------------------------------------ */
+/* --- rules on the connection ------------------------------------------ */
 
-static bool login_slow(enum tdstls_check id, const struct conn_results *r, uint32_t frame, const struct frame_label *l,
-                       unsigned budget_ms)
+/* On the ServerHello: the client's offer is in another PDU. */
+static uint32_t server_chose_older_tls(const struct conn_results *r)
 {
-    (void)id, (void)l;
-    return r->phase_first_frame[PHASE_LOGIN_RESPONSE] == frame && tdstls_login_slow(r, budget_ms);
+    return tdstls_server_chose_older_tls(r) ? r->frame_server_hello : 0;
 }
 
-static bool server_closed_first(enum tdstls_check id, const struct conn_results *r, uint32_t frame, const struct frame_label *l,
-                                unsigned budget_ms)
+static void say_server_chose_older_tls(const struct check_context *ctx, char *buf, size_t size)
 {
-    (void)id, (void)frame, (void)budget_ms;
-    return l->first_close && r->close_side == SIDE_SERVER;
+    const struct conn_results *r = ctx->conn;
+    const char *chosen = tls_version_name(r->tls_version), *offered = tls_version_name(r->offered_max_version);
+    snprintf(buf, size,
+             "Server chose %s though the client offered up to %s (frame %u): clients requiring TLS 1.2 refuse "
+             "it; enable TLS 1.2 on the server (older SQL Server builds: KB 3135244)",
+             chosen ? chosen : "an older version", offered ? offered : "TLS 1.2", r->frame_client_hello);
+}
+
+/* --- rules on a labelled frame ------------------------------------------ */
+
+static bool login_slow(const struct frame_facts *at)
+{
+    return at->conn->phase_first_frame[PHASE_LOGIN_RESPONSE] == at->frame &&
+           tdstls_login_slow(at->conn, at->login_budget_ms);
+}
+
+static bool server_closed_first(const struct frame_facts *at)
+{
+    return at->label->first_close && at->conn->close_side == SIDE_SERVER;
 }
 
 /* On the frame that shows why the connection ended: the check that
  * announces that diagnosis. */
-static bool announces_diagnosis(enum tdstls_check id, const struct conn_results *r, uint32_t frame,
-                                const struct frame_label *l, unsigned budget_ms)
+static bool announces_diagnosis(const struct frame_facts *at)
 {
-    (void)frame, (void)budget_ms;
-    return l->diagnosis && tdstls_checks[id].announces == r->diagnosis;
+    return at->label->diagnosis && tdstls_checks[at->id].announces == at->conn->diagnosis;
 }
 
-static bool server_reset(enum tdstls_check id, const struct conn_results *r, uint32_t frame, const struct frame_label *l,
-                         unsigned budget_ms)
+static bool server_reset(const struct frame_facts *at)
 {
-    (void)r, (void)id, (void)frame, (void)budget_ms;
-    return l->reset == 1 + SIDE_SERVER;
+    return at->label->reset == 1 + SIDE_SERVER;
 }
 
-static bool client_reset(enum tdstls_check id, const struct conn_results *r, uint32_t frame, const struct frame_label *l,
-                         unsigned budget_ms)
+static bool client_reset(const struct frame_facts *at)
 {
-    (void)r, (void)id, (void)frame, (void)budget_ms;
-    return l->reset == 1 + SIDE_CLIENT;
+    return at->label->reset == 1 + SIDE_CLIENT;
 }
 
-static bool login_failed(enum tdstls_check id, const struct conn_results *r, uint32_t frame, const struct frame_label *l,
-                         unsigned budget_ms)
+static bool login_failed(const struct frame_facts *at)
 {
-    (void)id, (void)l, (void)budget_ms;
-    return r->frame_login_answer == frame && r->login.error && !r->login.loginack;
+    const struct conn_results *r = at->conn;
+    return r->frame_login_answer == at->frame && r->login.error && !r->login.loginack;
 }
 
 /* SQL Server tells the client state 1 whatever went wrong and writes the
@@ -386,6 +394,11 @@ const struct check_info tdstls_checks[N_CHECKS] = {
      .summary = "SSL 3.0, TLS 1.0 or TLS 1.1 negotiated",
      .switched_by = SWITCH_CHECK_TLS_VERSION, .short_text = "TLS 1.1 or older negotiated",
      .message = say_old_tls_negotiated, .on_findings = negotiates_old_tls},
+    {.id = CHECK_SERVER_CHOSE_OLDER_TLS, .name = "server_chose_older_tls", .group = GROUP_SECURITY,
+     .severity = SEVERITY_WARN,
+     .summary = "The server chose TLS 1.1 or older although the client offered TLS 1.2 or later",
+     .switched_by = SWITCH_CHECK_TLS_VERSION, .short_text = "server chose TLS 1.1 or older",
+     .message = say_server_chose_older_tls, .on_connection = server_chose_older_tls},
     {.id = CHECK_YS_LEADING_ZERO, .name = "ys_leading_zero", .group = GROUP_SECURITY, .severity = SEVERITY_WARN,
      .summary = "dh_Ys has a leading zero byte",
      .switched_by = SWITCH_CHECK_LEADING_ZERO, .short_text = "dh_Ys leading zero",
@@ -446,6 +459,11 @@ const struct check_info tdstls_checks[N_CHECKS] = {
      .summary = "The client rejected the server's certificate",
      .switched_by = SWITCH_CHECK_CLOSE, .short_text = "certificate rejected",
      .message = say_diagnosis, .on_frame = announces_diagnosis, .announces = DIAG_CERT_REJECTED},
+    {.id = CHECK_TLS_VERSION_REFUSED, .name = "tls_version_refused", .group = GROUP_SECURITY,
+     .severity = SEVERITY_ERROR,
+     .summary = "The client gave up after the server chose TLS 1.1 or older (or it rejected the certificate)",
+     .switched_by = SWITCH_CHECK_CLOSE, .short_text = "TLS version refused",
+     .message = say_diagnosis, .on_frame = announces_diagnosis, .announces = DIAG_VERSION_REFUSED},
     {.id = CHECK_CLOSED_AFTER_HANDSHAKE, .name = "closed_after_handshake", .group = GROUP_SECURITY,
      .severity = SEVERITY_WARN,
      .summary = "The client closed right after the TLS handshake, without LOGIN7 (probable certificate rejection)",
@@ -509,12 +527,15 @@ check_set tdstls_checks_of_findings(const struct tls_findings *f)
 check_set tdstls_checks_of_frame(const struct conn_results *r, uint32_t frame, const struct frame_label *l,
                                  unsigned login_budget_ms)
 {
+    struct frame_facts at = {CHECK_NONE, r, frame, l, login_budget_ms};
+    bool notable = tdstls_frame_is_notable(r, frame, l);   /* most frames are not: nothing happens there */
     check_set set = 0;
-    if (!tdstls_frame_is_notable(r, frame, l))
-        return 0;                            /* most frames: nothing happens there */
-    for (int i = 0; i < N_CHECKS; i++)
-        if (tdstls_checks[i].on_frame && tdstls_checks[i].on_frame((enum tdstls_check)i, r, frame, l, login_budget_ms))
+    for (int i = 0; i < N_CHECKS; i++) {
+        const struct check_info *c = &tdstls_checks[i];
+        at.id = (enum tdstls_check)i;
+        if ((c->on_connection && c->on_connection(r) == frame) || (notable && c->on_frame && c->on_frame(&at)))
             set |= CHECK_BIT(i);
+    }
     return set;
 }
 

@@ -3,10 +3,12 @@
  * Everything tdstls reports as expert info, one row per item
  * (tdstls.expert.<name>): its group, severity, the preference that switches
  * it off, a short text for the tables, the words it says on the frame that
- * shows it, and its rule: on a PDU's TLS findings (tls_reader.c reads them)
- * or on a labelled frame (connection.c labels frames and decides why the
- * connection ended; diagnoses.c words it, and a row here announces each
- * diagnosis), or on a SQL Server Browser message (ssrp.c reads them).
+ * shows it, and its rule: on a PDU's TLS findings (tls_reader.c reads them),
+ * on the connection (facts from several PDUs, such as a ClientHello and the
+ * ServerHello that answers it), on a labelled frame (connection.c labels
+ * frames and decides why the connection ended; diagnoses.c words it, and a
+ * row here announces each diagnosis), or on a SQL Server Browser message
+ * (ssrp.c reads them).
  * Only tls_not_decoded is raised by the glue (what Wireshark's
  * TLS dissector may see). The glue registers an expert field per row and
  * adds items by iterating the table; the statistics and the report take
@@ -30,6 +32,7 @@ enum tdstls_check {
     CHECK_OLD_TLS_ONLY_OFFERED,
     CHECK_DHE_NEGOTIATED,
     CHECK_OLD_TLS_NEGOTIATED,
+    CHECK_SERVER_CHOSE_OLDER_TLS,
     CHECK_YS_LEADING_ZERO,
     CHECK_YC_LEADING_ZERO,
     CHECK_TLS_ALERT,
@@ -44,6 +47,7 @@ enum tdstls_check {
     CHECK_KB4557473,
     CHECK_KEY_EXCHANGE_REJECTED,
     CHECK_CERT_REJECTED,
+    CHECK_TLS_VERSION_REFUSED,
     CHECK_CLOSED_AFTER_HANDSHAKE,
     CHECK_TLS_VERSION_MISMATCH,
     CHECK_NO_COMMON_SUITE,
@@ -61,6 +65,7 @@ enum tdstls_check {
 
 /* A set of checks: bit (1 << id). */
 typedef uint32_t check_set;
+_Static_assert(N_CHECKS <= 32, "a check_set holds one bit per check");
 #define CHECK_BIT(id) ((check_set)1u << (id))
 
 /* Expert groups and severities, as Wireshark's expert info has them
@@ -101,6 +106,15 @@ struct check_context {
     const struct ssrp_lookup *browser; /* the Browser checks' message; else NULL */
 };
 
+/* What an on_frame rule sees: the frame, its label, its connection. */
+struct frame_facts {
+    enum tdstls_check id;              /* the rule's own row */
+    const struct conn_results *conn;
+    uint32_t frame;
+    const struct frame_label *label;
+    unsigned login_budget_ms;          /* the preference tdstls.login_budget_ms */
+};
+
 struct check_info {
     enum tdstls_check id;
     const char *name;                  /* tdstls.expert.<name> */
@@ -111,13 +125,16 @@ struct check_info {
     const char *short_text;            /* in the tables' check list */
     /* the expert text on the frame; NULL: the summary */
     void (*message)(const struct check_context *ctx, char *buf, size_t size);
-    /* the rule: on a PDU's TLS findings, or on a notable labelled frame of
-     * the connection (tdstls_frame_is_notable: a phase begins, the
-     * connection closes or resets, its diagnosis shows); NULL where it is
-     * not one of those */
+    /* the rule: on a PDU's TLS findings; */
     bool (*on_findings)(const struct tls_findings *f);
-    bool (*on_frame)(enum tdstls_check id, const struct conn_results *r, uint32_t frame, const struct frame_label *l,
-                     unsigned budget_ms);
+    /* or on the connection: the frame where what it needs became known (0:
+     * not raised), asked on every labelled frame, so it shows in one pass
+     * as in two; */
+    uint32_t (*on_connection)(const struct conn_results *r);
+    /* or on a notable labelled frame of the connection
+     * (tdstls_frame_is_notable: a phase begins, the connection closes or
+     * resets, its diagnosis shows); */
+    bool (*on_frame)(const struct frame_facts *at);
     /* or on a SQL Server Browser message (UDP 1434) */
     bool (*on_browser)(const struct ssrp_lookup *l);
     /* the diagnosis this check announces, on the frame that shows it */

@@ -529,6 +529,14 @@ static bool server_quit_after_client_finished(const struct conn_results *r)
     return r->frame_client_finished || (r->frame_client_flight_cut && r->suite_known);
 }
 
+/* What the server's quit after the client's Finished means: with a TLS_DHE
+ * suite the KB 4557473 leading-zero mismatch, with any other a rejected
+ * key exchange. */
+static enum tdstls_diagnosis quit_after_finished_diagnosis(const struct conn_results *r)
+{
+    return r->dhe ? DIAG_KB4557473 : DIAG_KEY_EXCHANGE_REJECTED;
+}
+
 static void decide(struct conn_results *r, enum tdstls_diagnosis d, uint32_t frame, enum tdstls_side side)
 {
     r->diagnosis = d;
@@ -544,14 +552,14 @@ static void diagnose_alert(struct conn_results *r)
     uint8_t d = r->alert_description;
     enum tdstls_diagnosis why = DIAG_FATAL_ALERT;
     if (r->alert_encrypted)
-        why = by == SIDE_SERVER && server_quit_after_client_finished(r)
-                  ? (r->dhe ? DIAG_KB4557473 : DIAG_KEY_EXCHANGE_REJECTED) : DIAG_FATAL_ALERT;
+        why = by == SIDE_SERVER && server_quit_after_client_finished(r) ? quit_after_finished_diagnosis(r)
+                                                                         : DIAG_FATAL_ALERT;
     else if (by == SIDE_CLIENT && tls_alert_rejects_certificate(d))
         why = DIAG_CERT_REJECTED;
     else if (d == TLS_ALERT_PROTOCOL_VERSION)
         why = DIAG_VERSION_MISMATCH;
     else if (by == SIDE_SERVER && server_quit_after_client_finished(r))
-        why = r->dhe ? DIAG_KB4557473 : DIAG_KEY_EXCHANGE_REJECTED;
+        why = quit_after_finished_diagnosis(r);
     else if (by == SIDE_SERVER && !r->frame_server_hello &&
              (d == TLS_ALERT_HANDSHAKE_FAILURE || d == TLS_ALERT_INSUFFICIENT_SECURITY))
         why = DIAG_NO_COMMON_SUITE;
@@ -565,10 +573,9 @@ static void diagnose_close(struct conn_results *r)
     if (r->close_side == SIDE_SERVER) {
         enum tdstls_diagnosis why = DIAG_SERVER_CLOSED_FIRST;
         if (server_quit_after_client_finished(r))
-            why = r->dhe ? DIAG_KB4557473 : DIAG_KEY_EXCHANGE_REJECTED;
+            why = quit_after_finished_diagnosis(r);
         else if (r->phase_at_close == PHASE_TLS_HANDSHAKE && r->frame_client_hello && !r->frame_server_hello)
-            why = r->offered_max_version && r->offered_max_version < TLS_1_2 ? DIAG_VERSION_MISMATCH
-                                                                            : DIAG_NO_COMMON_TLS;
+            why = tls_version_before_1_2(r->offered_max_version) ? DIAG_VERSION_MISMATCH : DIAG_NO_COMMON_TLS;
         else if (r->phase_at_close <= PHASE_PRELOGIN && !r->prelogin_response_seen)
             why = DIAG_CLOSED_BEFORE_PRELOGIN_RESPONSE;
         decide(r, why, frame, SIDE_SERVER);
@@ -580,7 +587,10 @@ static void diagnose_close(struct conn_results *r)
         /* before its own key exchange: after the server's certificate (in
          * TLS 1.3 encrypted, so after the ServerHello) it was refused */
         bool after_certificate = tls13 ? r->frame_server_hello != 0 : r->frame_certificate != 0;
-        why = after_certificate && !r->frame_client_key_exchange ? DIAG_CERT_REJECTED : DIAG_CLIENT_QUIT_HANDSHAKE;
+        if (!after_certificate || r->frame_client_key_exchange)
+            why = DIAG_CLIENT_QUIT_HANDSHAKE;
+        else    /* a version it refuses closes it there too, likelier when the server chose TLS 1.0/1.1 */
+            why = tdstls_server_chose_older_tls(r) ? DIAG_VERSION_REFUSED : DIAG_CERT_REJECTED;
     } else if (r->frame_client_finished && (r->frame_server_finished || tls13) && !r->frame_client_data) {
         why = DIAG_CLOSED_AFTER_HANDSHAKE;
     }

@@ -53,8 +53,8 @@ enum tds_type {
 };
 
 /* Why a connection ended, decided once: at the first fatal TLS alert, or
- * else at the first FIN/RST (diagnose() in connection.c; the words and the
- * remedies in checks.c). */
+ * else at the first FIN/RST (diagnose_alert() and diagnose_close() in
+ * connection.c; the words and the remedies in diagnoses.c). */
 enum tdstls_diagnosis {
     DIAG_NONE = 0,                       /* the client closed normally */
     DIAG_CLIENT_RESET,                   /* ... with a RST, as many drivers do */
@@ -69,6 +69,7 @@ enum tdstls_diagnosis {
     DIAG_CLIENT_QUIT_HANDSHAKE,          /* the client closed in the handshake before the Certificate */
     DIAG_CLOSED_BEFORE_PRELOGIN_RESPONSE,
     DIAG_SERVER_CLOSED_FIRST,
+    DIAG_VERSION_REFUSED,                /* the client gave up after the server chose TLS 1.0/1.1 (or its certificate) */
     N_DIAGNOSES,
 };
 
@@ -250,6 +251,15 @@ static inline bool tdstls_frame_is_notable(const struct conn_results *r, uint32_
 {
     return l->first_close || l->diagnosis || l->reset || r->frame_login_answer == frame ||
            (l->phase < N_PHASES && r->phase_first_frame[l->phase] == frame);
+}
+
+/* The server chose a TLS version older than 1.2 although the client
+ * offered 1.2 or later: the server is the side that holds the connection
+ * back, and clients that require TLS 1.2 refuse it. */
+static inline bool tdstls_server_chose_older_tls(const struct conn_results *r)
+{
+    return r->frame_client_hello && r->frame_server_hello && tls_version_before_1_2(r->tls_version) &&
+           r->offered_max_version >= TLS_1_2;
 }
 
 /* The label of a frame; false for a frame the first pass did not label. */

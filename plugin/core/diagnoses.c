@@ -270,6 +270,31 @@ static void describe_version_mismatch(const struct diagnosis_context *ctx, char 
              r->frame_client_hello, answer, remedy_version);
 }
 
+/* A client closing after the server's flight without its key exchange has
+ * either refused the TLS version or the certificate; the wire shows no
+ * difference (neither sends an alert in the lab's captures). The version
+ * is the likelier cause when the server chose TLS 1.0/1.1 and the client
+ * offered TLS 1.2: current stacks refuse those versions by default (OpenSSL
+ * 3 and Java 17 do; pytds closes so in pytds-server-tls10-refused), while a
+ * certificate is refused only when untrusted. */
+static void describe_version_refused(const struct diagnosis_context *ctx, char *buf, size_t size)
+{
+    const struct conn_results *r = ctx->conn;
+    char how[96], story[PART_MAX + 160];
+    how_gave_up(r, how, sizeof how);
+    certificate_story(r, story, sizeof story);
+    const char *chosen = tls_version_name(r->tls_version), *offered = tls_version_name(r->offered_max_version);
+    snprintf(buf, size,
+             "The client %s after the server's flight (frame %u) without sending its key exchange. Two causes "
+             "end a handshake so and the capture cannot tell them apart; likelier first: (1) the client refused "
+             "%s, which the server chose (frame %u) although the client offered up to %s (frame %u): current "
+             "clients refuse TLS 1.0 and 1.1 by default (OpenSSL 3, Java 17), which makes this the likelier "
+             "cause.%s (2) The client rejected the server's certificate (its error names a certificate or trust "
+             "problem if so).%s",
+             how, r->frame_server_hello, chosen ? chosen : "the server's TLS version", r->frame_server_hello,
+             offered ? offered : "TLS 1.2", r->frame_client_hello, remedy_version, story);
+}
+
 static void describe_no_common_suite(const struct diagnosis_context *ctx, char *buf, size_t size)
 {
     const struct conn_results *r = ctx->conn;
@@ -362,6 +387,8 @@ const struct diagnosis_info tdstls_diagnoses[N_DIAGNOSES] = {
     {DIAG_CLOSED_BEFORE_PRELOGIN_RESPONSE, "closed_before_prelogin_response",
      "server closed before PRELOGIN response", describe_closed_before_prelogin_response, EV(0)},
     {DIAG_SERVER_CLOSED_FIRST, "server_closed_first", "server closed first", describe_server_closed_first, EV(0)},
+    {DIAG_VERSION_REFUSED, "tls_version_refused", "client refused the server's TLS 1.0/1.1 (or its certificate)",
+     describe_version_refused, EV(EVIDENCE_CLIENT_HELLO, EVIDENCE_SERVER_HELLO, EVIDENCE_CERTIFICATE, EVIDENCE_CLOSE)},
 };
 
 void tdstls_diagnosis_text(const struct diagnosis_context *ctx, char *buf, size_t size)

@@ -57,6 +57,13 @@ enum tls_version {
     TLS_1_2 = 0x0303,
     TLS_1_3 = 0x0304,
 };
+
+/* SSL 3.0, TLS 1.0 or TLS 1.1: deprecated (RFC 8996), refused by current
+ * clients; false for 0 (no version known). */
+static inline bool tls_version_before_1_2(uint16_t version)
+{
+    return version != 0 && version < TLS_1_2;
+}
 /* "TLS 1.2", ... or NULL for a value that is none of them. */
 const char *tls_version_name(uint16_t version);
 
