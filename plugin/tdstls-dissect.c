@@ -43,7 +43,12 @@ static int hf_cert_not_before = -1, hf_cert_not_after = -1, hf_cert_key = -1, hf
 /* stock TDS header fields, so tds.* filters keep matching TLS-carrying packets */
 static int hf_tds_type = -1, hf_tds_status = -1, hf_tds_length = -1, hf_tds_channel = -1,
            hf_tds_packet_number = -1, hf_tds_window = -1;
-static int ett_tdstls = -1, ett_dh = -1, ett_cert = -1, ett_tds_header = -1;
+static int ett_tdstls = -1, ett_dh = -1, ett_cert = -1, ett_tds_header = -1, ett_tds_status = -1;
+/* stock's tds.prelogin item and tds.status bits, those this Wireshark has
+ * (the bits NULL-terminated, for proto_tree_add_bitmask) */
+static int hf_tds_prelogin = -1;
+static int hf_tds_status_bits[5] = {-1, -1, -1, -1, -1};
+static int *tds_status_bits[G_N_ELEMENTS(hf_tds_status_bits) + 1];
 
 #define TDSTLS_DEFAULT_PORTS "1433"
 #define TDS_SMP 0x53
@@ -134,9 +139,20 @@ static void add_tds_header(tvbuff_t *tvb, proto_tree *tree)
         return;
     proto_item *ti = proto_tree_add_item(tree, proto_tds, tvb, 0, TDS_HEADER_LEN, ENC_NA);
     proto_tree *t = proto_item_add_subtree(ti, ett_tds_header);
-    for (size_t i = 0; i < G_N_ELEMENTS(fields); i++)
-        if (*fields[i].hf >= 0)
+    for (size_t i = 0; i < G_N_ELEMENTS(fields); i++) {
+        if (*fields[i].hf < 0)
+            continue;
+        /* the status with its bits, as stock shows it: filters on tds.status.eom keep working */
+        if (fields[i].hf == &hf_tds_status && tds_status_bits[0])
+            proto_tree_add_bitmask(t, tvb, fields[i].offset, hf_tds_status, ett_tds_status, tds_status_bits,
+                                   ENC_BIG_ENDIAN);
+        else
             proto_tree_add_item(t, *fields[i].hf, tvb, fields[i].offset, fields[i].length, ENC_BIG_ENDIAN);
+    }
+    /* stock marks a PRELOGIN packet's payload (tds.prelogin), TLS-carrying ones included */
+    if (hf_tds_prelogin >= 0 && tvb_get_uint8(tvb, 0) == TDS_TYPE_PRELOGIN)
+        proto_tree_add_item(t, hf_tds_prelogin, tvb, TDS_HEADER_LEN, tvb_reported_length_remaining(tvb, TDS_HEADER_LEN),
+                            ENC_NA);
 }
 
 /* A leading-zero flag: an analysis flag, present only when set (as
@@ -705,7 +721,7 @@ void tdstls_dissect_register(int proto, const struct tdstls_prefs *p)
         {&hf_cert_signature, {"Signature", "tdstls.cert.signature", FT_STRING, BASE_NONE, NULL, 0,
                               "The issuer's signature algorithm", HFILL}},
     };
-    static int *ett[] = {&ett_tdstls, &ett_dh, &ett_cert, &ett_tds_header};
+    static int *ett[] = {&ett_tdstls, &ett_dh, &ett_cert, &ett_tds_header, &ett_tds_status};
     proto_tdstls = proto;
     preferences = p;
     /* the TLS version names come from the core */
@@ -735,6 +751,15 @@ void tdstls_dissect_handoff(void)
     hf_tds_channel = field_id("tds.channel");
     hf_tds_packet_number = field_id("tds.packet_number");
     hf_tds_window = field_id("tds.window");
+    hf_tds_prelogin = field_id("tds.prelogin");
+    static const char *const status_bit_names[G_N_ELEMENTS(hf_tds_status_bits)] = {
+        "tds.status.eom", "tds.status.ignore", "tds.status.event_notif", "tds.status.reset_conn",
+        "tds.status.reset_conn_skip_tran"};
+    size_t n_bits = 0;
+    for (size_t i = 0; i < G_N_ELEMENTS(status_bit_names); i++)
+        if ((hf_tds_status_bits[i] = field_id(status_bit_names[i])) >= 0)
+            tds_status_bits[n_bits++] = &hf_tds_status_bits[i];
+    tds_status_bits[n_bits] = NULL;
 
     /* Our handoff runs after the built-in ones, so this takes TCP 1433 over
      * from tds; tds still gets every TDS packet that carries no TLS. */

@@ -623,6 +623,62 @@ def group_stock_parity(box, truth, ck):
              % (len(gained), ", ".join(gained)))
 
 
+# Field names stock Wireshark shows on a frame that tdstls may take away:
+# (names or prefix, when, why). Everything else stock shows must stay.
+def _always(stock, ours):
+    return True
+
+
+STOCK_FIELDS_REPLACED = [
+    (("data", "data.data", "data.len", "fake-field-wrapper"), _always,
+     "bytes stock leaves undecoded (data), which tdstls decodes: TLS inside PRELOGIN, TDS on another port, "
+     "SQL Server Browser"),
+    (("tcp.segment_data",), _always,
+     "TCP shows a segment's bytes while no dissector has taken them; tdstls takes them into a PDU"),
+    (("tds",), lambda stock, ours: "tds.unknown_tds_packet" in stock,
+     "stock reads TDS 8's ClientHello (TLS first) as a TDS packet of type 22; tdstls decodes it as TLS"),
+    (("tls", "_ws.expert"), lambda stock, ours: "tls.ignored_unknown_record" in stock,
+     "stock reads TDS bytes as a TLS record it ignores (jTDS's 8-byte TDS headers on another port)"),
+    (("tls",), lambda stock, ours: "tls" in stock and "tls.record" not in stock,
+     "stock guesses TDS bytes are TLS continuation data (jTDS's 8-byte TDS headers on another port)"),
+    (("tls",), lambda stock, ours: "tdstls.expert.tls_not_decoded" in ours,
+     "tdstls withholds those records from the TLS dissector on purpose and says why (tls_not_decoded)"),
+    (("tds.prelogin.option",), lambda stock, ours: "tdstls.carrier" in ours,
+     "stock reads a TLS record it cannot delimit as PRELOGIN options; tdstls knows it is TLS"),
+]
+
+
+def fields_of_frames(box, name, plugin):
+    """Per frame, the protocol and field names of tshark -T pdml."""
+    pdml = box.tshark(["-r", os.path.join(box.captures, name), "-T", "pdml"], plugin)
+    return [set(re.findall(r'<(?:field|proto) name="([^"]+)"', packet)) for packet in pdml.split("<packet>")[1:]]
+
+
+def replaced_by_tdstls(field, stock, ours):
+    for names, when, _why in STOCK_FIELDS_REPLACED:
+        if any(field == n or field.startswith(n + ".") for n in names) and when(stock, ours):
+            return True
+    return False
+
+
+def group_stock_fields(box, truth, ck):
+    """Every field stock Wireshark shows on a frame is still there with
+    tdstls (a user's filters keep matching), but what STOCK_FIELDS_REPLACED
+    lets decoded TLS or TDS replace."""
+    for name in captures_of(box):
+        stock, ours = fields_of_frames(box, name, False), fields_of_frames(box, name, True)
+        ck.check(len(stock) == len(ours), "%s: same frame count (stock %d, tdstls %d)" % (name, len(stock), len(ours)))
+        lost = ["%d: %s" % (i + 1, ", ".join(sorted(f for f in s - o if not replaced_by_tdstls(f, s, o))))
+                for i, (s, o) in enumerate(zip(stock, ours))
+                if any(not replaced_by_tdstls(f, s, o) for f in s - o)]
+        ck.check(not lost, "%s: stock's fields kept on every frame (lost: %s)" % (name, "; ".join(lost[:5])))
+    # the status bits and the PRELOGIN item, on a frame whose PRELOGIN carries TLS
+    tls_prelogin = [r for r in box.frames("tsql-dhe-tls12.pcapng", fields=["tdstls.carrier", "tds.status.eom",
+                                                                             "tds.prelogin"]) if r["tdstls.carrier"]]
+    ck.check(tls_prelogin and all(r["tds.status.eom"] and r["tds.prelogin"] for r in tls_prelogin),
+             "PRELOGIN frames carrying TLS have tds.status.eom and tds.prelogin (%d frames)" % len(tls_prelogin))
+
+
 def group_two_pass(box, truth, ck):
     keep = [f for f in FIELDS if f not in ("_ws.expert.message",)]
     for name in captures_of(box):
