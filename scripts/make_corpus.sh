@@ -5,7 +5,7 @@
 # own dependencies and binds TCP 1433):
 #   bash scripts/make_corpus.sh [OUTDIR [GROUP ...]]
 # GROUP: logins, failures, login_errors, windows_auth, kerberos, segments, truncated, leading_zeros, tls_failures,
-# refused_versions, instances, negatives,
+# refused_versions, sqlserver_answers, instances, negatives,
 # crafted (default: all,
 # after emptying OUTDIR; a group given alone replaces only its own files).
 # The crafted captures come from scripts/craft_captures.py.
@@ -383,6 +383,14 @@ group_refused_versions() {
   unset CERT KEY
 }
 
+# What real SQL Server sends that the lab's defaults do not: LOGINACK's
+# program name padded with NUL characters (seen from SQL Server 2000, 2019
+# and 2022). Login-only encryption: the answer is in clear.
+group_sqlserver_answers() {
+  capture tsql-loginack-program-padded "--tls 1.2 --encryption off --program sqlserver" client_tsql request
+  keep tsql-loginack-program-padded
+}
+
 # named instances: the client asks the lab's SQL Server Browser (UDP 1434)
 # for the port, on ports like those SQL Server's dynamic range, Azure's
 # redirects (11000-11999) and custom listeners use
@@ -500,7 +508,7 @@ main() {
   local groups=("$@")
   if [ ${#groups[@]} -eq 0 ]; then
     groups=(logins failures login_errors windows_auth kerberos segments truncated leading_zeros tls_failures
-            refused_versions instances negatives crafted)
+            refused_versions sqlserver_answers instances negatives crafted)
     rm -f "$out"/*.pcap "$out"/*.pcapng "$out"/*.keys "$out/ground-truth.jsonl" "$out/browser-truth.jsonl"
   fi
   for g in "${groups[@]}"; do "group_$g"; done

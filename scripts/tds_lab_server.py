@@ -174,12 +174,16 @@ def routing_envchange(route):
     return b"\xe3" + struct.pack("<H", len(body)) + body
 
 
-def login_response(wide, route=None):
+# LOGINACK's program name: the lab's own, or what SQL Server (2000, 2019
+# and 2022 captures) sends, padded with two NUL characters
+PROGRAM_NAMES = {"lab": "tdstls-lab", "sqlserver": "Microsoft SQL Server\0\0"}
+
+
+def login_response(wide, route=None, prog=PROGRAM_NAMES["lab"]):
     def envchange(kind, new, old):
         body = bytes([kind, len(new)]) + ucs2(new) + bytes([len(old)]) + ucs2(old)
         return b"\xe3" + struct.pack("<H", len(body)) + body
 
-    prog = "tdstls-lab"
     ack_body = (b"\x01" + bytes([0x74, 0x00, 0x00, 0x04]) + bytes([len(prog)]) + ucs2(prog)
                 + bytes([16, 0, 0x10, 0x00]))
     collation = b"\x07" + bytes([5]) + b"\x09\x04\xd0\x00\x34" + b"\x00"
@@ -482,7 +486,8 @@ def serve_tds7(conn, args, ctx, peek):
         while conn.recv(4096):
             pass
         raise Closed()
-    send_message(TDS_RESPONSE, before_loginack + login_response(wide, args.route))
+    send_message(TDS_RESPONSE, before_loginack + login_response(wide, args.route, PROGRAM_NAMES[args.program]))
+    peek.info["program"] = PROGRAM_NAMES[args.program].rstrip("\0")
     if args.route:                          # the client goes elsewhere: it closes first
         peek.info["routed_to"] = args.route
         while conn.recv(4096):
@@ -530,7 +535,8 @@ def serve_tds8(conn, args, ctx, peek):
     sspi = login7_sspi(payload)
     before_loginack = (windows_login(read_message, lambda t, p: tls.write_plain(wire.frame(t, p)), sspi, peek)
                        if sspi else b"")
-    tls.write_plain(wire.frame(TDS_RESPONSE, before_loginack + login_response(wide)))
+    tls.write_plain(wire.frame(TDS_RESPONSE, before_loginack + login_response(wide, None, PROGRAM_NAMES[args.program])))
+    peek.info["program"] = PROGRAM_NAMES[args.program].rstrip("\0")
     while True:
         ptype, payload = read_message()
         tls.write_plain(wire.frame(TDS_RESPONSE, answer_batch(ptype, payload, wide)))
@@ -553,6 +559,8 @@ def main():
     p.add_argument("--tls-in-type04", action="store_true", help="carry server TLS in TDS type 0x04 packets")
     p.add_argument("--strict", action="store_true", help="TDS 8: TLS first, ALPN tds/8.0")
     p.add_argument("--fail", choices=sorted(FAILURES), default="none")
+    p.add_argument("--program", choices=sorted(PROGRAM_NAMES), default="lab",
+                   help="LOGINACK's program name: the lab's, or SQL Server's (NUL-padded, as SQL Server sends it)")
     p.add_argument("--keylog", help="write TLS secrets here (SSLKEYLOGFILE format)")
     p.add_argument("--connections", type=int, default=0, help="exit after this many (0: run until killed)")
     p.add_argument("--route", metavar="HOST:PORT",

@@ -51,6 +51,8 @@ PHASES = {
     "tsql-dhe-yc-short.pcapng": "111 2222 3333 4 5 66 777",
     "tsql-ecdhe-split-messages.pcapng": "111 2222 3333 4 5 66 777",
     "tsql-server-tls10-only.pcapng": "111 2222 3333 4 5 66 777",
+    # login-only encryption: LOGIN7 encrypted (4), the answer with the padded program name clear (5)
+    "tsql-loginack-program-padded.pcapng": "111 2222 3333 4 5 66 777",
     # pytds refuses the server's TLS 1.0: ClientHello, the server's flight, the client's FIN
     "pytds-server-tls10-refused.pcapng": "111 2222 33 777",
     # the server's flight in 150-byte segments: every piece and the client's ACKs are the handshake's

@@ -1199,8 +1199,8 @@ def group_login_answer(box, truth, ck):
     the answer's frame and in the table's Login column; an accepted one as
     LOGINACK ("ok"); an unreadable one leaves both empty."""
     fields = ["frame.number", "tds.type", "tdstls.phase", "tdstls.login.ack", "tdstls.login.error",
-              "tdstls.login.error_state", "tdstls.login.error_message", "_ws.expert.message"]
-    refused = 0
+              "tdstls.login.error_state", "tdstls.login.error_message", "tdstls.login.program", "_ws.expert.message"]
+    refused = padded = 0
     for name, t in sorted(truth.items()):
         extra = keylog_options(box, name)
         rows = box.frames(name, extra, fields=fields)
@@ -1221,10 +1221,17 @@ def group_login_answer(box, truth, ck):
             ck.check(len(answers) == 1 and truthy(answers[0]["tdstls.login.ack"]) and not flagged,
                      "%s: LOGINACK read on one frame, no login error" % name)
             ck.check(login == ["ok"], "%s: the table's Login column %s" % (name, login))
+            # the name the lab server sent, its NUL padding (SQL Server's) dropped
+            program = t.get("program", "tdstls-lab")
+            padded += program == "Microsoft SQL Server"
+            ck.check(len(answers) == 1 and answers[0]["tdstls.login.program"] == program,
+                     "%s: tdstls.login.program %r, expected %r"
+                     % (name, [r["tdstls.login.program"] for r in answers], program))
         elif not readable:
             ck.check(not answers and login in ([""], []), "%s: the login answer is encrypted: nothing shown (%s)"
                      % (name, login))
     ck.check(refused >= 2, "captures with a refused login: %d" % refused)
+    ck.check(padded >= 1, "captures whose LOGINACK pads the program name with NULs: %d" % padded)
 
 
 def group_windows_auth(box, truth, ck):
