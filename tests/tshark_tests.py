@@ -660,6 +660,12 @@ STOCK_FIELDS_REPLACED = [
      "tdstls withholds those records from the TLS dissector on purpose and says why (tls_not_decoded)"),
     (("tds.prelogin.option",), lambda stock, ours: "tdstls.carrier" in ours,
      "stock reads a TLS record it cannot delimit as PRELOGIN options; tdstls knows it is TLS"),
+    (("tls.segment",), lambda stock, ours: "tls.segment.data" in stock,
+     "stock's TLS shows the pieces of a record it reassembles across TDS packets; tdstls hands it whole"),
+    (("tls.handshake.ciphersuite.undecoded", "_ws.expert"),
+     lambda stock, ours: "tls.handshake.ciphersuite.undecoded" in stock,
+     "stock (4.6), having missed the ServerHello inside PRELOGIN, cannot read the key exchange "
+     "(\"Ciphersuite not implemented\", an Undecoded note); given the ServerHello, TLS decodes it"),
 ]
 
 
