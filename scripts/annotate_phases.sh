@@ -36,4 +36,10 @@ while IFS="|" read -r frame phase name inferred diagnosis; do
 done < "$work/phases.tsv"
 flush
 editcap -F pcapng "$work/cur" "$out"
-echo "$out: $(grep -c . "$work/phases.tsv") frames, phases written as packet comments"
+total=$(grep -c . "$work/phases.tsv" || true)
+labelled=$(cut -d"|" -f2 "$work/phases.tsv" | grep -c . || true)
+if [ "$labelled" -eq 0 ]; then
+  echo "$in: no frame of a SQL Server connection among its $total frames: no phase written ($out is a plain copy)" >&2
+else
+  echo "$out: phases written as packet comments on $labelled of $total frames"
+fi

@@ -49,12 +49,33 @@ FRAME_FIELDS = ["frame.number", "frame.time_relative", "tcp.stream", "tdstls.pha
 WIRESHARK_OPTIONS = []
 
 
+def tshark_command():
+    return shlex.split(os.environ.get("TSHARK", "tshark"))
+
+
 def tshark(args):
-    cmd = shlex.split(os.environ.get("TSHARK", "tshark")) + WIRESHARK_OPTIONS + args
+    cmd = tshark_command() + WIRESHARK_OPTIONS + args
     p = subprocess.run(cmd, capture_output=True, text=True, errors="replace")
     if p.returncode != 0:
-        raise RuntimeError("%s: %s" % (" ".join(cmd), p.stderr.strip()[-500:]))
+        # tshark says what is wrong first; a list (of protocols, say) may follow
+        said = [line for line in p.stderr.splitlines() if line.strip() and "Running as user" not in line]
+        raise RuntimeError("tshark failed (exit %d): %s" % (p.returncode, " / ".join(said[:2]) or "no message"))
     return p.stdout
+
+
+def tdstls_missing():
+    """Why the tshark to run does not load tdstls, or None when it does."""
+    try:
+        p = subprocess.run(tshark_command() + ["-G", "plugins"], capture_output=True, text=True, errors="replace")
+    except OSError as e:
+        return "cannot run %s: %s" % (" ".join(tshark_command()), e.strerror)
+    if "tdstls" in p.stdout:
+        return None
+    why = ("as root, Wireshark ignores personal plugin folders: install it for every user (as root: bash "
+           "scripts/quickstart.sh) or run this as the user who installed it"
+           if os.geteuid() == 0 else "install it (bash scripts/quickstart.sh), or set TSHARK to a tshark that loads it")
+    return "%s does not load the tdstls plugin (tshark -G plugins lists no tdstls.so): %s" % (
+        " ".join(tshark_command()), why)
 
 
 def tcp_conversations(path):
@@ -91,6 +112,8 @@ def summarize(path):
             notes.append("%d TCP conversation%s, no SQL Server connection: none begins with a TDS PRELOGIN or a TLS "
                          "ClientHello offering ALPN tds/8.0 (a capture that starts after the PRELOGIN needs "
                          "-d tcp.port==PORT,tdstls)" % (n, "" if n == 1 else "s"))
+        else:
+            notes.append("no TCP traffic and no SQL Server Browser message: nothing for tdstls to report")
     return rows, [dhe["dhe_handshakes"], dhe["kb4557473_aborts"], dhe["reading"]], notes
 
 
@@ -111,14 +134,26 @@ def frames(path):
     return out
 
 
+CAPTURE_ENDINGS = (".pcap", ".pcapng", ".cap")
+
+
 def captures(paths):
+    """The captures to read; an unreadable path is a usage error (one
+    line), an empty folder a note on stderr."""
+    found = []
     for p in paths:
+        if not os.path.exists(p):
+            raise ValueError("%s: no such file or folder" % p)
+        if not os.access(p, os.R_OK | (os.X_OK if os.path.isdir(p) else 0)):
+            raise ValueError("%s: permission denied" % p)
         if os.path.isdir(p):
-            for f in sorted(os.listdir(p)):
-                if f.endswith((".pcap", ".pcapng", ".cap")):
-                    yield os.path.join(p, f)
+            inside = sorted(f for f in os.listdir(p) if f.endswith(CAPTURE_ENDINGS))
+            if not inside:
+                print("%s: no capture in this folder (%s)" % (p, ", ".join(CAPTURE_ENDINGS)), file=sys.stderr)
+            found += [os.path.join(p, f) for f in inside]
         else:
-            yield p
+            found.append(p)
+    return found
 
 
 def main():
@@ -137,6 +172,21 @@ def main():
     ap.add_argument("--disable-heuristic", action="append", default=[], metavar="NAME",
                     help="a heuristic dissector switched off, e.g. tdstls_tcp")
     args = ap.parse_args()
+    if args.jobs < 1:
+        ap.error("--jobs must be 1 or more, not %d" % args.jobs)
+    if args.output != "-" and not os.path.isdir(os.path.dirname(os.path.abspath(args.output))):
+        ap.error("--output %s: its folder does not exist" % args.output)
+    try:
+        files = captures(args.paths)
+    except ValueError as e:
+        ap.error(str(e))
+    if not files:
+        print("tdstls_report: no capture to read", file=sys.stderr)
+        sys.exit(1)
+    missing = tdstls_missing()
+    if missing:
+        print("tdstls_report: %s" % missing, file=sys.stderr)
+        sys.exit(1)
     for spec in args.decode_as:
         WIRESHARK_OPTIONS.extend(["-d", spec])
     for pref in args.prefs:
@@ -144,7 +194,6 @@ def main():
     for name in args.disable_heuristic:
         WIRESHARK_OPTIONS.extend(["--disable-heuristic", name])
 
-    files = list(captures(args.paths))
     job = frames if args.frames else browser if args.browser else summarize
     results, failed = {}, 0
     with concurrent.futures.ThreadPoolExecutor(args.jobs) as pool:
@@ -154,7 +203,7 @@ def main():
                 results[futures[fut]] = fut.result()
             except RuntimeError as e:
                 failed += 1
-                print("tdstls_report: %s" % e, file=sys.stderr)
+                print("%s: %s" % (futures[fut], e), file=sys.stderr)
 
     rows, total_dhe, total_kb = [], 0, 0
     for f in files:
@@ -169,11 +218,11 @@ def main():
             rows += [dict(file=os.path.basename(f), **r) for r in conn_rows]
             total_dhe += n_dhe
             total_kb += n_kb
-            if n_dhe:
+            if n_kb and len(files) > 1:     # a capture's own line where a DHE handshake aborted
                 print("%s: %s" % (os.path.basename(f), reading), file=sys.stderr)
-    if not (args.frames or args.browser) and len(files) > 1 and total_dhe:
-        print("all %d captures: %d of %d DHE handshakes aborted after the client's Finished%s"
-              % (len(files), total_kb, total_dhe,
+    if not (args.frames or args.browser) and total_dhe:
+        print("%s: %d of %d DHE handshakes aborted after the client's Finished%s"
+              % ("all %d captures" % len(files) if len(files) > 1 else os.path.basename(files[0]), total_kb, total_dhe,
                  "; consistent with a leading-zero mismatch between patched and unpatched peers (KB 4557473)"
                  if total_kb else ""), file=sys.stderr)
 

@@ -930,6 +930,12 @@ def group_summary(box, truth, ck):
     ck.check(sum("KB 4557473" in line for line in lines) == 3, "CSV: 3 rows diagnosed KB 4557473")
     ck.check(len({line.split(",")[2] for line in lines[1:]}) == 650, "CSV: 650 distinct clients")
     ck.check("3 of 600 DHE handshakes aborted" in csv_out.stderr, "report prints the capture-level DHE line")
+    # tshark's own error, by its first lines, not the tail of the list it prints after it
+    bad = subprocess.run([sys.executable, report, "-d", "foo", cap("tsql-dhe-tls12.pcapng")], env=env,
+                         capture_output=True, text=True)
+    ck.check(bad.returncode == 1 and "doesn't follow the template" in bad.stderr and "Traceback" not in bad.stderr
+             and len(bad.stderr.strip().splitlines()) == 1, "report -d foo: tshark's first lines, one line: %r"
+             % bad.stderr[:300])
     # per-frame labels
     name = "tsql-dhe-tls12.pcapng"
     labels = subprocess.run([sys.executable, report, "--frames", "--format", "json", cap(name)], env=env,
@@ -947,6 +953,10 @@ def group_summary(box, truth, ck):
     ck.check([c.split(":")[0] for c in comments] == ["tdstls phase " + p for p in want],
              "annotated comments follow the phases: %s" % comments[:4])
     ck.check(sum("KB 4557473" in c for c in comments) == 1, "the diagnosis comment is on the server's FIN")
+    plain = subprocess.run(["bash", os.path.join(scripts, "annotate_phases.sh"), cap("not-sql-binary-9000.pcapng"),
+                            os.path.join(box.dir, "plain.pcapng")], env=env, capture_output=True, text=True)
+    ck.check(plain.returncode == 0 and "no frame of a SQL Server connection" in plain.stderr and not plain.stdout,
+             "annotate_phases.sh on a capture without SQL Server says it wrote no phase: %r" % plain.stderr[:200])
     # timing: the login exchange, and the budget preference
     rows = box.frames(name, fields=["frame.number", "tcp.stream", "tcp.len", "tdstls.phase", "tdstls.login_time",
                                     "tdstls.phase.since_syn", "_ws.expert.message"])
