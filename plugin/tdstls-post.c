@@ -326,7 +326,7 @@ void tdstls_post_register(int proto, const struct tdstls_prefs *p)
     tap_tdstls = register_tap("tdstls");
     /* No wanted fields (set_postdissector_wanted_hfids): tshark would then
      * build a protocol tree for every frame of a first pass that needs none;
-     * tcp_flags() finds what it needs without one. */
+     * tcp_segment() finds what it needs without one. */
     register_postdissector(create_dissector_handle(dissect_tdstls_post, proto));
 }
 
