@@ -48,18 +48,20 @@ said_once() {
     failed=$((failed + 1)); echo "FAIL: $what: exit $rc (want $want), stderr: ${err:0:300}"
   fi
 }
-# as root, file permissions do not stop a reader: the unreadable folder is tried as nobody
+# as root, file permissions do not stop a reader: the unreadable folder is tried as nobody, with a
+# copy of the script nobody can read wherever this checkout lies
 as_user=(); [ "$(id -u)" -ne 0 ] || as_user=(setpriv --reuid=nobody --regid=nogroup --clear-groups)
 chmod 755 "$empty"; mkdir "$empty/empty" "$empty/locked"; chmod 755 "$empty/empty"; chmod 000 "$empty/locked"
+cp scripts/tdstls_report.py "$empty/report.py"; chmod 644 "$empty/report.py"
 said_once "tdstls_report.py on an unreadable folder" 2 "locked: permission denied" \
-  "${as_user[@]}" /usr/bin/python3 scripts/tdstls_report.py "$empty/locked"
+  "${as_user[@]}" /usr/bin/python3 "$empty/report.py" "$empty/locked"
 said_once "tdstls_report.py on an empty folder" 1 "no capture in this folder" \
   python3 scripts/tdstls_report.py "$empty/empty"
 # a tshark without the plugin (WIRESHARK_PLUGIN_DIR replaces the global folder for a normal user)
 said_once "tdstls_report.py with a tshark that lacks tdstls" 1 "does not load the tdstls plugin" \
   env TSHARK="${as_user[*]} env HOME=$empty WIRESHARK_PLUGIN_DIR=$empty/empty tshark" \
   python3 scripts/tdstls_report.py test-captures/tsql-dhe-tls12.pcapng
-rmdir "$empty/empty" "$empty/locked"
+rmdir "$empty/empty" "$empty/locked"; rm "$empty/report.py"
 
 # nothing was written where a usage error stopped a script
 if [ -n "$(ls -A "$empty")" ]; then
