@@ -12,7 +12,10 @@
  *   tdstls-find.c     SQL Server connections on any other port (a heuristic)
  *   tdstls-ssrp.c     SQL Server Browser (UDP 1434) and the ports it announces
  *   tdstls-login.c    a connection's instance, routing and login answer
- *   tdstls-stat.c     the connection and DHE tables, and their JSON
+ *   tdstls-row.c      one connection as a row: the columns every table shows
+ *   tdstls-stat.c     the GUI's connection and DHE tables, and their JSON
+ *   tdstls-conn-text.c  the terminal's table of connections (-z tdstls,conn)
+ *   tdstls-ladder.c   each connection phase by phase (-z tdstls,ladder)
  *   tdstls-expert.c   the checks table as expert info
  *   tdstls-conv.c     per-connection state;  tdstls-names.c  value names
  *   core/             the epan-free parsing, state machine and checks
@@ -33,6 +36,7 @@
 #include "tdstls-ssrp.h"
 #include "tdstls-stat.h"
 #include "tdstls-ladder.h"
+#include "tdstls-conn-text.h"
 
 #ifndef VERSION
 #define VERSION "0.1.0"
@@ -117,6 +121,7 @@ static void proto_register_tdstls(void)
     tdstls_login_register(proto_tdstls);
     tdstls_stat_register(&preferences);
     tdstls_ladder_register();
+    tdstls_conn_text_register();
     tdstls_ssrp_register(proto_tdstls, &preferences);
 }
 

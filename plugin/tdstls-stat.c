@@ -11,262 +11,14 @@
 
 #include <stdio.h>
 
-#include <epan/address.h>
 #include <epan/packet.h>
 #include <epan/stat_tap_ui.h>
 #include <epan/tap.h>
 #include <epan/to_str.h>
 
-#include "core/tds_prelogin.h"
 #include "tdstls-conv.h"
-#include "tdstls-names.h"
+#include "tdstls-row.h"
 #include "tdstls-ssrp.h"
-
-static const struct tdstls_prefs *preferences;
-
-/* --- the connection row: one column list for the table and the export --- */
-
-static void cell_stream(const struct tdstls_conv *c, GString *out)
-{
-    g_string_append_printf(out, "%u", c->stream);
-}
-
-static void endpoint(const address *addr, uint32_t port, GString *out)
-{
-    char *text = address_to_str(NULL, addr);
-    g_string_append_printf(out, "%s:%u", text, port);
-    wmem_free(NULL, text);
-}
-
-static void cell_client(const struct tdstls_conv *c, GString *out)
-{
-    endpoint(&c->client_addr, c->client_port, out);
-}
-
-static void cell_server(const struct tdstls_conv *c, GString *out)
-{
-    endpoint(&c->server_addr, c->server_port, out);
-}
-
-/* The instance a SQL Server Browser answer gave this port for */
-static void cell_instance(const struct tdstls_conv *c, GString *out)
-{
-    if (c->instance)
-        g_string_append(out, c->instance->dac ? "DAC" : c->instance->instance);
-}
-
-static void cell_instance_frame(const struct tdstls_conv *c, GString *out)
-{
-    if (c->instance)
-        g_string_append_printf(out, "%u", c->instance->response_frame);
-}
-
-/* Routing: where the login answer sent the client, or where it came from */
-static void cell_redirect(const struct tdstls_conv *c, GString *out)
-{
-    if (c->route_out) {
-        g_string_append_printf(out, "to %s:%u", c->route_out->server, c->route_out->port);
-        if (c->route_out->linked)
-            g_string_append_printf(out, " (stream %u)", c->route_out->to_stream);
-    }
-    if (c->route_in)
-        g_string_append_printf(out, "%sfrom stream %u", c->route_out ? ", " : "", c->route_in->from_stream);
-}
-
-static void cell_tds(const struct tdstls_conv *c, GString *out)
-{
-    const struct conn_results *r = tdstls_conn_results(&c->core);
-    g_string_append(out, r->tls_first ? "8.0" : r->tls_in_prelogin || r->prelogin_response_seen ? "7.x" : "?");
-}
-
-static void cell_encryption(const struct tdstls_conv *c, GString *out)
-{
-    const struct conn_results *r = tdstls_conn_results(&c->core);
-    g_string_append(out, r->tls_first ? "strict" : tds_encryption_name(r->encryption));
-}
-
-static void cell_tls(const struct tdstls_conv *c, GString *out)
-{
-    const struct conn_results *r = tdstls_conn_results(&c->core);
-    const char *name = tls_version_name(r->tls_version);
-    if (r->frame_server_hello)
-        g_string_append(out, name ? name : "?");
-}
-
-static void cell_suite(const struct tdstls_conv *c, GString *out)
-{
-    const struct conn_results *r = tdstls_conn_results(&c->core);
-    if (r->suite_known)
-        g_string_append(out, tdstls_suite_name(r->suite));
-}
-
-static void yes_no(bool known, bool value, GString *out)
-{
-    if (known)
-        g_string_append(out, value ? "yes" : "no");
-}
-
-static void cell_dhe(const struct tdstls_conv *c, GString *out)
-{
-    const struct conn_results *r = tdstls_conn_results(&c->core);
-    yes_no(r->suite_known, r->dhe, out);
-}
-
-static void cell_ys_zero(const struct tdstls_conv *c, GString *out)
-{
-    const struct conn_results *r = tdstls_conn_results(&c->core);
-    yes_no(r->frame_server_key_exchange != 0, r->ys_leading_zero, out);
-}
-
-static void cell_yc_zero(const struct tdstls_conv *c, GString *out)
-{
-    const struct conn_results *r = tdstls_conn_results(&c->core);
-    yes_no(r->dhe && r->frame_client_key_exchange != 0, r->yc_leading_zero, out);
-}
-
-static void cell_last_phase(const struct tdstls_conv *c, GString *out)
-{
-    const struct conn_results *r = tdstls_conn_results(&c->core);
-    g_string_append_printf(out, "%d %s", r->last_phase_before_close, tdstls_phase_name(r->last_phase_before_close));
-}
-
-static void cell_closed_by(const struct tdstls_conv *c, GString *out)
-{
-    const struct conn_results *r = tdstls_conn_results(&c->core);
-    if (r->frame_first_close)
-        g_string_append_printf(out, "%s %s", r->close_side == SIDE_SERVER ? "server" : "client",
-                               r->close_reset ? "RST" : "FIN");
-}
-
-/* The login's outcome where the answer was readable (login-only
- * encryption, or a keylog): LOGINACK, or the server's error. */
-static void cell_login(const struct tdstls_conv *c, GString *out)
-{
-    const struct conn_results *r = tdstls_conn_results(&c->core);
-    if (!r->frame_login_answer)
-        return;
-    if (r->login.loginack)
-        g_string_append(out, "ok");
-    else if (r->login.error)
-        g_string_append_printf(out, "error %u, state %u", r->login.error_number, r->login.error_state);
-}
-
-/* How the client logs in, where readable */
-static void cell_auth(const struct tdstls_conv *c, GString *out)
-{
-    g_string_append(out, login_auth_name((enum login_auth)tdstls_conn_results(&c->core)->auth));
-}
-
-/* Windows authentication over NTLM, where readable: DOMAIN\\user */
-static void cell_windows_user(const struct tdstls_conv *c, GString *out)
-{
-    const struct conn_results *r = tdstls_conn_results(&c->core);
-    char who[NTLM_ACCOUNT_MAX];
-    if (r->frame_ntlm_authenticate) {
-        ntlm_account(&r->ntlm, who);
-        g_string_append(out, who);
-    }
-}
-
-static void cell_durations(const struct tdstls_conv *c, GString *out)
-{
-    const struct conn_results *r = tdstls_conn_results(&c->core);
-    for (int p = PHASE_UNKNOWN; p < PHASE_CLOSE; p++) {
-        int64_t ns;
-        if (tdstls_phase_duration(r, (enum tdstls_phase)p, &ns))
-            g_string_append_printf(out, "%s%d=%.1f", out->len ? " " : "", p, (double)ns / 1e6);
-    }
-}
-
-/* The checks raised on the connection that the preferences let speak. */
-static check_set checks_of(const struct tdstls_conv *c)
-{
-    check_set allowed = 0;
-    for (int i = 0; i < N_CHECKS; i++)
-        if ((c->raised & CHECK_BIT(i)) && tdstls_prefs_allow(preferences, (enum tdstls_check)i))
-            allowed |= CHECK_BIT(i);
-    return allowed;
-}
-
-static void cell_checks(const struct tdstls_conv *c, GString *out)
-{
-    char list[512];
-    tdstls_check_list(checks_of(c), list, sizeof list);
-    g_string_append(out, list);
-}
-
-static void cell_certificate(const struct tdstls_conv *c, GString *out)
-{
-    const struct conn_results *r = tdstls_conn_results(&c->core);
-    char text[400];
-    if (r->frame_certificate) {
-        tdstls_describe_certificate(&r->cert, text, sizeof text);
-        g_string_append(out, text);
-    }
-}
-
-static void cell_diagnosis(const struct tdstls_conv *c, GString *out)
-{
-    g_string_append(out, tdstls_diagnoses[tdstls_conn_results(&c->core)->diagnosis].short_text);
-}
-
-static void cell_diagnosis_kind(const struct tdstls_conv *c, GString *out)
-{
-    const struct conn_results *r = tdstls_conn_results(&c->core);
-    if (r->frame_diagnosis)
-        g_string_append(out, tdstls_diagnoses[r->diagnosis].name);
-}
-
-static void cell_diagnosis_by(const struct tdstls_conv *c, GString *out)
-{
-    const struct conn_results *r = tdstls_conn_results(&c->core);
-    if (r->frame_diagnosis)
-        g_string_append(out, r->diagnosis_side == SIDE_SERVER ? "server" : "client");
-}
-
-static void cell_diagnosis_frame(const struct tdstls_conv *c, GString *out)
-{
-    const struct conn_results *r = tdstls_conn_results(&c->core);
-    if (r->frame_diagnosis)
-        g_string_append_printf(out, "%u", r->frame_diagnosis);
-}
-
-struct conn_column {
-    const char *title;          /* the table's heading; NULL: in the JSON only */
-    const char *key;            /* the export's name */
-    void (*cell)(const struct tdstls_conv *c, GString *out);
-};
-
-static const struct conn_column conn_columns[] = {
-    {"Stream", "stream", cell_stream},
-    {"Client", "client", cell_client},
-    {"Server", "server", cell_server},
-    {"Instance", "instance", cell_instance},
-    {"Redirect", "redirect", cell_redirect},
-    {"TDS", "tds", cell_tds},
-    {"Encryption", "encryption", cell_encryption},
-    {"TLS", "tls", cell_tls},
-    {"Cipher suite", "cipher_suite", cell_suite},
-    {"DHE", "dhe", cell_dhe},
-    {"Ys zero", "ys_zero", cell_ys_zero},
-    {"Yc zero", "yc_zero", cell_yc_zero},
-    {"Last phase", "last_phase", cell_last_phase},
-    {"Login", "login", cell_login},
-    {"Auth", "auth", cell_auth},
-    {"Windows user", "windows_user", cell_windows_user},
-    {"Closed by", "closed_by", cell_closed_by},
-    {"Phase durations (ms)", "phase_durations_ms", cell_durations},
-    {"Checks", "checks", cell_checks},
-    {"Diagnosis", "diagnosis", cell_diagnosis},
-    {"Certificate", "certificate", cell_certificate},
-    {NULL, "diagnosis_kind", cell_diagnosis_kind},
-    {NULL, "diagnosis_by", cell_diagnosis_by},
-    {NULL, "diagnosis_frame", cell_diagnosis_frame},
-    {NULL, "instance_frame", cell_instance_frame},
-};
-#define N_ALL_COLUMNS G_N_ELEMENTS(conn_columns)
-/* the table shows the columns with a title, which come first */
-static unsigned n_table_columns;
 
 /* --- the DHE count -------------------------------------------------------- */
 
@@ -316,7 +68,8 @@ static char *dhe_reading(const struct dhe_counts *n)
 #define CONN_TABLE "TDS TLS connections"
 #define DHE_TABLE "TDS TLS DHE handshakes"
 
-static stat_tap_table_item conn_fields[N_ALL_COLUMNS];
+static stat_tap_table_item conn_fields[TDSTLS_ROW_MAX_COLUMNS];
+static unsigned n_table_columns;   /* the row's titled columns */
 
 enum dhe_column { DCOL_DHE, DCOL_KB, DCOL_LEADING_ZERO, DCOL_READING, N_DHE_COLUMNS };
 static stat_tap_table_item dhe_fields[N_DHE_COLUMNS] = {
@@ -378,7 +131,7 @@ static unsigned row_for(stat_tap_table *table, uint32_t stream)
     void *found;
     if (g_hash_table_lookup_extended(rows_by_stream, GUINT_TO_POINTER(stream), NULL, &found))
         return GPOINTER_TO_UINT(found);
-    stat_tap_table_item_type items[N_ALL_COLUMNS];
+    stat_tap_table_item_type items[TDSTLS_ROW_MAX_COLUMNS];
     memset(items, 0, sizeof items);
     for (unsigned i = 0; i < n_table_columns; i++) {
         items[i].type = TABLE_ITEM_STRING;
@@ -398,7 +151,7 @@ static void write_row(stat_tap_table *table, const struct tdstls_conv *conv)
     unsigned row = row_for(table, conv->stream);
     for (unsigned col = 1; col < n_table_columns; col++) {   /* column 0 is the stream */
         GString *text = g_string_new("");
-        conn_columns[col].cell(conv, text);
+        tdstls_row_columns[col].cell(conv, text);
         set_string(table, row, col, g_string_free(text, false));
     }
 }
@@ -482,11 +235,6 @@ void tdstls_stat_free_item(stat_tap_table *table _U_, unsigned row _U_, unsigned
 
 /* --- tshark -q -z tdstls,json[,filter]: the rows for programs ------------ */
 
-struct json_export {
-    GPtrArray *conns;           /* struct tdstls_conv *, in order of first frame */
-    GHashTable *seen;
-};
-
 static void json_string(GString *out, const char *s)
 {
     g_string_append_c(out, '"');
@@ -504,21 +252,13 @@ static void json_string(GString *out, const char *s)
 static tap_packet_status json_packet(void *tapdata, packet_info *pinfo _U_, epan_dissect_t *edt _U_,
                                      const void *data, tap_flags_t flags _U_)
 {
-    struct json_export *ex = (struct json_export *)tapdata;
-    if (!((const struct tdstls_conv *)data)->confirmed)
-        return TAP_PACKET_DONT_REDRAW;
-    if (!g_hash_table_contains(ex->seen, data)) {
-        g_hash_table_add(ex->seen, (void *)data);
-        g_ptr_array_add(ex->conns, (void *)data);
-    }
+    tdstls_conn_list_add((struct tdstls_conn_list *)tapdata, (const struct tdstls_conv *)data);
     return TAP_PACKET_DONT_REDRAW;
 }
 
 static void json_reset(void *tapdata)
 {
-    struct json_export *ex = (struct json_export *)tapdata;
-    g_ptr_array_set_size(ex->conns, 0);
-    g_hash_table_remove_all(ex->seen);
+    tdstls_conn_list_clear((struct tdstls_conn_list *)tapdata);
 }
 
 /* One SQL Server Browser request of the capture and what became of it. */
@@ -551,7 +291,7 @@ static void json_browser_request(const struct tdstls_browser_request *r, void *u
 
 static void json_draw(void *tapdata)
 {
-    struct json_export *ex = (struct json_export *)tapdata;
+    const struct tdstls_conn_list *ex = (const struct tdstls_conn_list *)tapdata;
     GString *out = g_string_new("{\"connections\": [");
     GString *cell = g_string_new("");
     struct dhe_counts total = {0, 0, 0};
@@ -559,14 +299,15 @@ static void json_draw(void *tapdata)
         const struct tdstls_conv *c = (const struct tdstls_conv *)g_ptr_array_index(ex->conns, i);
         g_string_append(out, i ? ",\n  {" : "\n  {");
         g_string_append_printf(out, "\"stream\": %u", c->stream);
-        for (unsigned col = 1; col < N_ALL_COLUMNS; col++) {
-            g_string_append_printf(out, ", \"%s\": ", conn_columns[col].key);
+        for (unsigned col = 1; col < tdstls_row_n_columns; col++) {
+            const struct conn_column *column = &tdstls_row_columns[col];
+            g_string_append_printf(out, ", \"%s\": ", column->key);
             g_string_truncate(cell, 0);
-            conn_columns[col].cell(c, cell);
+            (column->export_cell ? column->export_cell : column->cell)(c, cell);
             json_string(out, cell->str);
         }
         g_string_append(out, ", \"check_names\": [");
-        check_set set = checks_of(c);
+        check_set set = tdstls_row_checks(c);
         bool first = true;
         for (int k = 0; k < N_CHECKS; k++)
             if (set & CHECK_BIT(k)) {
@@ -595,9 +336,8 @@ static void json_draw(void *tapdata)
 
 static void json_finish(void *tapdata)
 {
-    struct json_export *ex = (struct json_export *)tapdata;
-    g_ptr_array_free(ex->conns, true);
-    g_hash_table_destroy(ex->seen);
+    struct tdstls_conn_list *ex = (struct tdstls_conn_list *)tapdata;
+    tdstls_conn_list_free(ex);
     g_free(ex);
 }
 
@@ -610,9 +350,8 @@ const char *tdstls_stat_filter_of(const char *opt_arg, const char *name)
 static tdstls_tap_init_result json_init(const char *opt_arg, void *userdata _U_)
 {
     const char *filter = tdstls_stat_filter_of(opt_arg, "tdstls,json");
-    struct json_export *ex = g_new0(struct json_export, 1);
-    ex->conns = g_ptr_array_new();
-    ex->seen = g_hash_table_new(g_direct_hash, g_direct_equal);
+    struct tdstls_conn_list *ex = g_new0(struct tdstls_conn_list, 1);
+    tdstls_conn_list_init(ex);
     GString *error = register_tap_listener("tdstls", ex, filter, 0, json_reset, json_packet, json_draw, json_finish);
     if (error) {
         fprintf(stderr, "tshark: Couldn't register tdstls,json tap: %s\n", error->str);
@@ -627,7 +366,7 @@ void tdstls_stat_register(const struct tdstls_prefs *p)
 {
     static tap_param params[] = {{PARAM_FILTER, "filter", "Filter", NULL, true}};
     static stat_tap_table_ui conn_ui = {
-        REGISTER_PACKET_STAT_GROUP_UNSORTED, "TDS TLS connections", "tdstls", "tdstls,conn", conn_init, conn_packet,
+        REGISTER_PACKET_STAT_GROUP_UNSORTED, "TDS TLS connections", "tdstls", "tdstls,conn_table", conn_init, conn_packet,
         stat_reset, tdstls_stat_free_item, NULL, 0, conn_fields, G_N_ELEMENTS(params), params, NULL, 0,
     };
     static stat_tap_table_ui dhe_ui = {
@@ -636,13 +375,12 @@ void tdstls_stat_register(const struct tdstls_prefs *p)
     };
     static stat_tap_ui json_ui = {REGISTER_PACKET_STAT_GROUP_UNSORTED, "TDS TLS connections (JSON)", "tdstls,json",
                                   json_init, G_N_ELEMENTS(params), params};
-    preferences = p;
-    while (n_table_columns < N_ALL_COLUMNS && conn_columns[n_table_columns].title)
-        n_table_columns++;
+    tdstls_row_set_prefs(p);
+    n_table_columns = tdstls_row_n_titled();
     conn_ui.nfields = n_table_columns;
     for (unsigned i = 0; i < n_table_columns; i++)
         conn_fields[i] = (stat_tap_table_item){i == 0 ? TABLE_ITEM_UINT : TABLE_ITEM_STRING,
-                                               i == 0 ? TAP_ALIGN_RIGHT : TAP_ALIGN_LEFT, conn_columns[i].title,
+                                               i == 0 ? TAP_ALIGN_RIGHT : TAP_ALIGN_LEFT, tdstls_row_columns[i].title,
                                                i == 0 ? "%u" : "%s"};
     register_stat_tap_table_ui(&conn_ui);
     register_stat_tap_table_ui(&dhe_ui);

@@ -64,5 +64,5 @@ shot() {
 columns='gui.column.format:"No.","%m","Time","%t","Src port","%uS","Dst port","%uD","Protocol","%p","Phase","%Cus:tdstls.phase.name:0:R","Info","%i"'
 shot packet-list kb.pcapng "^kb.pcapng\$" 1400 700 -g 11 -o "$columns"
 shot expert-info kb.pcapng "Expert Information" 1300 380 -z expert
-shot connections mix.pcap "TDS TLS connections" 1500 330 -z tdstls,conn
+shot connections mix.pcap "TDS TLS connections" 1500 330 -z tdstls,conn_table
 shot dhe-handshakes bulk.pcap "DHE handshakes" 1300 200 -z tdstls,dhe

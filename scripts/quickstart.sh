@@ -35,7 +35,7 @@ tshark -r "$capture" -Y tdstls.close.abnormal -T fields -e frame.number -e tdstl
 cat <<USE
 
 == on your own capture
-  tshark -r YOUR.pcapng -q -z tdstls,conn        # one row per SQL Server connection, with its diagnosis
+  tshark -r YOUR.pcapng -q -z tdstls,conn        # which connections failed and why (,wide: every column)
   tshark -r YOUR.pcapng -q -z expert,tdstls      # every finding
   tshark -r YOUR.pcapng -Y tdstls.diagnosis -T fields -e frame.number -e tdstls.diagnosis
                                                  # each diagnosis in full: what the capture shows, the remedy

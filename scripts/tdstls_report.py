@@ -3,7 +3,7 @@
 """Batch triage: the tdstls per-connection summary of many captures as CSV or JSON.
 
 Runs tshark (with the tdstls plugin installed) on each capture, in parallel,
-with -q -z tdstls,json (the rows of the -z tdstls,conn table and the
+with -q -z tdstls,json (the rows of the connection table and the
 -z tdstls,dhe count, as JSON), and writes one row per connection with the
 capture's name first. SQL Server connections on every port are included:
 tdstls finds them by their PRELOGIN wherever the server listens.
@@ -33,7 +33,7 @@ import shlex
 import subprocess
 import sys
 
-# the keys of -z tdstls,json, in the order of the -z tdstls,conn table
+# the keys of -z tdstls,json, in the CSV's order (kept as it is for the programs that read it)
 CONN_COLUMNS = ["stream", "client", "server", "instance", "redirect", "tds", "encryption", "tls", "cipher_suite", "dhe",
                 "ys_zero", "yc_zero", "last_phase", "login", "auth", "windows_user",
                 "closed_by", "phase_durations_ms", "checks", "diagnosis",

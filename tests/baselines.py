@@ -10,7 +10,7 @@ their keys), tests/baselines/<capture>.txt holds what tdstls shows:
     every tdstls tree (phase, fields, expert items with their texts), in one
     pass, and with -2 (written out only where it differs from one pass);
   - each tdstls.diagnosis in full (the tree cuts text at 240 characters);
-  - tshark -q -z tdstls,conn -z tdstls,dhe;
+  - tshark -q -z tdstls,conn -z tdstls,conn_table -z tdstls,dhe;
   - tshark -2 -q -z tdstls,ladder.
 Without --update the suite compares and prints a diff for each capture whose
 view changed; --update rewrites the files, and `git diff tests/baselines`
@@ -68,7 +68,7 @@ def view_of(box, name, extra):
     path = os.path.join(box.captures, name)
     one = tdstls_view(box.tshark(["-r", path, "-V", "-O", "tdstls"] + extra))
     two = tdstls_view(box.tshark(["-r", path, "-2", "-V", "-O", "tdstls"] + extra))
-    tables = box.tshark(["-r", path, "-q", "-z", "tdstls,conn", "-z", "tdstls,dhe"] + extra)
+    tables = box.tshark(["-r", path, "-q", "-z", "tdstls,conn", "-z", "tdstls,conn_table", "-z", "tdstls,dhe"] + extra)
     # the tree cuts text at 240 characters: the diagnosis in full
     diagnoses = box.tshark(["-r", path, "-Y", "tdstls.diagnosis", "-T", "fields", "-e", "frame.number",
                             "-e", "tdstls.diagnosis"] + extra)
@@ -79,7 +79,7 @@ def view_of(box, name, extra):
     else:
         lines += ["## -2: -V -O tdstls"] + two + [""]
     lines += ["## tdstls.diagnosis in full (-Y tdstls.diagnosis -T fields)"] + diagnoses.splitlines() + [""]
-    lines += ["## -q -z tdstls,conn -z tdstls,dhe"] + tables.rstrip().splitlines()
+    lines += ["## -q -z tdstls,conn -z tdstls,conn_table -z tdstls,dhe"] + tables.rstrip().splitlines()
     ladder = box.tshark(["-r", path, "-2", "-q", "-z", "tdstls,ladder"] + extra)
     lines += ["", "## -2 -q -z tdstls,ladder"] + ladder.strip().splitlines()
     return "\n".join(lines) + "\n"

@@ -52,8 +52,9 @@ DECODE_AS = {"crafted-dhe-ys-short-port51433.pcap": ["-d", "tcp.port==51433,tdst
 def expected(t, dhe):
     """What a corpus connection must show, from the lab server's account:
     close (initiator, kind 0 FIN / 1 RST, phase), and the diagnosis (its
-    tdstls.diagnosis.kind, the side that gave up, and whether the alert or
-    the first FIN/RST shows it), or None for a normal close."""
+    tdstls.diagnosis.kind, the side that gave up, and whether the alert,
+    the first FIN/RST or the login answer shows it), or None for a normal
+    close."""
     suite = int(t["suite"], 16) if "suite" in t else None
     rst = t["fail"].startswith("rst-")
     if "expect" in t:
@@ -69,7 +70,8 @@ def expected(t, dhe):
         "alert-after-client-hello": (("server", "0", "3"), "tls_version_mismatch", "alert"),
         "fin-after-client-finished": (("server", "0", "3"), after_finished, "close"),
         "rst-after-client-finished": (("server", "1", "3"), after_finished, "close"),
-        "login-error": (("client", "0", "5"), None, None),    # the client closes after reading the error
+        # the client closes after reading the error; the answer is the diagnosis
+        "login-error": (("client", "0", "5"), "login_failed", "answer"),
     }
     close, kind, on = table[t["fail"]]
     return {"close": close, "kind": kind, "by": "server" if kind else None, "on": on}
@@ -515,7 +517,7 @@ def group_phases(box, truth, ck):
 def group_close(box, truth, ck):
     dhe = dhe_suites(box)
     fields = FIELDS + ["tdstls.diagnosis.kind", "tdstls.diagnosis.by", "tls.alert_message.desc",
-                       "tdstls.close.phase.name"]
+                       "tdstls.close.phase.name", "tdstls.login.error"]
     names = {"1": "TCP handshake", "2": "Pre-login", "3": "TLS handshake", "4": "Login", "5": "Login response",
              "6": "Commands", "7": "Close"}
     kb_total = 0
@@ -547,7 +549,8 @@ def group_close(box, truth, ck):
         ck.check((d["tdstls.diagnosis.kind"], d["tdstls.diagnosis.by"]) == (want["kind"], want["by"]),
                  "%s: diagnosis %s by %s, expected %s by %s" % (name, d["tdstls.diagnosis.kind"],
                                                                 d["tdstls.diagnosis.by"], want["kind"], want["by"]))
-        on_frame = c if want["on"] == "close" else next((r for r in rows if r["tls.alert_message.desc"]), None)
+        shows = {"close": "tdstls.close.initiator", "alert": "tls.alert_message.desc", "answer": "tdstls.login.error"}
+        on_frame = next((r for r in rows if r[shows[want["on"]]]), None)
         ck.check(on_frame is not None and d["frame.number"] == on_frame["frame.number"],
                  "%s: the diagnosis is on the %s frame (%s)" % (name, want["on"], d["frame.number"]))
         if want["kind"] not in DIAGNOSES_WITHOUT_EXPERT:
@@ -872,6 +875,90 @@ def group_hostile(box, truth, ck):
     ck.check(rows[-1]["tdstls.phase"] == "7", "%s: still ends in Close" % name)
 
 
+# The terminal's table: its columns, with the keys of -z tdstls,json they show
+CONN_TEXT_COLUMNS = {"Stream": "stream", "Client": "client", "Server": "server", "Instance": "instance",
+                     "Last phase": "last_phase", "Closed by": "closed_by", "Login": "login", "Diagnosis": "diagnosis"}
+
+
+def text_table(out, titles):
+    """The rows of an aligned table printed by -z tdstls,conn: each a dict
+    title -> cell, cut at the offsets where the heading line puts the titles
+    (so a cell out of line reads wrong)."""
+    lines = out.splitlines()
+    head = next((i for i, line in enumerate(lines) if line.startswith("Stream  ")), None)
+    if head is None:
+        return []
+    starts = sorted((lines[head].index(t), t) for t in titles if re.search(r"(^|  )%s(  |$)" % re.escape(t),
+                                                                            lines[head]))
+    rows = []
+    for line in lines[head + 1:]:
+        if not line.strip():
+            break
+        cells = {}
+        for k, (at, title) in enumerate(starts):
+            end = starts[k + 1][0] if k + 1 < len(starts) else len(line)
+            cells[title] = line[at:end].strip()
+        rows.append(cells)
+    return rows
+
+
+def check_conn_text(box, truth, ck):
+    """-z tdstls,conn reads at a glance: one aligned line per connection with
+    the columns that say which failed and why (the diagnosis with its frame),
+    a count of failures, where to read the remedy; ,wide has every column of
+    the GUI's table, which -z tdstls,conn_table prints; no SQL Server: says so."""
+    gui_titles = ["Stream", "Client", "Server", "Instance", "Diagnosis", "Last phase", "Closed by", "Login", "Auth",
+                  "Windows user", "TDS", "Encryption", "TLS", "Cipher suite", "DHE negotiated",
+                  "DH server value (Ys) starts 0x00", "DH client value (Yc) starts 0x00", "Phase times (ms)",
+                  "Findings", "Certificate", "Redirect"]
+    failed_total = 0
+    for name, t in sorted(truth.items()):
+        extra = keylog_options(box, name)
+        path = os.path.join(box.captures, name)
+        out = box.tshark(["-q", "-r", path, "-z", "tdstls,conn"] + extra)
+        conns = box.export(name, extra)["connections"]
+        failed = [c for c in conns if c["diagnosis_kind"] not in ("", "client_reset")]
+        failed_total += len(failed)
+        ck.check(("TDS TLS connections: %d, %d of them failed" % (len(conns), len(failed))) in out,
+                 "%s: -z tdstls,conn counts %d connections, %d failed: %r" % (name, len(conns), len(failed),
+                                                                             out.splitlines()[:1]))
+        ck.check("|" not in out and "Filter for statistics" not in out, "%s: no pipes, no empty filter line" % name)
+        rows = text_table(out, CONN_TEXT_COLUMNS)
+        ck.check(len(rows) == len(conns), "%s: %d table lines for %d connections" % (name, len(rows), len(conns)))
+        for row, c in zip(rows, conns):
+            want = {title: str(c[key]) if c[key] != "" else "-" for title, key in CONN_TEXT_COLUMNS.items()
+                    if title in row}
+            if c["diagnosis_frame"]:
+                want["Diagnosis"] = "%s (frame %s)" % (c["diagnosis"], c["diagnosis_frame"])
+            ck.check(row == want, "%s: stream %s's line %s, expected %s" % (name, c["stream"], row, want))
+            ck.check({"Stream", "Client", "Server", "Last phase", "Closed by", "Diagnosis"} <= set(row),
+                     "%s: the narrow table's columns %s" % (name, sorted(row)))
+        said_where = "-Y tdstls.diagnosis -T fields -e frame.number -e tdstls.diagnosis" in out
+        ck.check(said_where == bool(failed), "%s: where to read the remedy is said (%s) when one failed" % (name, said_where))
+        wide = box.tshark(["-q", "-r", path, "-z", "tdstls,conn,wide"] + extra)
+        wide_rows = text_table(wide, gui_titles)
+        ck.check(len(wide_rows) == len(conns) and all(set(r) == set(gui_titles) for r in wide_rows),
+                 "%s: ,wide shows every column: %s" % (name, [sorted(set(gui_titles) - set(r)) for r in wide_rows]))
+        ck.check(all(r["Findings"] == (c["checks"] or "-") for r, c in zip(wide_rows, conns)),
+                 "%s: ,wide's Findings are the JSON's checks" % name)
+    require(failed_total >= 10, "the corpus holds failed connections (%d)" % failed_total)
+    # the GUI's table, as tshark prints it: every column, the answer to "why" near the front
+    table = box.tshark(["-q", "-r", os.path.join(box.captures, "tsql-dhe-kb4557473-fin.pcapng"),
+                        "-z", "tdstls,conn_table"])
+    heads = next((line for line in table.splitlines() if line.startswith("Stream |")), "")
+    cells = [h.strip() for h in heads.split("|") if h.strip()]
+    ck.check(cells == gui_titles, "-z tdstls,conn_table's columns %s" % cells)
+    # a filter, and a capture with no SQL Server connection
+    one = box.tshark(["-q", "-r", os.path.join(box.captures, "tedious-routed-1433-to-11003.pcapng"),
+                      "-o", "tls.keylog_file:" + os.path.join(box.captures, "tedious-routed-1433-to-11003.keys"),
+                      "-z", "tdstls,conn,tcp.stream==1"])
+    ck.check('TDS TLS connections matching "tcp.stream==1": 1,' in one and len(text_table(one, CONN_TEXT_COLUMNS)) == 1,
+             "-z tdstls,conn,FILTER keeps one connection: %r" % one.splitlines()[:1])
+    none = box.tshark(["-q", "-r", os.path.join(box.captures, "not-sql-http-1433.pcapng"), "-z", "tdstls,conn"])
+    ck.check(none.strip() == "TDS TLS connections: none (no SQL Server connection in the capture)",
+             "no SQL Server connection: said so: %r" % none)
+
+
 def group_summary(box, truth, ck):
     scripts = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "scripts")
     report = os.path.join(scripts, "tdstls_report.py")
@@ -909,6 +996,7 @@ def group_summary(box, truth, ck):
                  "%s: diagnosis %r by %r" % (name, r["diagnosis_kind"], r["diagnosis_by"]))
         ck.check(("KB 4557473" in r["diagnosis"]) == (expect["kind"] == "kb4557473"),
                  "%s: diagnosis %r" % (name, r["diagnosis"]))
+    check_conn_text(box, truth, ck)
     # the capture-level DHE statistic on 600 connections, 3 of them aborted (built here)
     bulk = os.path.join(box.dir, "bulk600.pcap")
     cap = lambda n: os.path.join(box.captures, n)   # noqa: E731
@@ -1248,6 +1336,17 @@ def group_login_answer(box, truth, ck):
             ck.check(ok, "%s: error %s flagged once, on the login answer (phase 5): %s"
                      % (name, t["login_error"], [(r["frame.number"], r["tdstls.login.error"]) for r in answers]))
             ck.check(login == ["error 18456, state 1"], "%s: the table's Login column %s" % (name, login))
+            # the diagnosis: on the answer, with what the capture shows and where the real state is
+            said = box.frames(name, extra + ["-Y", "tdstls.diagnosis"],
+                              fields=["frame.number", "tdstls.diagnosis.kind", "tdstls.diagnosis"])
+            user = ("Windows user %s\\%s (NTLM" % (t["ntlm_domain"], t["ntlm_user"]) if t.get("ntlm_user")
+                    else "Login failed for user '")
+            text = said[0]["tdstls.diagnosis"] if len(said) == 1 else ""
+            ck.check([r["frame.number"] for r in said] == [r["frame.number"] for r in answers]
+                     and said[0]["tdstls.diagnosis.kind"] == "login_failed",
+                     "%s: diagnosis login_failed on the answer's frame: %s" % (name, said))
+            for part in ("error 18456, state 1", user, "SQL Server error log", "MSSQLSERVER_18456"):
+                ck.check(part in text, "%s: the diagnosis says %r: %r" % (name, part, text[:160]))
         elif t["fail"] == "none" and readable and not t.get("routed_to"):
             ck.check(len(answers) == 1 and truthy(answers[0]["tdstls.login.ack"]) and not flagged,
                      "%s: LOGINACK read on one frame, no login error" % name)

@@ -63,7 +63,8 @@ static void say_dhe_negotiated(const struct check_context *ctx, char *buf, size_
 {
     snprintf(buf, size,
              "%s negotiated: ephemeral finite-field Diffie-Hellman; between Windows builds with and without the "
-             "KB 4557473 fix, a leading zero in dh_Ys or dh_Yc (1 in 256) breaks the handshake",
+             "KB 4557473 fix, a shared secret that starts with a zero byte (about 1 handshake in 256, never "
+             "visible on the wire) breaks the handshake",
              suite_name(ctx, ctx->found->suite));
 }
 
@@ -184,7 +185,7 @@ static void say_diagnosis(const struct check_context *ctx, char *buf, size_t siz
     if (r->frame_diagnosis == r->frame_alert && !r->alert_encrypted)
         snprintf(by_alert, sizeof by_alert, " (fatal alert %s from the %s)", alert ? alert : "?",
                  r->alert_side == SIDE_SERVER ? "server" : "client");
-    snprintf(buf, size, "%s%s: see tdstls.diagnosis for the evidence and the remedy",
+    snprintf(buf, size, "%s%s: the evidence and the remedy are in this frame's Diagnosis (tdstls.diagnosis)",
              tdstls_diagnoses[r->diagnosis].short_text, by_alert);
 }
 
@@ -378,9 +379,8 @@ static void say_browser_malformed(const struct check_context *ctx, char *buf, si
  * short text for the tables; its words; its rule. */
 const struct check_info tdstls_checks[N_CHECKS] = {
     {.id = CHECK_DHE_OFFERED, .name = "dhe_offered", .group = GROUP_SECURITY, .severity = SEVERITY_NOTE,
-     .summary = "ClientHello offers TLS_DHE suites: if the server picks one and the two Windows builds differ in "
-                "the KB 4557473 fix, about 1 handshake in 256 fails",
-     .switched_by = SWITCH_CHECK_DHE, .short_text = "DHE offered", .on_findings = offers_dhe},
+     .summary = "ClientHello offers TLS_DHE suites (the ServerHello says whether one is used)",
+     .switched_by = SWITCH_CHECK_DHE, .short_text = "client offers DHE", .on_findings = offers_dhe},
     {.id = CHECK_OLD_TLS_ONLY_OFFERED, .name = "old_tls_only_offered", .group = GROUP_SECURITY,
      .severity = SEVERITY_NOTE,
      .summary = "ClientHello offers nothing newer than TLS 1.1",
@@ -512,7 +512,7 @@ const struct check_info tdstls_checks[N_CHECKS] = {
      .message = say_browser_malformed, .on_browser = browser_malformed},
     {.id = CHECK_LOGIN_FAILED, .name = "login_failed", .group = GROUP_RESPONSE_CODE, .severity = SEVERITY_ERROR,
      .summary = "The server refused the login", .switched_by = SWITCH_CHECK_LOGIN, .short_text = "login failed",
-     .message = say_login_failed, .on_frame = login_failed},
+     .message = say_login_failed, .on_frame = login_failed, .announces = DIAG_LOGIN_FAILED},
 };
 
 check_set tdstls_checks_of_findings(const struct tls_findings *f)

@@ -166,6 +166,7 @@ static void judge_certificate(const struct conn_results *r, int64_t time_ns, str
 }
 
 static void diagnose_alert(struct conn_results *r);
+static void decide(struct conn_results *r, enum tdstls_diagnosis d, uint32_t frame, enum tdstls_side side);
 
 void tdstls_conn_tls(struct tdstls_conn *c, uint32_t frame, int64_t time_ns, enum tdstls_side side,
                      bool in_prelogin, const uint8_t *records, size_t len, struct tls_findings *f,
@@ -282,6 +283,11 @@ static bool read_login_answer(struct tdstls_conn *c, uint32_t frame, const uint8
     if (login_answer_read(payload, len, &a)) {
         r->login = a;
         r->frame_login_answer = frame;
+        /* a refused login is why the connection ends, whoever closes it */
+        if (a.error && !a.loginack && !r->frame_diagnosis) {
+            r->phase_at_diagnosis = PHASE_LOGIN_RESPONSE;
+            decide(r, DIAG_LOGIN_FAILED, frame, SIDE_SERVER);
+        }
     }
     note_auth(r, frame, (enum login_auth)a.sspi_auth);
     return login_answer_continues(&a);

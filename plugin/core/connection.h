@@ -52,8 +52,9 @@ enum tds_type {
     TDS_PRELOGIN = 0x12,
 };
 
-/* Why a connection ended, decided once: at the first fatal TLS alert, or
- * else at the first FIN/RST (diagnose_alert() and diagnose_close() in
+/* Why a connection ended, decided once: at the first fatal TLS alert, at a
+ * login answer that refuses the login, or else at the first FIN/RST
+ * (diagnose_alert(), read_login_answer() and diagnose_close() in
  * connection.c; the words and the remedies in diagnoses.c). */
 enum tdstls_diagnosis {
     DIAG_NONE = 0,                       /* the client closed normally */
@@ -70,6 +71,7 @@ enum tdstls_diagnosis {
     DIAG_CLOSED_BEFORE_PRELOGIN_RESPONSE,
     DIAG_SERVER_CLOSED_FIRST,
     DIAG_VERSION_REFUSED,                /* the client gave up after the server chose TLS 1.0/1.1 (or its certificate) */
+    DIAG_LOGIN_FAILED,                   /* the login answer is an error (18456, ...) without LOGINACK */
     N_DIAGNOSES,
 };
 

@@ -5,6 +5,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "login_auth.h"
+#include "ntlm.h"
 #include "suite_kinds.h"
 
 #define PART_MAX 400
@@ -362,6 +364,40 @@ static void describe_server_closed_first(const struct diagnosis_context *ctx, ch
              r->close_reset ? "reset" : "closed", tdstls_close_story(r), tdstls_phase_name(r->phase_at_close));
 }
 
+/* SQL Server tells every client state 1 and writes the real state, which
+ * names the cause, to its error log (Microsoft's MSSQLSERVER_18456
+ * article); the words say so rather than guess. */
+static void describe_login_failed(const struct diagnosis_context *ctx, char *buf, size_t size)
+{
+    const struct conn_results *r = ctx->conn;
+    const struct login_answer *a = &r->login;
+    char who[NTLM_ACCOUNT_MAX + 48] = "", account[NTLM_ACCOUNT_MAX];
+    if (r->frame_ntlm_authenticate) {
+        ntlm_account(&r->ntlm, account);
+        snprintf(who, sizeof who, " for Windows user %s (NTLM, frame %u)", account, r->frame_ntlm_authenticate);
+    }
+    const char *how = login_auth_name((enum login_auth)r->auth);
+    char mechanism[64] = "";
+    if (how[0])
+        snprintf(mechanism, sizeof mechanism, "; the client logs in with %s", how);
+    if (a->error_number == 18456)
+        snprintf(buf, size,
+                 "The server refused the login (frame %u): error 18456, state %u, class %u%s: \"%s\"%s. Everything "
+                 "before the login worked. Every client is told state 1; the real state, which names "
+                 "the cause (5: unknown login, 8: wrong password, 11 or 12: authenticated but no access to the "
+                 "server, 38: the database asked for is missing or closed to it), is in the SQL Server error log at this "
+                 "time (Microsoft's MSSQLSERVER_18456 article). Remedy: read that entry; then fix the password, "
+                 "create the login, or grant it access.",
+                 r->frame_login_answer, a->error_state, a->error_class, who, a->error_message, mechanism);
+    else
+        snprintf(buf, size,
+                 "The server refused the login (frame %u): error %u, state %u, class %u%s: \"%s\"%s. Everything "
+                 "before the login worked; the message names the cause, and the SQL Server error "
+                 "log has more at this time.",
+                 r->frame_login_answer, a->error_number, a->error_state, a->error_class, who, a->error_message,
+                 mechanism);
+}
+
 #define EV(...) {__VA_ARGS__}
 const struct diagnosis_info tdstls_diagnoses[N_DIAGNOSES] = {
     {DIAG_NONE, "none", "", NULL, EV(0)},
@@ -389,6 +425,8 @@ const struct diagnosis_info tdstls_diagnoses[N_DIAGNOSES] = {
     {DIAG_SERVER_CLOSED_FIRST, "server_closed_first", "server closed first", describe_server_closed_first, EV(0)},
     {DIAG_VERSION_REFUSED, "tls_version_refused", "client refused the server's TLS 1.0/1.1 (or its certificate)",
      describe_version_refused, EV(EVIDENCE_CLIENT_HELLO, EVIDENCE_SERVER_HELLO, EVIDENCE_CERTIFICATE, EVIDENCE_CLOSE)},
+    {DIAG_LOGIN_FAILED, "login_failed", "login refused", describe_login_failed,
+     EV(EVIDENCE_NTLM_AUTHENTICATE, EVIDENCE_LOGIN_ANSWER)},
 };
 
 void tdstls_diagnosis_text(const struct diagnosis_context *ctx, char *buf, size_t size)
@@ -422,6 +460,10 @@ static uint32_t evidence_frame(const struct conn_results *r, enum evidence e)
         return r->frame_diagnosis == r->frame_alert ? r->frame_alert : 0;
     case EVIDENCE_CLOSE:
         return r->frame_diagnosis == r->frame_first_close ? r->frame_first_close : 0;
+    case EVIDENCE_NTLM_AUTHENTICATE:
+        return r->frame_ntlm_authenticate;
+    case EVIDENCE_LOGIN_ANSWER:
+        return r->frame_login_answer;
     default:
         return 0;
     }
