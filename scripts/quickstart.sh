@@ -27,6 +27,8 @@ capture=test-captures/tsql-dhe-kb4557473-fin.pcapng
 # tshark's warning about running as root is noise here; anything else shows
 tshark() { command tshark "$@" 2> >(grep -v "Running as user" >&2); }
 echo
+echo "== tshark -r $capture -q -z tdstls,conn"
+tshark -r "$capture" -q -z tdstls,conn
 echo "== tshark -r $capture -q -z expert,note,tdstls"
 tshark -r "$capture" -q -z expert,note,tdstls
 echo "== the diagnosis on the server's FIN"

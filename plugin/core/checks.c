@@ -62,9 +62,8 @@ static void say_old_tls_negotiated(const struct check_context *ctx, char *buf, s
 static void say_dhe_negotiated(const struct check_context *ctx, char *buf, size_t size)
 {
     snprintf(buf, size,
-             "%s negotiated: ephemeral finite-field Diffie-Hellman; between Windows builds with and without the "
-             "KB 4557473 fix, a shared secret that starts with a zero byte (about 1 handshake in 256, never "
-             "visible on the wire) breaks the handshake",
+             "%s negotiated: between Windows builds with and without the KB 4557473 fix, about 1 handshake in "
+             "256 fails (a DH shared secret starting with 0x00, never on the wire)",
              suite_name(ctx, ctx->found->suite));
 }
 
