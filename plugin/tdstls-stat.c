@@ -75,7 +75,7 @@ enum dhe_column { DCOL_DHE, DCOL_KB, DCOL_LEADING_ZERO, DCOL_READING, N_DHE_COLU
 static stat_tap_table_item dhe_fields[N_DHE_COLUMNS] = {
     {TABLE_ITEM_UINT, TAP_ALIGN_RIGHT, "DHE handshakes", "%u"},
     {TABLE_ITEM_UINT, TAP_ALIGN_RIGHT, "KB 4557473 aborts", "%u"},
-    {TABLE_ITEM_UINT, TAP_ALIGN_RIGHT, "Leading-zero Ys/Yc", "%u"},
+    {TABLE_ITEM_UINT, TAP_ALIGN_RIGHT, "DH value (Ys or Yc) starting 0x00", "%u"},
     {TABLE_ITEM_STRING, TAP_ALIGN_LEFT, "Reading", "%s"},
 };
 
