@@ -27,16 +27,16 @@ struct conn_text {
 };
 
 /* The narrow table's diagnosis: its short text and the frame that shows it. */
-static void cell_diagnosis_at(const struct tdstls_conv *c, GString *out)
+static void cell_diagnosis_at(const struct sql_connection *c, GString *out)
 {
-    const struct conn_results *r = tdstls_conn_results(&c->core);
+    const struct conn_results *r = tdstls_conn_results(&c->analysis);
     if (r->frame_diagnosis)
         g_string_append_printf(out, "%s (frame %u)", tdstls_diagnoses[r->diagnosis].short_text, r->frame_diagnosis);
 }
 
 struct text_column {
     const char *title;
-    void (*cell)(const struct tdstls_conv *c, GString *out);
+    void (*cell)(const struct sql_connection *c, GString *out);
     bool always;                /* shown even when empty in every row */
 };
 
@@ -88,9 +88,9 @@ static void conn_text_draw(void *tapdata)
         shown[k] = cols[k].always;
     }
     for (unsigned i = 0; i < conns->len; i++) {
-        const struct tdstls_conv *c = (const struct tdstls_conv *)g_ptr_array_index(conns, i);
+        const struct sql_connection *c = (const struct sql_connection *)g_ptr_array_index(conns, i);
         /* a failure is a diagnosis with words (a client's RST is a kind, no failure) */
-        diagnosed += tdstls_diagnoses[tdstls_conn_results(&c->core)->diagnosis].describe != NULL;
+        diagnosed += tdstls_diagnoses[tdstls_conn_results(&c->analysis)->diagnosis].describe != NULL;
         for (unsigned k = 0; k < ncols; k++) {
             GString *text = g_string_new("");
             cols[k].cell(c, text);
@@ -137,7 +137,7 @@ static void conn_text_draw(void *tapdata)
 static tap_packet_status conn_text_packet(void *tapdata, packet_info *pinfo _U_, epan_dissect_t *edt _U_,
                                           const void *data, tap_flags_t flags _U_)
 {
-    tdstls_conn_list_add(&((struct conn_text *)tapdata)->list, (const struct tdstls_conv *)data);
+    tdstls_conn_list_add(&((struct conn_text *)tapdata)->list, (const struct sql_connection *)data);
     return TAP_PACKET_DONT_REDRAW;
 }
 

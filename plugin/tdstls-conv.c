@@ -38,20 +38,21 @@ static wmem_list_t *routes;
  * frame needs no conversation lookup unless one may begin there. */
 static unsigned connections_made;
 
-static void forget_routes(void)
+/* A new capture (or a reload): no route and no connection is known. */
+static void forget_capture(void)
 {
     routes = NULL;
     connections_made = 0;
 }
 
-bool tdstls_conv_carry_open_pdu(struct tdstls_conv *c, uint32_t frame, enum tdstls_side side)
+bool tdstls_conv_carry_open_pdu(struct sql_connection *c, uint32_t frame, enum tdstls_side side)
 {
     const struct pdu_start *open = &c->open_pdu[side];
-    tdstls_conn_frame_carries(&c->core, frame, (enum tdstls_phase)open->phase, open->inferred);
+    tdstls_conn_frame_carries(&c->analysis, frame, (enum tdstls_phase)open->phase, open->inferred);
     return open->phase != PHASE_UNKNOWN;
 }
 
-void tdstls_conv_carry_pdu_head(struct tdstls_conv *c, uint32_t frame, enum tdstls_side side, const uint8_t *head,
+void tdstls_conv_carry_pdu_head(struct sql_connection *c, uint32_t frame, enum tdstls_side side, const uint8_t *head,
                                 size_t len)
 {
     /* only a whole, plausible header: the bytes may be anything */
@@ -59,8 +60,8 @@ void tdstls_conv_carry_pdu_head(struct tdstls_conv *c, uint32_t frame, enum tdst
     if (!tls && !(len >= TDS_HEADER_LEN && tds_header_plausible(head, len)))
         return;
     bool inferred;
-    enum tdstls_phase phase = tdstls_conn_pdu_phase(&c->core, side, head, len, &inferred);
-    tdstls_conn_frame_carries(&c->core, frame, phase, inferred);
+    enum tdstls_phase phase = tdstls_conn_pdu_phase(&c->analysis, side, head, len, &inferred);
+    tdstls_conn_frame_carries(&c->analysis, frame, phase, inferred);
 }
 
 bool tdstls_conv_any(void)
@@ -71,12 +72,12 @@ bool tdstls_conv_any(void)
 void tdstls_conv_register(int proto)
 {
     proto_tdstls = proto;
-    register_cleanup_routine(forget_routes);
+    register_cleanup_routine(forget_capture);
 }
 
-void tdstls_conv_note_route(struct tdstls_conv *c, uint32_t frame)
+void tdstls_conv_note_route(struct sql_connection *c, uint32_t frame)
 {
-    const struct login_answer *a = &tdstls_conn_results(&c->core)->login;
+    const struct login_answer *a = &tdstls_conn_results(&c->analysis)->login;
     if (c->route_out || !a->routed)
         return;
     struct tdstls_route *r = wmem_new0(wmem_file_scope(), struct tdstls_route);
@@ -109,7 +110,7 @@ static struct tdstls_route *unfollowed_route(const address *client, uint32_t por
 
 /* A new connection from a client that a routing ENVCHANGE sent to this
  * port: it follows that route. */
-static void link_route(struct tdstls_conv *c)
+static void link_route(struct sql_connection *c)
 {
     struct tdstls_route *r = unfollowed_route(&c->client_addr, c->server_port);
     if (r) {
@@ -143,10 +144,10 @@ bool tdstls_conversation_is_ours(packet_info *pinfo)
     return conv && conversation_get_dissector(conv, pinfo->num) == tdstls_handle;
 }
 
-/* What a conversation shown not to be TDS holds instead of a tdstls_conv. */
+/* What a conversation shown not to be TDS holds instead of a struct sql_connection. */
 static const char not_tds;
 
-struct tdstls_conv *tdstls_conv_get(packet_info *pinfo, bool create, int dst_is_server_hint)
+struct sql_connection *tdstls_conv_get(packet_info *pinfo, bool create, int dst_is_server_hint)
 {
     conversation_t *conv = create ? find_or_create_conversation(pinfo) : find_conversation_pinfo(pinfo, 0);
     if (!conv)
@@ -154,13 +155,13 @@ struct tdstls_conv *tdstls_conv_get(packet_info *pinfo, bool create, int dst_is_
     void *data = conversation_get_proto_data(conv, proto_tdstls);
     if (data == &not_tds)
         return NULL;
-    struct tdstls_conv *c = (struct tdstls_conv *)data;
+    struct sql_connection *c = (struct sql_connection *)data;
     if (c || !create)
         return c;
 
-    c = wmem_new0(wmem_file_scope(), struct tdstls_conv);
+    c = wmem_new0(wmem_file_scope(), struct sql_connection);
     connections_made++;
-    tdstls_conn_init(&c->core, &file_scope, tdstls_ns_of(&pinfo->abs_ts));
+    tdstls_conn_init(&c->analysis, &file_scope, tdstls_ns_of(&pinfo->abs_ts));
     /* The server is the side on one of our ports, or on a port a SQL
      * Server Browser answer gave, unless the caller knows better (a SYN, or
      * the port the dissector matched). */
@@ -182,7 +183,7 @@ struct tdstls_conv *tdstls_conv_get(packet_info *pinfo, bool create, int dst_is_
     return c;
 }
 
-void tdstls_conv_confirm(struct tdstls_conv *c, packet_info *pinfo)
+void tdstls_conv_confirm(struct sql_connection *c, packet_info *pinfo)
 {
     if (c->confirmed)
         return;
@@ -192,7 +193,7 @@ void tdstls_conv_confirm(struct tdstls_conv *c, packet_info *pinfo)
     /* TCP remembers the server's port from a SYN or SYN/ACK: the capture
      * holds the handshake, which began the conversation */
     if (tcpd && tcpd->server_port && conv->setup_frame < pinfo->num)
-        tdstls_conn_began_with_syn(&c->core, conv->setup_frame, tdstls_ns_of(&tcpd->ts_first));
+        tdstls_conn_began_with_syn(&c->analysis, conv->setup_frame, tdstls_ns_of(&tcpd->ts_first));
 }
 
 void tdstls_conv_reject(packet_info *pinfo)
@@ -211,17 +212,17 @@ bool tdstls_conv_rejected(packet_info *pinfo)
     return rejected;
 }
 
-struct tdstls_conv *tdstls_conv_find(packet_info *pinfo, bool *rejected)
+struct sql_connection *tdstls_conv_find(packet_info *pinfo, bool *rejected)
 {
     conversation_t *conv = find_conversation_pinfo(pinfo, 0);
     void *data = conv ? conversation_get_proto_data(conv, proto_tdstls) : NULL;
     *rejected = data == &not_tds;
-    return *rejected ? NULL : (struct tdstls_conv *)data;
+    return *rejected ? NULL : (struct sql_connection *)data;
 }
 
-enum tdstls_side tdstls_side_of(const struct tdstls_conv *conv, const packet_info *pinfo)
+enum tdstls_side tdstls_side_of(const struct sql_connection *conn, const packet_info *pinfo)
 {
-    return (pinfo->srcport == conv->server_port && addresses_equal(&pinfo->src, &conv->server_addr)) ? SIDE_SERVER
+    return (pinfo->srcport == conn->server_port && addresses_equal(&pinfo->src, &conn->server_addr)) ? SIDE_SERVER
                                                                                                         : SIDE_CLIENT;
 }
 
@@ -236,8 +237,8 @@ struct tdstls_frame *tdstls_frame_of(packet_info *pinfo, bool create)
     return f;
 }
 
-struct tdstls_conv *tdstls_conv_of_frame(packet_info *pinfo)
+struct sql_connection *tdstls_conv_of_frame(packet_info *pinfo)
 {
     struct tdstls_frame *f = tdstls_frame_of(pinfo, false);
-    return f && f->conv ? f->conv : tdstls_conv_get(pinfo, false, -1);
+    return f && f->conn ? f->conn : tdstls_conv_get(pinfo, false, -1);
 }

@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later
  *
- * The glue's state of one SQL Server connection (a TCP conversation), kept in
- * wmem file scope: the core's connection, which side is the server, and what
- * the dissector needs to carry TLS out of PRELOGIN packets.
+ * The glue's state of one SQL Server connection (struct sql_connection, the
+ * data tdstls attaches to a TCP conversation_t), kept in wmem file scope: the
+ * core's analysis of it (struct conn_analysis), which side is the server, and
+ * what the dissector needs to carry TLS out of PRELOGIN packets. In the glue,
+ * `conv` names a Wireshark conversation_t and `conn` a struct sql_connection.
  */
 #ifndef TDSTLS_CONV_H
 #define TDSTLS_CONV_H
@@ -22,14 +24,14 @@ struct tdstls_route {
     uint16_t port;
     uint32_t frame;                     /* the login answer that carried it */
     uint32_t from_stream;
-    const struct tdstls_conv *from;     /* the connection that sent the client */
+    const struct sql_connection *from;     /* the connection that sent the client */
     bool linked;                        /* the client's next connection to that port was found */
     uint32_t to_stream;
 };
 
-struct tdstls_conv {
+struct sql_connection {
     /* phases, handshake, close: core/connection.h (results for every pass) */
-    struct tdstls_conn core;
+    struct conn_analysis analysis;
     /* set when the connection is first seen (tdstls_conv_get) */
     address server_addr, client_addr;
     uint32_t server_port, client_port;
@@ -80,13 +82,13 @@ struct tdstls_conv {
 /* First pass: this frame carries the PDU its side began last (open_pdu):
  * it takes that PDU's phase, unless data of its own showed one. False when
  * no PDU of that side is open. */
-bool tdstls_conv_carry_open_pdu(struct tdstls_conv *c, uint32_t frame, enum tdstls_side side);
+bool tdstls_conv_carry_open_pdu(struct sql_connection *c, uint32_t frame, enum tdstls_side side);
 
 /* First pass: this frame's payload, which TCP handed to no dissector while
  * no PDU of its side was open (a retransmission, a segment reordered
  * behind later ones), begins with head: the frame takes the phase of the
  * PDU that header names, if it is a plausible TDS or TLS header. */
-void tdstls_conv_carry_pdu_head(struct tdstls_conv *c, uint32_t frame, enum tdstls_side side, const uint8_t *head,
+void tdstls_conv_carry_pdu_head(struct sql_connection *c, uint32_t frame, enum tdstls_side side, const uint8_t *head,
                                 size_t len);
 
 /* At registration and handoff: our protocol, and our handle on tcp.port. */
@@ -95,43 +97,43 @@ void tdstls_conv_handoff(dissector_handle_t ours);
 
 /* The connection of this packet's conversation; create makes it.
  * dst_is_server_hint: 1 or 0 when the caller knows, -1 to go by our ports. */
-struct tdstls_conv *tdstls_conv_get(packet_info *pinfo, bool create, int dst_is_server_hint);
+struct sql_connection *tdstls_conv_get(packet_info *pinfo, bool create, int dst_is_server_hint);
 /* Whether the capture has any connection of tdstls's so far. */
 bool tdstls_conv_any(void);
 /* The connection's first payload is TDS or TLS: it is one of ours. When the
  * capture holds its SYN and nothing labelled it yet (the heuristic found
  * it), its frames from the SYN on become its TCP handshake. */
-void tdstls_conv_confirm(struct tdstls_conv *conv, packet_info *pinfo);
+void tdstls_conv_confirm(struct sql_connection *conn, packet_info *pinfo);
 /* The connection's first payload is not TDS: tdstls leaves it alone from
  * now on (tdstls_conv_get returns NULL for it). */
 void tdstls_conv_reject(packet_info *pinfo);
 bool tdstls_conv_rejected(packet_info *pinfo);
 /* Both at once, with one lookup: the connection (or NULL), and whether
  * tdstls left it alone. */
-struct tdstls_conv *tdstls_conv_find(packet_info *pinfo, bool *rejected);
+struct sql_connection *tdstls_conv_find(packet_info *pinfo, bool *rejected);
 /* The connection's login answer routes its client elsewhere (first pass):
  * the client's next connection to that port, from the same address, is
  * linked to it when it comes. */
-void tdstls_conv_note_route(struct tdstls_conv *conv, uint32_t frame);
+void tdstls_conv_note_route(struct sql_connection *conn, uint32_t frame);
 /* A port tdstls analyses (preference tdstls.tcp.port, or Decode As). */
 bool tdstls_port_is_ours(uint32_t port);
 /* This packet's connection is tdstls's from its first frame: on one of its
  * ports, or on a port a SQL Server Browser answer gave. */
 bool tdstls_conversation_is_ours(packet_info *pinfo);
-enum tdstls_side tdstls_side_of(const struct tdstls_conv *conv, const packet_info *pinfo);
+enum tdstls_side tdstls_side_of(const struct sql_connection *conn, const packet_info *pinfo);
 
 /* What the dissector learnt of the frame being dissected, for the
  * post-dissector (packet scope): its connection (saves a conversation
  * lookup per frame and pass) and the TCP flags TCP handed it. */
 struct tdstls_frame {
-    struct tdstls_conv *conv;
+    struct sql_connection *conn;
     bool have_tcp_flags;
     uint16_t tcp_flags;
 };
 /* create: make it when the frame has none yet; else NULL then. */
 struct tdstls_frame *tdstls_frame_of(packet_info *pinfo, bool create);
 /* The frame's connection: the dissector's, else looked up. */
-struct tdstls_conv *tdstls_conv_of_frame(packet_info *pinfo);
+struct sql_connection *tdstls_conv_of_frame(packet_info *pinfo);
 
 /* Packet-scope proto data keys of tdstls (pinfo->pool). */
 enum tdstls_packet_key { PACKET_KEY_FRAME = 0, PACKET_KEY_PDUS = 1, PACKET_KEY_HANDOFF = 2 };

@@ -80,21 +80,21 @@ static bool looks_like_tls(tvbuff_t *tvb, int offset)
 /* First pass: the phase of the PDU whose header this is, for the frame
  * that holds only its start (dissect_tdstls); cleared when a PDU of that
  * side is dissected whole (dissect_pdu). */
-static void note_pdu_start(packet_info *pinfo, tvbuff_t *tvb, int offset, struct tdstls_conv *conv)
+static void note_pdu_start(packet_info *pinfo, tvbuff_t *tvb, int offset, struct sql_connection *conn)
 {
     uint8_t head[TDS_HEADER_LEN];
     unsigned n = tvb_captured_length_remaining(tvb, offset);
     n = n < sizeof head ? n : sizeof head;
     tvb_memcpy(tvb, head, offset, n);
-    enum tdstls_side side = tdstls_side_of(conv, pinfo);
-    struct pdu_start *open = &conv->open_pdu[side];
-    open->phase = (uint8_t)tdstls_conn_pdu_phase(&conv->core, side, head, n, &open->inferred);
+    enum tdstls_side side = tdstls_side_of(conn, pinfo);
+    struct pdu_start *open = &conn->open_pdu[side];
+    open->phase = (uint8_t)tdstls_conn_pdu_phase(&conn->analysis, side, head, n, &open->inferred);
 }
 
 static unsigned get_pdu_len(packet_info *pinfo, tvbuff_t *tvb, int offset, void *data)
 {
     if (data && !PINFO_FD_VISITED(pinfo))
-        note_pdu_start(pinfo, tvb, offset, (struct tdstls_conv *)data);
+        note_pdu_start(pinfo, tvb, offset, (struct sql_connection *)data);
     unsigned remaining = tvb_captured_length_remaining(tvb, offset);
     if (looks_like_tls(tvb, offset))
         return TLS_RECORD_HEADER_LEN + tvb_get_ntohs(tvb, offset + 3);
@@ -196,7 +196,7 @@ static void show_certificate(tvbuff_t *tvb, proto_tree *t, const struct tls_find
 
 /* The findings of a PDU as fields and expert info, on the first pass and
  * every later one alike. */
-static void show_findings(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, struct tdstls_conv *conv,
+static void show_findings(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, struct sql_connection *conn,
                           const struct pdu_record *rec)
 {
     const struct tls_findings *f = &rec->findings;
@@ -247,10 +247,10 @@ static void show_findings(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, s
     const char *why = tdstls_withheld_reason(rec->tls_withheld);
     if (why)
         checks |= CHECK_BIT(CHECK_TLS_NOT_DECODED);
-    struct check_context ctx = {tdstls_conn_results(&conv->core), f, tdstls_suite_name, preferences->login_budget_ms,
+    struct check_context ctx = {tdstls_conn_results(&conn->analysis), f, tdstls_suite_name, preferences->login_budget_ms,
                                 why, NULL};
     if (!PINFO_FD_VISITED(pinfo))
-        conv->raised |= checks;
+        conn->raised |= checks;
     tdstls_expert_add(pinfo, tree, &anchors, checks, &ctx);
 }
 
@@ -268,12 +268,12 @@ static bool worth_keeping(const struct pdu_record *rec)
  * record never exceeds the TLS maximum, or the bytes are not TLS and are
  * dropped as malformed. Returns the completed records (rec->tls_len bytes)
  * for this pass to read. */
-static const uint8_t *gather_prelogin_tls(struct tdstls_conv *conv, enum tdstls_side side, tvbuff_t *payload,
+static const uint8_t *gather_prelogin_tls(struct sql_connection *conn, enum tdstls_side side, tvbuff_t *payload,
                                           struct pdu_record *rec)
 {
     uint32_t add = tvb_captured_length(payload);
     bool bad;
-    if (conv->pending_len[side] == 0 && add > 0) {
+    if (conn->pending_len[side] == 0 && add > 0) {
         const uint8_t *bytes = tvb_get_ptr(payload, 0, add);
         if (tls_whole_records_len(bytes, add, &bad) == add && !bad) {
             rec->tls_in_place = true;
@@ -282,8 +282,8 @@ static const uint8_t *gather_prelogin_tls(struct tdstls_conv *conv, enum tdstls_
         }
     }
 
-    uint32_t have = conv->pending_len[side];
-    uint8_t *buf = wmem_realloc(wmem_file_scope(), conv->pending[side], have + add + 1);
+    uint32_t have = conn->pending_len[side];
+    uint8_t *buf = wmem_realloc(wmem_file_scope(), conn->pending[side], have + add + 1);
     tvb_memcpy(payload, buf + have, 0, add);
     have += add;
     uint32_t off = tls_whole_records_len(buf, have, &bad);
@@ -295,11 +295,11 @@ static const uint8_t *gather_prelogin_tls(struct tdstls_conv *conv, enum tdstls_
     rec->tls = off ? (const uint8_t *)wmem_memdup(wmem_file_scope(), buf, off) : NULL;
     rec->tls_len = off;
     memmove(buf, buf + off, have - off);
-    conv->pending_len[side] = have - off;
-    conv->pending[side] = buf;
-    if (conv->pending_len[side] == 0) {
+    conn->pending_len[side] = have - off;
+    conn->pending[side] = buf;
+    if (conn->pending_len[side] == 0) {
         wmem_free(wmem_file_scope(), buf);
-        conv->pending[side] = NULL;
+        conn->pending[side] = NULL;
     }
     return rec->tls;
 }
@@ -317,7 +317,7 @@ static const struct pdu_record went_to_stock_tds;
 /* A PDU a later pass sees but the first did not (TCP reassembled the
  * stream differently): Wireshark's TLS dissector would look for state its
  * first pass never made and trip its assertions, so its bytes show as data. */
-static int show_not_on_first_pass(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, struct tdstls_conv *conv,
+static int show_not_on_first_pass(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, struct sql_connection *conn,
                                   uint8_t carrier)
 {
     struct pdu_record unseen;
@@ -326,7 +326,7 @@ static int show_not_on_first_pass(tvbuff_t *tvb, packet_info *pinfo, proto_tree 
     unseen.tls_withheld = TLS_NOT_ON_FIRST_PASS;
     if (carrier)
         add_tds_header(tvb, tree);
-    show_findings(tvb, pinfo, tree, conv, &unseen);
+    show_findings(tvb, pinfo, tree, conn, &unseen);
     col_append_sep_str(pinfo->cinfo, COL_INFO, NULL, "TLS not decoded");
     call_data_dissector(tvb_new_subset_remaining(tvb, carrier ? TDS_HEADER_LEN : 0), pinfo, tree);
     return (int)tvb_captured_length(tvb);
@@ -335,11 +335,11 @@ static int show_not_on_first_pass(tvbuff_t *tvb, packet_info *pinfo, proto_tree 
 /* Whether a TDS packet carries TLS: a PRELOGIN (or, from the server during
  * the handshake, a type 0x04 packet) whose payload starts a TLS record or
  * continues one. */
-static bool carries_tls(const struct tdstls_conv *conv, enum tdstls_side side, tvbuff_t *tvb, uint8_t type)
+static bool carries_tls(const struct sql_connection *conn, enum tdstls_side side, tvbuff_t *tvb, uint8_t type)
 {
-    if (!tdstls_conn_expects_prelogin_tls(&conv->core, side, type))
+    if (!tdstls_conn_expects_prelogin_tls(&conn->analysis, side, type))
         return false;
-    return conv->pending_len[side] > 0 || conv->prelogin_tls_lost[side] || looks_like_tls(tvb, TDS_HEADER_LEN);
+    return conn->pending_len[side] > 0 || conn->prelogin_tls_lost[side] || looks_like_tls(tvb, TDS_HEADER_LEN);
 }
 
 /* A PDU a snapshot length cut: the capture holds only its start, and the
@@ -353,21 +353,21 @@ static bool cut_by_capture(tvbuff_t *tvb)
  * nothing is handed to Wireshark's TLS dissector (it would wait for the
  * rest of the records), and TLS bytes gathered for this side before are
  * dropped: what would complete them is lost. */
-static void cut_prelogin_tls(struct tdstls_conv *conv, enum tdstls_side side, packet_info *pinfo, tvbuff_t *payload,
+static void cut_prelogin_tls(struct sql_connection *conn, enum tdstls_side side, packet_info *pinfo, tvbuff_t *payload,
                              struct pdu_record *rec, struct tls_traits *traits)
 {
-    if (conv->pending[side])
-        wmem_free(wmem_file_scope(), conv->pending[side]);
-    conv->pending[side] = NULL;
-    conv->pending_len[side] = 0;
-    conv->prelogin_tls_lost[side] = true;
+    if (conn->pending[side])
+        wmem_free(wmem_file_scope(), conn->pending[side]);
+    conn->pending[side] = NULL;
+    conn->pending_len[side] = 0;
+    conn->prelogin_tls_lost[side] = true;
     unsigned n = tvb_captured_length(payload);
-    tdstls_conn_cut_tls(&conv->core, pinfo->num, tdstls_ns_of(&pinfo->abs_ts), side, true, n ? tvb_get_ptr(payload, 0, n) : NULL,
+    tdstls_conn_cut_tls(&conn->analysis, pinfo->num, tdstls_ns_of(&pinfo->abs_ts), side, true, n ? tvb_get_ptr(payload, 0, n) : NULL,
                         n, &rec->findings, traits);
 }
 
 /* A raw TLS record: TDS 8 strict, or TDS 7.x after the handshake. */
-static int dissect_raw_tls(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, struct tdstls_conv *conv,
+static int dissect_raw_tls(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, struct sql_connection *conn,
                            enum tdstls_side side, uint32_t key)
 {
     unsigned len = tvb_captured_length(tvb);
@@ -381,16 +381,16 @@ static int dissect_raw_tls(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, 
             /* TDS 7.x mid-handshake: the body of a PRELOGIN whose header
              * came alone (jTDS), which TCP could not join to a cut frame */
             bool in_prelogin = bytes[0] == TLS_CT_HANDSHAKE &&
-                               tdstls_conn_results(&conv->core)->prelogin_response_seen &&
-                               tdstls_conn_expects_prelogin_tls(&conv->core, side, TDS_PRELOGIN);
-            tdstls_conn_cut_tls(&conv->core, pinfo->num, tdstls_ns_of(&pinfo->abs_ts), side, in_prelogin, bytes, len,
+                               tdstls_conn_results(&conn->analysis)->prelogin_response_seen &&
+                               tdstls_conn_expects_prelogin_tls(&conn->analysis, side, TDS_PRELOGIN);
+            tdstls_conn_cut_tls(&conn->analysis, pinfo->num, tdstls_ns_of(&pinfo->abs_ts), side, in_prelogin, bytes, len,
                                 &fresh.findings, &traits);
         } else {
-            tdstls_conn_tls(&conv->core, pinfo->num, tdstls_ns_of(&pinfo->abs_ts), side, false, bytes, len, &fresh.findings,
+            tdstls_conn_tls(&conn->analysis, pinfo->num, tdstls_ns_of(&pinfo->abs_ts), side, false, bytes, len, &fresh.findings,
                             &traits);
         }
         fresh.tls_withheld =
-            tdstls_tls_verdict(conv, side, pinfo, bytes, len, tvb_raw_offset(tvb), &fresh.findings, &traits);
+            tdstls_tls_verdict(conn, side, pinfo, bytes, len, tvb_raw_offset(tvb), &fresh.findings, &traits);
         /* handshake records are kept whatever they showed, so a later pass
          * can tell a record TCP gave it only then */
         if (worth_keeping(&fresh) || bytes[0] == TLS_CT_HANDSHAKE) {
@@ -399,10 +399,10 @@ static int dissect_raw_tls(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, 
             p_add_proto_data(wmem_file_scope(), pinfo, proto_tdstls, key, rec);
         }
     } else if (!rec && tvb_get_uint8(tvb, 0) == TLS_CT_HANDSHAKE) {
-        return show_not_on_first_pass(tvb, pinfo, tree, conv, 0);
+        return show_not_on_first_pass(tvb, pinfo, tree, conn, 0);
     }
     if (rec)
-        show_findings(tvb, pinfo, tree, conv, rec);
+        show_findings(tvb, pinfo, tree, conn, rec);
     if (rec && rec->tls_withheld) {
         col_append_sep_str(pinfo->cinfo, COL_INFO, NULL, "TLS record (not decoded)");
         call_data_dissector(tvb, pinfo, tree);
@@ -415,7 +415,7 @@ static int dissect_raw_tls(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, 
 /* A TDS packet that carries TLS of the handshake (PRELOGIN, or a server's
  * type 0x04): its records to Wireshark's TLS dissector, whole. first_look:
  * the first pass's traits of its records, NULL on a later pass. */
-static int dissect_tls_carrier(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, struct tdstls_conv *conv,
+static int dissect_tls_carrier(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, struct sql_connection *conn,
                                enum tdstls_side side, uint32_t key, struct pdu_record *rec,
                                const struct tls_traits *first_look)
 {
@@ -431,10 +431,10 @@ static int dissect_tls_carrier(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tr
                         : rec->tls_in_place   ? tvb_new_subset_length(tvb, TDS_HEADER_LEN, rec->tls_len)
                                               : tdstls_tls_copy_tvb(tvb, pinfo, rec->tls, rec->tls_len);
     if (tls_tvb && first_look)
-        rec->tls_withheld = tdstls_tls_verdict(conv, side, pinfo, tvb_get_ptr(tls_tvb, 0, rec->tls_len), rec->tls_len,
+        rec->tls_withheld = tdstls_tls_verdict(conn, side, pinfo, tvb_get_ptr(tls_tvb, 0, rec->tls_len), rec->tls_len,
                                         (uint32_t)tvb_raw_offset(tls_tvb), &rec->findings, first_look);
     add_tds_header(tvb, tree);
-    show_findings(tvb, pinfo, tree, conv, rec);
+    show_findings(tvb, pinfo, tree, conn, rec);
     if (tls_tvb && preferences->decode_tls && !rec->tls_withheld)
         call_dissector(tls_handle, tls_tvb, pinfo, tree);
     else if (!rec->tls_len && rec->findings.cut)
@@ -446,64 +446,64 @@ static int dissect_tls_carrier(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tr
 
 static int dissect_pdu(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *data)
 {
-    struct tdstls_conv *conv = (struct tdstls_conv *)data;
-    enum tdstls_side side = tdstls_side_of(conv, pinfo);
+    struct sql_connection *conn = (struct sql_connection *)data;
+    enum tdstls_side side = tdstls_side_of(conn, pinfo);
     uint32_t key = next_pdu_key(pinfo);
     unsigned len = tvb_captured_length(tvb);
     bool visited = PINFO_FD_VISITED(pinfo);
     if (!visited && cut_by_capture(tvb)) {
         /* the capture holds only its start: the frames TCP hands over
          * until its end continue it, and keep its phase (open_pdu) */
-        conv->cut_pdu_end[side] = conv->frame_seq + (uint32_t)(tvb_raw_offset(tvb) - conv->frame_raw_offset) +
+        conn->cut_pdu_end[side] = conn->frame_seq + (uint32_t)(tvb_raw_offset(tvb) - conn->frame_raw_offset) +
                                   tvb_reported_length(tvb);
-        conv->cut_pdu_open[side] = true;
+        conn->cut_pdu_open[side] = true;
     } else if (!visited) {               /* a whole PDU: none of this side is open now */
-        conv->open_pdu[side].phase = PHASE_UNKNOWN;
+        conn->open_pdu[side].phase = PHASE_UNKNOWN;
     }
 
     if (looks_like_tls(tvb, 0))
-        return dissect_raw_tls(tvb, pinfo, tree, conv, side, key);
+        return dissect_raw_tls(tvb, pinfo, tree, conn, side, key);
 
     struct pdu_record *rec = (struct pdu_record *)p_get_proto_data(wmem_file_scope(), pinfo, proto_tdstls, key);
     uint8_t type = len >= TDS_HEADER_LEN ? tvb_get_uint8(tvb, 0) : 0;
-    if (!visited && len >= TDS_HEADER_LEN && carries_tls(conv, side, tvb, type)) {
+    if (!visited && len >= TDS_HEADER_LEN && carries_tls(conn, side, tvb, type)) {
         struct tls_traits traits = {0};
         rec = wmem_new0(wmem_file_scope(), struct pdu_record);
         rec->carrier = type;
         tvbuff_t *payload = tvb_new_subset_remaining(tvb, TDS_HEADER_LEN);
         if (cut_by_capture(tvb)) {
-            cut_prelogin_tls(conv, side, pinfo, payload, rec, &traits);
+            cut_prelogin_tls(conn, side, pinfo, payload, rec, &traits);
             /* Wireshark's TLS dissector shows what it can of them, as stock
              * tds has it do (dissect_tls_carrier hands the bytes as captured) */
             rec->tls_len = tvb_captured_length(payload);
-        } else if (conv->prelogin_tls_lost[side] && !looks_like_tls(tvb, TDS_HEADER_LEN)) {
+        } else if (conn->prelogin_tls_lost[side] && !looks_like_tls(tvb, TDS_HEADER_LEN)) {
             /* the rest of a record whose start the capture cut: still the handshake, nothing to read */
-            tdstls_conn_tls(&conv->core, pinfo->num, tdstls_ns_of(&pinfo->abs_ts), side, true, NULL, 0, &rec->findings,
+            tdstls_conn_tls(&conn->analysis, pinfo->num, tdstls_ns_of(&pinfo->abs_ts), side, true, NULL, 0, &rec->findings,
                             &traits);
         } else {
-            conv->prelogin_tls_lost[side] = false;
-            const uint8_t *tls = gather_prelogin_tls(conv, side, payload, rec);
-            tdstls_conn_tls(&conv->core, pinfo->num, tdstls_ns_of(&pinfo->abs_ts), side, true, tls, rec->tls_len,
+            conn->prelogin_tls_lost[side] = false;
+            const uint8_t *tls = gather_prelogin_tls(conn, side, payload, rec);
+            tdstls_conn_tls(&conn->analysis, pinfo->num, tdstls_ns_of(&pinfo->abs_ts), side, true, tls, rec->tls_len,
                             &rec->findings, &traits);
         }
         p_add_proto_data(wmem_file_scope(), pinfo, proto_tdstls, key, rec);
-        return dissect_tls_carrier(tvb, pinfo, tree, conv, side, key, rec, &traits);
+        return dissect_tls_carrier(tvb, pinfo, tree, conn, side, key, rec, &traits);
     }
     if (!visited && len >= TDS_HEADER_LEN && stock_tds_hands_to_tls(tvb, type))
         p_add_proto_data(wmem_file_scope(), pinfo, proto_tdstls, key, (void *)&went_to_stock_tds);
     else if (visited && !rec && len >= TDS_HEADER_LEN && stock_tds_hands_to_tls(tvb, type))
-        return show_not_on_first_pass(tvb, pinfo, tree, conv, type);
+        return show_not_on_first_pass(tvb, pinfo, tree, conn, type);
     if (rec && rec->carrier)
-        return dissect_tls_carrier(tvb, pinfo, tree, conv, side, key, rec, NULL);
+        return dissect_tls_carrier(tvb, pinfo, tree, conn, side, key, rec, NULL);
 
     /* Any other TDS packet: the stock dissector, and its type for the phase. */
     if (!visited) {
         if (len >= TDS_HEADER_LEN && type != TDS_SMP) {
-            tdstls_conn_clear_tds(&conv->core, pinfo->num, side, type,
+            tdstls_conn_clear_tds(&conn->analysis, pinfo->num, side, type,
                                   tvb_get_ptr(tvb, TDS_HEADER_LEN, len - TDS_HEADER_LEN), len - TDS_HEADER_LEN);
-            tdstls_conv_note_route(conv, pinfo->num);
+            tdstls_conv_note_route(conn, pinfo->num);
         } else
-            tdstls_conn_other_data(&conv->core, pinfo->num, side);
+            tdstls_conn_other_data(&conn->analysis, pinfo->num, side);
     }
     return call_dissector(tds_handle, tvb, pinfo, tree);
 }
@@ -513,15 +513,15 @@ static int dissect_pdu(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void
 static int dissect_tdstls_decrypted(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *data)
 {
     if (!PINFO_FD_VISITED(pinfo) && tvb_captured_length(tvb) >= TDS_HEADER_LEN) {
-        struct tdstls_conv *conv = tdstls_conv_get(pinfo, false, -1);
+        struct sql_connection *conn = tdstls_conv_get(pinfo, false, -1);
         uint8_t type = tvb_get_uint8(tvb, 0);
         uint16_t len = tvb_get_ntohs(tvb, 2);
         /* a record may start inside a TDS packet: only a plausible header counts */
         unsigned have = tvb_captured_length(tvb);
-        if (conv && len >= TDS_HEADER_LEN && tvb_get_uint8(tvb, 1) <= 0x1F) {
-            tdstls_conn_decrypted_tds(&conv->core, pinfo->num, tdstls_side_of(conv, pinfo), type,
+        if (conn && len >= TDS_HEADER_LEN && tvb_get_uint8(tvb, 1) <= 0x1F) {
+            tdstls_conn_decrypted_tds(&conn->analysis, pinfo->num, tdstls_side_of(conn, pinfo), type,
                                       tvb_get_ptr(tvb, TDS_HEADER_LEN, have - TDS_HEADER_LEN), have - TDS_HEADER_LEN);
-            tdstls_conv_note_route(conv, pinfo->num);
+            tdstls_conv_note_route(conn, pinfo->num);
         }
     }
     return call_dissector_with_data(tds_handle, tvb, pinfo, tree, data);
@@ -584,23 +584,23 @@ static bool seq_before(uint32_t a, uint32_t b)
  * them and hands them over as if they began PDUs, but they are the middle
  * of that one: the frame keeps its phase, the bytes show as data, and PDUs
  * begin again after them. */
-static unsigned continues_cut_pdu(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, struct tdstls_conv *conv,
+static unsigned continues_cut_pdu(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, struct sql_connection *conn,
                                   const struct tcpinfo *ti)
 {
-    enum tdstls_side side = tdstls_side_of(conv, pinfo);
+    enum tdstls_side side = tdstls_side_of(conn, pinfo);
     unsigned n, captured = tvb_captured_length(tvb);
     if (!PINFO_FD_VISITED(pinfo)) {
-        if (!ti || !conv->cut_pdu_open[side])
+        if (!ti || !conn->cut_pdu_open[side])
             return 0;
-        conv->cut_pdu_open[side] = false;
-        if (!seq_before(ti->seq, conv->cut_pdu_end[side]))
+        conn->cut_pdu_open[side] = false;
+        if (!seq_before(ti->seq, conn->cut_pdu_end[side]))
             return 0;                        /* past its end: PDUs begin again */
-        uint32_t rest = conv->cut_pdu_end[side] - ti->seq;
+        uint32_t rest = conn->cut_pdu_end[side] - ti->seq;
         n = rest < tvb_reported_length(tvb) ? rest : tvb_reported_length(tvb);
         if (n == tvb_reported_length(tvb))
-            conv->cut_pdu_open[side] = true; /* it goes on in the next frame */
+            conn->cut_pdu_open[side] = true; /* it goes on in the next frame */
         p_add_proto_data(wmem_file_scope(), pinfo, proto_tdstls, FILE_KEY_CUT_CONTINUATION, GUINT_TO_POINTER(n));
-        tdstls_conv_carry_open_pdu(conv, pinfo->num, side);
+        tdstls_conv_carry_open_pdu(conn, pinfo->num, side);
     } else {
         n = GPOINTER_TO_UINT(p_get_proto_data(wmem_file_scope(), pinfo, proto_tdstls, FILE_KEY_CUT_CONTINUATION));
         if (!n)
@@ -617,31 +617,31 @@ static unsigned continues_cut_pdu(tvbuff_t *tvb, packet_info *pinfo, proto_tree 
 static int dissect_tdstls(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *data)
 {
     bool rejected;
-    struct tdstls_conv *conv = tdstls_conv_find(pinfo, &rejected);
+    struct sql_connection *conn = tdstls_conv_find(pinfo, &rejected);
     if (rejected)                                /* as Wireshark would without tdstls */
         return hand_back_to_tds(tvb, pinfo, tree, data);
-    if (!conv || !conv->confirmed) {
+    if (!conn || !conn->confirmed) {
         if (!starts_like_tds(tvb)) {
             tdstls_conv_reject(pinfo);
             return hand_back_to_tds(tvb, pinfo, tree, data);
         }
         int dst_is_server = pinfo->match_uint == pinfo->destport ? 1 : (pinfo->match_uint == pinfo->srcport ? 0 : -1);
-        conv = conv ? conv : tdstls_conv_get(pinfo, true, dst_is_server);
-        if (!conv)
+        conn = conn ? conn : tdstls_conv_get(pinfo, true, dst_is_server);
+        if (!conn)
             return 0;
-        tdstls_conv_confirm(conv, pinfo);
+        tdstls_conv_confirm(conn, pinfo);
         /* Decrypted records (a keylog) of this connection are TDS, on any
          * port. Per connection, not a tls.port entry: TLS to port 1433
          * that is not SQL Server's (HTTPS) stays as Wireshark shows it. */
         tls_set_appdata_dissector(tls_handle, pinfo, decrypted_handle);
     }
     struct tdstls_frame *frame = tdstls_frame_of(pinfo, true);
-    frame->conv = conv;
+    frame->conn = conn;
     if (data && !frame->have_tcp_flags) {
         frame->tcp_flags = ((const struct tcpinfo *)data)->flags;
         frame->have_tcp_flags = true;
     }
-    unsigned continued = continues_cut_pdu(tvb, pinfo, tree, conv, (const struct tcpinfo *)data);
+    unsigned continued = continues_cut_pdu(tvb, pinfo, tree, conn, (const struct tcpinfo *)data);
     if (continued >= tvb_captured_length(tvb))
         return tvb_captured_length(tvb);
     if (continued) {                     /* a PDU begins after the cut one's end */
@@ -649,19 +649,19 @@ static int dissect_tdstls(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, v
         tvb = tvb_new_subset_remaining(tvb, (int)continued);
     }
     if (data) {
-        conv->frame_seq = ((const struct tcpinfo *)data)->seq + continued;
-        conv->frame_raw_offset = tvb_raw_offset(tvb);
+        conn->frame_seq = ((const struct tcpinfo *)data)->seq + continued;
+        conn->frame_raw_offset = tvb_raw_offset(tvb);
     }
     /* Several PDUs may share a frame: each appends to Info behind a fence. */
     if (!continued)
         col_clear(pinfo->cinfo, COL_INFO);
-    tcp_dissect_pdus(tvb, pinfo, tree, true, PDU_MIN_LEN, get_pdu_len, dissect_pdu, conv);
+    tcp_dissect_pdus(tvb, pinfo, tree, true, PDU_MIN_LEN, get_pdu_len, dissect_pdu, conn);
     /* A frame that only begins a PDU (TCP completes it in a later frame)
      * takes that PDU's phase, told from its header (get_pdu_len read it),
      * not the phase of the PDU before it; a frame with data of its own
      * keeps the phase its data showed. */
     if (!PINFO_FD_VISITED(pinfo))
-        tdstls_conv_carry_open_pdu(conv, pinfo->num, tdstls_side_of(conv, pinfo));
+        tdstls_conv_carry_open_pdu(conn, pinfo->num, tdstls_side_of(conn, pinfo));
     return tvb_captured_length(tvb);
 }
 

@@ -94,16 +94,16 @@ static bool has_handshake_record(const uint8_t *records, uint32_t len)
  * swap the sides and trip its own assertions. So the server's handshake
  * records wait for the client's ClientHello, and stop for good after
  * anything it could take for one from the server. */
-uint8_t tdstls_tls_verdict(struct tdstls_conv *conv, enum tdstls_side side, packet_info *pinfo,
+uint8_t tdstls_tls_verdict(struct sql_connection *conn, enum tdstls_side side, packet_info *pinfo,
                            const uint8_t *records, uint32_t len, uint32_t raw_offset, const struct tls_findings *f,
                            const struct tls_traits *t)
 {
     if (side == SIDE_SERVER && has_handshake_record(records, len)) {
         if (t->client_hello_from_server || t->client_hello_lookalike)
-            conv->server_tls_withheld = true;
-        if (conv->server_tls_withheld)
+            conn->server_tls_withheld = true;
+        if (conn->server_tls_withheld)
             return TLS_SERVER_CLIENT_HELLO;
-        if (!conv->client_hello_handed)
+        if (!conn->client_hello_handed)
             return TLS_BEFORE_CLIENT_HELLO;
     }
     if (!claim_record_ids(pinfo, records, len, raw_offset))
@@ -112,7 +112,7 @@ uint8_t tdstls_tls_verdict(struct tdstls_conv *conv, enum tdstls_side side, pack
     bool cut_client_hello = f->cut && len > TLS_RECORD_HEADER_LEN && records[0] == TLS_CT_HANDSHAKE &&
                             records[TLS_RECORD_HEADER_LEN] == TLS_HS_CLIENT_HELLO;
     if (side == SIDE_CLIENT && (f->client_hello || cut_client_hello))
-        conv->client_hello_handed = true;
+        conn->client_hello_handed = true;
     return TLS_HANDED;
 }
 

@@ -26,7 +26,7 @@ enum tls_withheld {
 /* First pass: whether these whole records may go to Wireshark's TLS
  * dissector (enum tls_withheld; the caller keeps the answer for later
  * passes). raw_offset: where the records start in their tvb's real data. */
-uint8_t tdstls_tls_verdict(struct tdstls_conv *conv, enum tdstls_side side, packet_info *pinfo,
+uint8_t tdstls_tls_verdict(struct sql_connection *conn, enum tdstls_side side, packet_info *pinfo,
                            const uint8_t *records, uint32_t len, uint32_t raw_offset, const struct tls_findings *f,
                            const struct tls_traits *t);
 

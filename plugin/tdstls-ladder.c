@@ -32,7 +32,7 @@
 #include "tdstls-time.h"
 
 struct ladder_frame {
-    const struct tdstls_conv *conv;
+    const struct sql_connection *conn;
     uint32_t frame;
     int64_t ns;                         /* the frame's absolute time */
     bool from_server;
@@ -65,19 +65,19 @@ static tap_packet_status ladder_packet(void *tapdata, packet_info *pinfo, epan_d
     if (g_hash_table_contains(l->seen, GUINT_TO_POINTER(pinfo->num)))
         return TAP_PACKET_DONT_REDRAW;
     g_hash_table_add(l->seen, GUINT_TO_POINTER(pinfo->num));
-    const struct tdstls_conv *conv = (const struct tdstls_conv *)data;
+    const struct sql_connection *conn = (const struct sql_connection *)data;
     struct ladder_frame f = {
-        conv, pinfo->num, tdstls_ns_of(&pinfo->abs_ts),
-        tdstls_side_of(conv, pinfo) == SIDE_SERVER,
+        conn, pinfo->num, tdstls_ns_of(&pinfo->abs_ts),
+        tdstls_side_of(conn, pinfo) == SIDE_SERVER,
         frame_content(pinfo->cinfo ? col_get_text(pinfo->cinfo, COL_INFO) : NULL),
     };
     g_array_append_val(l->frames, f);
     return TAP_PACKET_DONT_REDRAW;
 }
 
-static void print_connection(const struct ladder *l, const struct tdstls_conv *c)
+static void print_connection(const struct ladder *l, const struct sql_connection *c)
 {
-    const struct conn_results *r = tdstls_conn_results(&c->core);
+    const struct conn_results *r = tdstls_conn_results(&c->analysis);
     char *client = address_to_str(NULL, &c->client_addr), *server = address_to_str(NULL, &c->server_addr);
     printf("\n=== tcp.stream %u: client %s:%u, server %s:%u", c->stream, client, c->client_port, server,
            c->server_port);
@@ -89,7 +89,7 @@ static void print_connection(const struct ladder *l, const struct tdstls_conv *c
     int heading = -1;
     for (unsigned i = 0; i < l->frames->len; i++) {
         const struct ladder_frame *f = &g_array_index(l->frames, struct ladder_frame, i);
-        if (f->conv != c)
+        if (f->conn != c)
             continue;
         struct frame_label label;
         if (!tdstls_conn_label(r, f->frame, &label))
@@ -116,16 +116,16 @@ static void ladder_draw(void *tapdata)
     GHashTable *listed = g_hash_table_new(g_direct_hash, g_direct_equal);
     for (unsigned i = 0; i < l->frames->len; i++) {
         const struct ladder_frame *f = &g_array_index(l->frames, struct ladder_frame, i);
-        if (f->conv->confirmed && !g_hash_table_contains(listed, f->conv)) {
-            g_hash_table_add(listed, (void *)f->conv);
-            g_ptr_array_add(order, (void *)f->conv);
+        if (f->conn->confirmed && !g_hash_table_contains(listed, f->conn)) {
+            g_hash_table_add(listed, (void *)f->conn);
+            g_ptr_array_add(order, (void *)f->conn);
         }
     }
     printf("\n===================================================================\n");
     printf("TDS TLS ladder: %u SQL Server connection%s, each by phase\n", order->len, order->len == 1 ? "" : "s");
     printf("frame, time since the connection's first frame, direction, what the frame is\n");
     for (unsigned i = 0; i < order->len; i++)
-        print_connection(l, (const struct tdstls_conv *)g_ptr_array_index(order, i));
+        print_connection(l, (const struct sql_connection *)g_ptr_array_index(order, i));
     printf("===================================================================\n");
     g_hash_table_destroy(listed);
     g_ptr_array_free(order, true);
@@ -218,8 +218,8 @@ static tap_packet_status table_packet(void *tapdata, packet_info *pinfo, epan_di
                                       tap_flags_t flags _U_)
 {
     stat_data_t *stat = (stat_data_t *)tapdata;
-    const struct tdstls_conv *c = (const struct tdstls_conv *)data;
-    const struct conn_results *r = tdstls_conn_results(&c->core);
+    const struct sql_connection *c = (const struct sql_connection *)data;
+    const struct conn_results *r = tdstls_conn_results(&c->analysis);
     struct frame_label label;
     if (!c->confirmed || g_hash_table_contains(table_frames, GUINT_TO_POINTER(pinfo->num)) ||
         !tdstls_conn_label(r, pinfo->num, &label))

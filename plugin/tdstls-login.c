@@ -13,9 +13,9 @@ static int hf_windows_user = -1, hf_workstation = -1, hf_authenticate_frame = -1
 static int hf_auth = -1, hf_auth_frame = -1;
 static int ett_login = -1;
 
-static void show_answer(tvbuff_t *tvb, proto_tree *tree, const struct tdstls_conv *conv)
+static void show_answer(tvbuff_t *tvb, proto_tree *tree, const struct sql_connection *conn)
 {
-    const struct login_answer *a = &tdstls_conn_results(&conv->core)->login;
+    const struct login_answer *a = &tdstls_conn_results(&conn->analysis)->login;
     proto_tree *t = proto_tree_add_subtree(tree, tvb, 0, 0, ett_login, NULL, "Login answer");
     tdstls_generated(proto_tree_add_boolean(t, hf_login_ack, tvb, 0, 0, a->loginack));
     if (a->loginack) {
@@ -31,8 +31,8 @@ static void show_answer(tvbuff_t *tvb, proto_tree *tree, const struct tdstls_con
     if (a->routed) {
         tdstls_generated(proto_tree_add_string(t, hf_route_server, tvb, 0, 0, a->route_server));
         tdstls_generated(proto_tree_add_uint(t, hf_route_port, tvb, 0, 0, a->route_port));
-        if (conv->route_out && conv->route_out->linked)
-            tdstls_generated(proto_tree_add_uint(t, hf_route_stream, tvb, 0, 0, conv->route_out->to_stream));
+        if (conn->route_out && conn->route_out->linked)
+            tdstls_generated(proto_tree_add_uint(t, hf_route_stream, tvb, 0, 0, conn->route_out->to_stream));
     }
 }
 
@@ -49,10 +49,10 @@ static void show_windows_user(tvbuff_t *tvb, proto_tree *tree, const struct conn
         tdstls_generated(proto_tree_add_uint(tree, hf_authenticate_frame, tvb, 0, 0, r->frame_ntlm_authenticate));
 }
 
-void tdstls_login_show(tvbuff_t *tvb, proto_tree *t, const struct tdstls_conv *conv, uint32_t frame,
+void tdstls_login_show(tvbuff_t *tvb, proto_tree *t, const struct sql_connection *conn, uint32_t frame,
                        bool phase_starts)
 {
-    const struct conn_results *r = tdstls_conn_results(&conv->core);
+    const struct conn_results *r = tdstls_conn_results(&conn->analysis);
     /* how the client logs in: on the frame that told it, and on the answer */
     if (r->frame_auth && (r->frame_auth == frame || r->frame_login_answer == frame)) {
         tdstls_generated(proto_tree_add_string(t, hf_auth, tvb, 0, 0, login_auth_name((enum login_auth)r->auth)));
@@ -62,16 +62,16 @@ void tdstls_login_show(tvbuff_t *tvb, proto_tree *t, const struct tdstls_conv *c
     if (r->frame_ntlm_authenticate && (r->frame_ntlm_authenticate == frame || r->frame_login_answer == frame))
         show_windows_user(tvb, t, r, frame);
     if (r->frame_login_answer == frame)
-        show_answer(tvb, t, conv);
+        show_answer(tvb, t, conn);
     if (!phase_starts)
         return;
-    if (conv->instance) {
+    if (conn->instance) {
         tdstls_generated(proto_tree_add_string(t, hf_instance, tvb, 0, 0,
-                                        conv->instance->dac ? "DAC" : conv->instance->instance));
-        tdstls_generated(proto_tree_add_uint(t, hf_instance_frame, tvb, 0, 0, conv->instance->response_frame));
+                                        conn->instance->dac ? "DAC" : conn->instance->instance));
+        tdstls_generated(proto_tree_add_uint(t, hf_instance_frame, tvb, 0, 0, conn->instance->response_frame));
     }
-    if (conv->route_in)
-        tdstls_generated(proto_tree_add_uint(t, hf_redirected_from, tvb, 0, 0, conv->route_in->from_stream));
+    if (conn->route_in)
+        tdstls_generated(proto_tree_add_uint(t, hf_redirected_from, tvb, 0, 0, conn->route_in->from_stream));
 }
 
 void tdstls_login_register(int proto)

@@ -17,7 +17,7 @@
 void tdstls_login_register(int proto);
 /* Adds to tree t (the frame's tdstls subtree): the login answer on its
  * frame; the connection's origin on the first frame of each phase. */
-void tdstls_login_show(tvbuff_t *tvb, proto_tree *t, const struct tdstls_conv *conv, uint32_t frame,
+void tdstls_login_show(tvbuff_t *tvb, proto_tree *t, const struct sql_connection *conn, uint32_t frame,
                        bool phase_starts);
 
 #endif

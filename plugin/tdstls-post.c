@@ -79,7 +79,7 @@ static bool tcp_segment(tvbuff_t *frame, packet_info *pinfo, proto_tree *tree, s
 
 /* The first bytes of the frame's TCP payload, for a PDU TCP handed to no
  * dissector (tdstls_conv_carry_pdu_head). */
-static void carry_pdu_head(tvbuff_t *frame, packet_info *pinfo, struct tdstls_conv *conv, enum tdstls_side side,
+static void carry_pdu_head(tvbuff_t *frame, packet_info *pinfo, struct sql_connection *conn, enum tdstls_side side,
                            const struct tcp_segment *seg)
 {
     uint8_t head[TDS_HEADER_LEN];
@@ -89,7 +89,7 @@ static void carry_pdu_head(tvbuff_t *frame, packet_info *pinfo, struct tdstls_co
     size_t n = (size_t)avail < sizeof head ? (size_t)avail : sizeof head;
     n = n < seg->payload_len ? n : seg->payload_len;
     tvb_memcpy(frame, head, (int)seg->payload_offset, n);
-    tdstls_conv_carry_pdu_head(conv, pinfo->num, side, head, n);
+    tdstls_conv_carry_pdu_head(conn, pinfo->num, side, head, n);
 }
 
 static nstime_t nstime_of(int64_t ns)
@@ -180,10 +180,10 @@ static const char *item_text(enum tdstls_phase phase, bool inferred)
 }
 
 /* The frame's label, with its fields when someone reads them. */
-static void show_label(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, struct tdstls_conv *conv,
+static void show_label(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, struct sql_connection *conn,
                        const struct frame_label *label)
 {
-    const struct conn_results *r = tdstls_conn_results(&conv->core);
+    const struct conn_results *r = tdstls_conn_results(&conn->analysis);
     enum tdstls_phase phase = (enum tdstls_phase)label->phase;
     bool phase_starts = r->phase_first_frame[phase] == pinfo->num;
     check_set checks = tdstls_checks_of_frame(r, pinfo->num, label, preferences->login_budget_ms);
@@ -210,10 +210,10 @@ static void show_label(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, stru
             show_close(tvb, t, r, &anchors);
         if (label->diagnosis)
             show_diagnosis(tvb, t, r, &anchors);
-        tdstls_login_show(tvb, t, conv, pinfo->num, phase_starts);
+        tdstls_login_show(tvb, t, conn, pinfo->num, phase_starts);
     }
     if (!PINFO_FD_VISITED(pinfo))
-        conv->raised |= checks;
+        conn->raised |= checks;
     if (checks)
         tdstls_expert_add(pinfo, tree, &anchors, checks, &ctx);
 }
@@ -222,7 +222,7 @@ static int dissect_tdstls_post(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tr
 {
     if (pinfo->ptype != PT_TCP)
         return 0;
-    struct tdstls_conv *conv = NULL;
+    struct sql_connection *conn = NULL;
     struct frame_label label;
     if (!PINFO_FD_VISITED(pinfo)) {
         struct tcp_segment seg;
@@ -235,8 +235,8 @@ static int dissect_tdstls_post(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tr
         if (!tdstls_conv_any() && !syn_only && !tdstls_port_is_ours(pinfo->srcport) &&
             !tdstls_port_is_ours(pinfo->destport))
             return 0;
-        conv = tdstls_conv_of_frame(pinfo);
-        if (!conv) {
+        conn = tdstls_conv_of_frame(pinfo);
+        if (!conn) {
             /* A connection begins: on a TDS port, a port a Browser answer
              * gave, or any other port, where it may yet show it is SQL
              * Server's. Other frames of connections not (yet) ours: nothing. */
@@ -246,32 +246,32 @@ static int dissect_tdstls_post(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tr
                     tdstls_find_watch(pinfo);
                 return 0;
             }
-            conv = tdstls_conv_get(pinfo, true, syn_only ? 1 : -1);
-            if (!conv)
+            conn = tdstls_conv_get(pinfo, true, syn_only ? 1 : -1);
+            if (!conn)
                 return 0;
         }
-        enum tdstls_side side = tdstls_side_of(conv, pinfo);
+        enum tdstls_side side = tdstls_side_of(conn, pinfo);
         if (seg.payload_len) {
             /* TCP handed the payload to no dissector. A middle piece of a
              * PDU cut into many segments carries the PDU its side began
              * last; with none open, a retransmitted or reordered PDU names
              * itself in its first bytes */
-            if (!tdstls_conv_carry_open_pdu(conv, pinfo->num, side))
-                carry_pdu_head(tvb, pinfo, conv, side, &seg);
+            if (!tdstls_conv_carry_open_pdu(conn, pinfo->num, side))
+                carry_pdu_head(tvb, pinfo, conn, side, &seg);
         }
-        label = tdstls_conn_tcp(&conv->core, pinfo->num, tdstls_ns_of(&pinfo->abs_ts), side,
+        label = tdstls_conn_tcp(&conn->analysis, pinfo->num, tdstls_ns_of(&pinfo->abs_ts), side,
                                 (flags & TCP_FLAG_SYN) != 0, (flags & TCP_FLAG_FIN) != 0,
                                 (flags & TCP_FLAG_RST) != 0);
-    } else if (!tdstls_conv_any() || !(conv = tdstls_conv_of_frame(pinfo)) ||
-               !tdstls_conn_label(tdstls_conn_results(&conv->core), pinfo->num, &label)) {
+    } else if (!tdstls_conv_any() || !(conn = tdstls_conv_of_frame(pinfo)) ||
+               !tdstls_conn_label(tdstls_conn_results(&conn->analysis), pinfo->num, &label)) {
         return 0;                            /* not a TDS frame */
     }
-    show_label(tvb, pinfo, tree, conv, &label);
+    show_label(tvb, pinfo, tree, conn, &label);
     /* every labelled frame, also those before the connection is confirmed
      * (its SYN, where a Browser answer gave the port): the tables take
      * confirmed connections only, the ladder shows their SYN too */
     if (have_tap_listener(tap_tdstls))
-        tap_queue_packet(tap_tdstls, pinfo, conv);
+        tap_queue_packet(tap_tdstls, pinfo, conn);
     return 0;
 }
 

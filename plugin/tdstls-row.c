@@ -22,7 +22,7 @@ void tdstls_row_set_prefs(const struct tdstls_prefs *prefs)
     preferences = prefs;
 }
 
-check_set tdstls_row_checks(const struct tdstls_conv *c)
+check_set tdstls_row_checks(const struct sql_connection *c)
 {
     check_set allowed = 0;
     for (int i = 0; i < N_CHECKS; i++)
@@ -33,7 +33,7 @@ check_set tdstls_row_checks(const struct tdstls_conv *c)
 
 /* --- the cells --------------------------------------------------------- */
 
-static void cell_stream(const struct tdstls_conv *c, GString *out)
+static void cell_stream(const struct sql_connection *c, GString *out)
 {
     g_string_append_printf(out, "%u", c->stream);
 }
@@ -45,31 +45,31 @@ static void endpoint(const address *addr, uint32_t port, GString *out)
     wmem_free(NULL, text);
 }
 
-static void cell_client(const struct tdstls_conv *c, GString *out)
+static void cell_client(const struct sql_connection *c, GString *out)
 {
     endpoint(&c->client_addr, c->client_port, out);
 }
 
-static void cell_server(const struct tdstls_conv *c, GString *out)
+static void cell_server(const struct sql_connection *c, GString *out)
 {
     endpoint(&c->server_addr, c->server_port, out);
 }
 
 /* The instance a SQL Server Browser answer gave this port for */
-static void cell_instance(const struct tdstls_conv *c, GString *out)
+static void cell_instance(const struct sql_connection *c, GString *out)
 {
     if (c->instance)
         g_string_append(out, c->instance->dac ? "DAC" : c->instance->instance);
 }
 
-static void cell_instance_frame(const struct tdstls_conv *c, GString *out)
+static void cell_instance_frame(const struct sql_connection *c, GString *out)
 {
     if (c->instance)
         g_string_append_printf(out, "%u", c->instance->response_frame);
 }
 
 /* Routing: where the login answer sent the client, or where it came from */
-static void cell_redirect(const struct tdstls_conv *c, GString *out)
+static void cell_redirect(const struct sql_connection *c, GString *out)
 {
     if (c->route_out) {
         g_string_append_printf(out, "to %s:%u", c->route_out->server, c->route_out->port);
@@ -80,29 +80,29 @@ static void cell_redirect(const struct tdstls_conv *c, GString *out)
         g_string_append_printf(out, "%sfrom stream %u", c->route_out ? ", " : "", c->route_in->from_stream);
 }
 
-static void cell_tds(const struct tdstls_conv *c, GString *out)
+static void cell_tds(const struct sql_connection *c, GString *out)
 {
-    const struct conn_results *r = tdstls_conn_results(&c->core);
+    const struct conn_results *r = tdstls_conn_results(&c->analysis);
     g_string_append(out, r->tls_first ? "8.0" : r->tls_in_prelogin || r->prelogin_response_seen ? "7.x" : "?");
 }
 
-static void cell_encryption(const struct tdstls_conv *c, GString *out)
+static void cell_encryption(const struct sql_connection *c, GString *out)
 {
-    const struct conn_results *r = tdstls_conn_results(&c->core);
+    const struct conn_results *r = tdstls_conn_results(&c->analysis);
     g_string_append(out, r->tls_first ? "strict" : tds_encryption_name(r->encryption));
 }
 
-static void cell_tls(const struct tdstls_conv *c, GString *out)
+static void cell_tls(const struct sql_connection *c, GString *out)
 {
-    const struct conn_results *r = tdstls_conn_results(&c->core);
+    const struct conn_results *r = tdstls_conn_results(&c->analysis);
     const char *name = tls_version_name(r->tls_version);
     if (r->frame_server_hello)
         g_string_append(out, name ? name : "?");
 }
 
-static void cell_suite(const struct tdstls_conv *c, GString *out)
+static void cell_suite(const struct sql_connection *c, GString *out)
 {
-    const struct conn_results *r = tdstls_conn_results(&c->core);
+    const struct conn_results *r = tdstls_conn_results(&c->analysis);
     if (r->suite_known)
         g_string_append(out, tdstls_suite_name(r->suite));
 }
@@ -113,33 +113,33 @@ static void yes_no(bool known, bool value, GString *out)
         g_string_append(out, value ? "yes" : "no");
 }
 
-static void cell_dhe(const struct tdstls_conv *c, GString *out)
+static void cell_dhe(const struct sql_connection *c, GString *out)
 {
-    const struct conn_results *r = tdstls_conn_results(&c->core);
+    const struct conn_results *r = tdstls_conn_results(&c->analysis);
     yes_no(r->suite_known, r->dhe, out);
 }
 
-static void cell_ys_zero(const struct tdstls_conv *c, GString *out)
+static void cell_ys_zero(const struct sql_connection *c, GString *out)
 {
-    const struct conn_results *r = tdstls_conn_results(&c->core);
+    const struct conn_results *r = tdstls_conn_results(&c->analysis);
     yes_no(r->frame_server_key_exchange != 0, r->ys_leading_zero, out);
 }
 
-static void cell_yc_zero(const struct tdstls_conv *c, GString *out)
+static void cell_yc_zero(const struct sql_connection *c, GString *out)
 {
-    const struct conn_results *r = tdstls_conn_results(&c->core);
+    const struct conn_results *r = tdstls_conn_results(&c->analysis);
     yes_no(r->dhe && r->frame_client_key_exchange != 0, r->yc_leading_zero, out);
 }
 
-static void cell_last_phase(const struct tdstls_conv *c, GString *out)
+static void cell_last_phase(const struct sql_connection *c, GString *out)
 {
-    const struct conn_results *r = tdstls_conn_results(&c->core);
+    const struct conn_results *r = tdstls_conn_results(&c->analysis);
     g_string_append_printf(out, "%d %s", r->last_phase_before_close, tdstls_phase_name(r->last_phase_before_close));
 }
 
-static void cell_closed_by(const struct tdstls_conv *c, GString *out)
+static void cell_closed_by(const struct sql_connection *c, GString *out)
 {
-    const struct conn_results *r = tdstls_conn_results(&c->core);
+    const struct conn_results *r = tdstls_conn_results(&c->analysis);
     if (r->frame_first_close)
         g_string_append_printf(out, "%s %s", r->close_side == SIDE_SERVER ? "server" : "client",
                                r->close_reset ? "RST" : "FIN");
@@ -147,9 +147,9 @@ static void cell_closed_by(const struct tdstls_conv *c, GString *out)
 
 /* The login's outcome where the answer was readable (login-only
  * encryption, or a keylog): LOGINACK, or the server's error. */
-static void cell_login(const struct tdstls_conv *c, GString *out)
+static void cell_login(const struct sql_connection *c, GString *out)
 {
-    const struct conn_results *r = tdstls_conn_results(&c->core);
+    const struct conn_results *r = tdstls_conn_results(&c->analysis);
     if (!r->frame_login_answer)
         return;
     if (r->login.loginack)
@@ -159,15 +159,15 @@ static void cell_login(const struct tdstls_conv *c, GString *out)
 }
 
 /* How the client logs in, where readable */
-static void cell_auth(const struct tdstls_conv *c, GString *out)
+static void cell_auth(const struct sql_connection *c, GString *out)
 {
-    g_string_append(out, login_auth_name((enum login_auth)tdstls_conn_results(&c->core)->auth));
+    g_string_append(out, login_auth_name((enum login_auth)tdstls_conn_results(&c->analysis)->auth));
 }
 
 /* Windows authentication over NTLM, where readable: DOMAIN\\user */
-static void cell_windows_user(const struct tdstls_conv *c, GString *out)
+static void cell_windows_user(const struct sql_connection *c, GString *out)
 {
-    const struct conn_results *r = tdstls_conn_results(&c->core);
+    const struct conn_results *r = tdstls_conn_results(&c->analysis);
     char who[NTLM_ACCOUNT_MAX];
     if (r->frame_ntlm_authenticate) {
         ntlm_account(&r->ntlm, who);
@@ -176,9 +176,9 @@ static void cell_windows_user(const struct tdstls_conv *c, GString *out)
 }
 
 /* For programs: "1=0.2 2=0.4 3=8.4", phase number = milliseconds */
-static void cell_durations_export(const struct tdstls_conv *c, GString *out)
+static void cell_durations_export(const struct sql_connection *c, GString *out)
 {
-    const struct conn_results *r = tdstls_conn_results(&c->core);
+    const struct conn_results *r = tdstls_conn_results(&c->analysis);
     for (int p = PHASE_UNKNOWN; p < PHASE_CLOSE; p++) {
         int64_t ns;
         if (tdstls_phase_duration(r, (enum tdstls_phase)p, &ns))
@@ -187,12 +187,12 @@ static void cell_durations_export(const struct tdstls_conv *c, GString *out)
 }
 
 /* For people: "TCP 0.2, pre-login 0.4, TLS 8.4" (milliseconds) */
-static void cell_durations(const struct tdstls_conv *c, GString *out)
+static void cell_durations(const struct sql_connection *c, GString *out)
 {
     static const char *const short_names[PHASE_CLOSE] = {
         "unknown", "TCP", "pre-login", "TLS", "login", "login response", "commands",
     };
-    const struct conn_results *r = tdstls_conn_results(&c->core);
+    const struct conn_results *r = tdstls_conn_results(&c->analysis);
     for (int p = PHASE_UNKNOWN; p < PHASE_CLOSE; p++) {
         int64_t ns;
         if (tdstls_phase_duration(r, (enum tdstls_phase)p, &ns))
@@ -200,16 +200,16 @@ static void cell_durations(const struct tdstls_conv *c, GString *out)
     }
 }
 
-static void cell_checks(const struct tdstls_conv *c, GString *out)
+static void cell_checks(const struct sql_connection *c, GString *out)
 {
     char list[512];
     tdstls_check_list(tdstls_row_checks(c), list, sizeof list);
     g_string_append(out, list);
 }
 
-static void cell_certificate(const struct tdstls_conv *c, GString *out)
+static void cell_certificate(const struct sql_connection *c, GString *out)
 {
-    const struct conn_results *r = tdstls_conn_results(&c->core);
+    const struct conn_results *r = tdstls_conn_results(&c->analysis);
     char text[400];
     if (r->frame_certificate) {
         tdstls_describe_certificate(&r->cert, text, sizeof text);
@@ -217,28 +217,28 @@ static void cell_certificate(const struct tdstls_conv *c, GString *out)
     }
 }
 
-static void cell_diagnosis(const struct tdstls_conv *c, GString *out)
+static void cell_diagnosis(const struct sql_connection *c, GString *out)
 {
-    g_string_append(out, tdstls_diagnoses[tdstls_conn_results(&c->core)->diagnosis].short_text);
+    g_string_append(out, tdstls_diagnoses[tdstls_conn_results(&c->analysis)->diagnosis].short_text);
 }
 
-static void cell_diagnosis_kind(const struct tdstls_conv *c, GString *out)
+static void cell_diagnosis_kind(const struct sql_connection *c, GString *out)
 {
-    const struct conn_results *r = tdstls_conn_results(&c->core);
+    const struct conn_results *r = tdstls_conn_results(&c->analysis);
     if (r->frame_diagnosis)
         g_string_append(out, tdstls_diagnoses[r->diagnosis].name);
 }
 
-static void cell_diagnosis_by(const struct tdstls_conv *c, GString *out)
+static void cell_diagnosis_by(const struct sql_connection *c, GString *out)
 {
-    const struct conn_results *r = tdstls_conn_results(&c->core);
+    const struct conn_results *r = tdstls_conn_results(&c->analysis);
     if (r->frame_diagnosis)
         g_string_append(out, r->diagnosis_side == SIDE_SERVER ? "server" : "client");
 }
 
-static void cell_diagnosis_frame(const struct tdstls_conv *c, GString *out)
+static void cell_diagnosis_frame(const struct sql_connection *c, GString *out)
 {
-    const struct conn_results *r = tdstls_conn_results(&c->core);
+    const struct conn_results *r = tdstls_conn_results(&c->analysis);
     if (r->frame_diagnosis)
         g_string_append_printf(out, "%u", r->frame_diagnosis);
 }
@@ -300,7 +300,7 @@ void tdstls_conn_list_init(struct tdstls_conn_list *l)
     l->seen = g_hash_table_new(g_direct_hash, g_direct_equal);
 }
 
-void tdstls_conn_list_add(struct tdstls_conn_list *l, const struct tdstls_conv *c)
+void tdstls_conn_list_add(struct tdstls_conn_list *l, const struct sql_connection *c)
 {
     if (c->confirmed && !g_hash_table_contains(l->seen, c)) {
         g_hash_table_add(l->seen, (void *)c);

@@ -17,9 +17,9 @@
 struct conn_column {
     const char *title;          /* the tables' heading; NULL: for programs only */
     const char *key;            /* the name for programs (-z tdstls,json, the report's CSV) */
-    void (*cell)(const struct tdstls_conv *c, GString *out);
+    void (*cell)(const struct sql_connection *c, GString *out);
     /* the value for programs where it differs from the words of the tables */
-    void (*export_cell)(const struct tdstls_conv *c, GString *out);
+    void (*export_cell)(const struct sql_connection *c, GString *out);
 };
 
 /* room enough for every column, for arrays sized at compile time */
@@ -36,17 +36,17 @@ const struct conn_column *tdstls_row_column(const char *key);
 /* The preferences that say which checks speak. */
 void tdstls_row_set_prefs(const struct tdstls_prefs *prefs);
 /* The checks raised on the connection that the preferences let speak. */
-check_set tdstls_row_checks(const struct tdstls_conv *c);
+check_set tdstls_row_checks(const struct sql_connection *c);
 
 /* The SQL Server connections a tap saw, each once, in the order of their
  * first frame. */
 struct tdstls_conn_list {
-    GPtrArray *conns;           /* const struct tdstls_conv * */
+    GPtrArray *conns;           /* const struct sql_connection * */
     GHashTable *seen;
 };
 void tdstls_conn_list_init(struct tdstls_conn_list *l);
 /* Adds a confirmed SQL Server connection not yet in the list. */
-void tdstls_conn_list_add(struct tdstls_conn_list *l, const struct tdstls_conv *c);
+void tdstls_conn_list_add(struct tdstls_conn_list *l, const struct sql_connection *c);
 void tdstls_conn_list_clear(struct tdstls_conn_list *l);
 void tdstls_conn_list_free(struct tdstls_conn_list *l);
 

@@ -27,9 +27,9 @@ struct dhe_counts {
 };
 
 /* What one connection adds to the DHE count. */
-static struct dhe_counts dhe_counts_of(const struct tdstls_conv *c)
+static struct dhe_counts dhe_counts_of(const struct sql_connection *c)
 {
-    const struct conn_results *r = tdstls_conn_results(&c->core);
+    const struct conn_results *r = tdstls_conn_results(&c->analysis);
     struct dhe_counts n = {0, 0, 0};
     if (r->dhe) {
         n.dhe = 1;
@@ -146,12 +146,12 @@ static unsigned row_for(stat_tap_table *table, uint32_t stream)
     return row;
 }
 
-static void write_row(stat_tap_table *table, const struct tdstls_conv *conv)
+static void write_row(stat_tap_table *table, const struct sql_connection *conn)
 {
-    unsigned row = row_for(table, conv->stream);
+    unsigned row = row_for(table, conn->stream);
     for (unsigned col = 1; col < n_table_columns; col++) {   /* column 0 is the stream */
         GString *text = g_string_new("");
-        tdstls_row_columns[col].cell(conv, text);
+        tdstls_row_columns[col].cell(conn, text);
         set_string(table, row, col, g_string_free(text, false));
     }
 }
@@ -160,14 +160,14 @@ static tap_packet_status conn_packet(void *tapdata, packet_info *pinfo _U_, epan
                                      const void *data, tap_flags_t flags _U_)
 {
     stat_data_t *stat = (stat_data_t *)tapdata;
-    const struct tdstls_conv *conv = (const struct tdstls_conv *)data;
-    if (!conv->confirmed)
+    const struct sql_connection *conn = (const struct sql_connection *)data;
+    if (!conn->confirmed)
         return TAP_PACKET_DONT_REDRAW;
     stat_tap_table *table = g_array_index(stat->stat_tap_data->tables, stat_tap_table *, 0);
-    write_row(table, conv);
+    write_row(table, conn);
     /* the connection that routed its client here learns where it went */
-    if (conv->route_in && conv->route_in->from)
-        write_row(table, conv->route_in->from);
+    if (conn->route_in && conn->route_in->from)
+        write_row(table, conn->route_in->from);
     return TAP_PACKET_REDRAW;
 }
 
@@ -176,17 +176,17 @@ static tap_packet_status dhe_packet(void *tapdata, packet_info *pinfo _U_, epan_
                                     tap_flags_t flags _U_)
 {
     stat_data_t *stat = (stat_data_t *)tapdata;
-    const struct tdstls_conv *conv = (const struct tdstls_conv *)data;
-    if (!conv->confirmed)
+    const struct sql_connection *conn = (const struct sql_connection *)data;
+    if (!conn->confirmed)
         return TAP_PACKET_DONT_REDRAW;
     stat_tap_table *dhe = g_array_index(stat->stat_tap_data->tables, stat_tap_table *, 0);
 
-    struct dhe_counts *was = (struct dhe_counts *)g_hash_table_lookup(dhe_by_stream, GUINT_TO_POINTER(conv->stream));
+    struct dhe_counts *was = (struct dhe_counts *)g_hash_table_lookup(dhe_by_stream, GUINT_TO_POINTER(conn->stream));
     if (!was) {
         was = g_new0(struct dhe_counts, 1);
-        g_hash_table_insert(dhe_by_stream, GUINT_TO_POINTER(conv->stream), was);
+        g_hash_table_insert(dhe_by_stream, GUINT_TO_POINTER(conn->stream), was);
     }
-    struct dhe_counts now = dhe_counts_of(conv);
+    struct dhe_counts now = dhe_counts_of(conn);
     dhe_counts_add(&dhe_total, &now, was);
     *was = now;
 
@@ -252,7 +252,7 @@ static void json_string(GString *out, const char *s)
 static tap_packet_status json_packet(void *tapdata, packet_info *pinfo _U_, epan_dissect_t *edt _U_,
                                      const void *data, tap_flags_t flags _U_)
 {
-    tdstls_conn_list_add((struct tdstls_conn_list *)tapdata, (const struct tdstls_conv *)data);
+    tdstls_conn_list_add((struct tdstls_conn_list *)tapdata, (const struct sql_connection *)data);
     return TAP_PACKET_DONT_REDRAW;
 }
 
@@ -296,7 +296,7 @@ static void json_draw(void *tapdata)
     GString *cell = g_string_new("");
     struct dhe_counts total = {0, 0, 0};
     for (unsigned i = 0; i < ex->conns->len; i++) {
-        const struct tdstls_conv *c = (const struct tdstls_conv *)g_ptr_array_index(ex->conns, i);
+        const struct sql_connection *c = (const struct sql_connection *)g_ptr_array_index(ex->conns, i);
         g_string_append(out, i ? ",\n  {" : "\n  {");
         g_string_append_printf(out, "\"stream\": %u", c->stream);
         for (unsigned col = 1; col < tdstls_row_n_columns; col++) {

@@ -40,7 +40,7 @@ static const char *no_name(uint16_t suite)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    struct tdstls_conn c;
+    struct conn_analysis c;
     tdstls_conn_init(&c, &alloc, 0);
     uint32_t frame = 0;
     size_t i = 0;

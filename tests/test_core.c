@@ -436,7 +436,7 @@ static void test_hostile(void)
 /* --- connections: phases and the close -------------------------------- */
 
 struct script {
-    struct tdstls_conn c;
+    struct conn_analysis c;
     uint32_t frame;
     int64_t now;                 /* ms steps, in ns */
 };

@@ -33,7 +33,7 @@ const char *tdstls_phase_name(enum tdstls_phase p)
     return (unsigned)p < N_PHASES ? phase_names[p] : "?";
 }
 
-void tdstls_conn_init(struct tdstls_conn *c, const struct tls_allocator *alloc, int64_t start_ns)
+void tdstls_conn_init(struct conn_analysis *c, const struct tls_allocator *alloc, int64_t start_ns)
 {
     memset(c, 0, sizeof *c);
     c->track.alloc = alloc;
@@ -43,7 +43,7 @@ void tdstls_conn_init(struct tdstls_conn *c, const struct tls_allocator *alloc, 
     c->res.encryption = TDS_ENCRYPT_UNKNOWN;
 }
 
-void tdstls_conn_free(struct tdstls_conn *c)
+void tdstls_conn_free(struct conn_analysis *c)
 {
     const struct tls_allocator *a = c->track.alloc;
     for (int side = 0; side < 2; side++)
@@ -85,13 +85,13 @@ static void stay(struct conn_tracking *t)
     enter(t, t->phase, t->phase_inferred);
 }
 
-static const struct step *steps_of(const struct tdstls_conn *c, unsigned *n)
+static const struct step *steps_of(const struct conn_analysis *c, unsigned *n)
 {
     *n = c->res.tls_first ? N_TDS8_STEPS : N_TDS7_STEPS;
     return c->res.tls_first ? tds8_steps : tds7_steps;
 }
 
-static void after_handshake(struct tdstls_conn *c, enum tdstls_side side, bool inferred)
+static void after_handshake(struct conn_analysis *c, enum tdstls_side side, bool inferred)
 {
     unsigned n;
     const struct step *steps = steps_of(c, &n);
@@ -168,7 +168,7 @@ static void judge_certificate(const struct conn_results *r, int64_t time_ns, str
 static void diagnose_alert(struct conn_results *r);
 static void decide(struct conn_results *r, enum tdstls_diagnosis d, uint32_t frame, enum tdstls_side side);
 
-void tdstls_conn_tls(struct tdstls_conn *c, uint32_t frame, int64_t time_ns, enum tdstls_side side,
+void tdstls_conn_tls(struct conn_analysis *c, uint32_t frame, int64_t time_ns, enum tdstls_side side,
                      bool in_prelogin, const uint8_t *records, size_t len, struct tls_findings *f,
                      struct tls_traits *traits)
 {
@@ -224,7 +224,7 @@ void tdstls_conn_tls(struct tdstls_conn *c, uint32_t frame, int64_t time_ns, enu
     }
 }
 
-void tdstls_conn_cut_tls(struct tdstls_conn *c, uint32_t frame, int64_t time_ns, enum tdstls_side side,
+void tdstls_conn_cut_tls(struct conn_analysis *c, uint32_t frame, int64_t time_ns, enum tdstls_side side,
                          bool in_prelogin, const uint8_t *captured, size_t len, struct tls_findings *f,
                          struct tls_traits *t)
 {
@@ -254,7 +254,7 @@ void tdstls_conn_cut_tls(struct tdstls_conn *c, uint32_t frame, int64_t time_ns,
         r->frame_client_flight_cut = frame;
 }
 
-bool tdstls_conn_expects_prelogin_tls(const struct tdstls_conn *c, enum tdstls_side side, uint8_t tds_type)
+bool tdstls_conn_expects_prelogin_tls(const struct conn_analysis *c, enum tdstls_side side, uint8_t tds_type)
 {
     if (c->track.handshake_done || c->res.tls_first)
         return false;
@@ -274,7 +274,7 @@ static void note_auth(struct conn_results *r, uint32_t frame, enum login_auth au
  * to the client's last SSPI packet), if it holds LOGINACK, ERROR or
  * routing. True when it only carries Windows authentication on (an SSPI
  * token, NTLM's CHALLENGE): the login goes on, MS-TDS 3.2.5.1. */
-static bool read_login_answer(struct tdstls_conn *c, uint32_t frame, const uint8_t *payload, size_t len)
+static bool read_login_answer(struct conn_analysis *c, uint32_t frame, const uint8_t *payload, size_t len)
 {
     struct conn_results *r = &c->res;
     if (r->frame_login_answer || !c->track.handshake_done || c->track.phase > PHASE_LOGIN_RESPONSE)
@@ -306,12 +306,12 @@ static void read_sspi(struct conn_results *r, uint32_t frame, const uint8_t *pay
 
 /* Where the order-and-direction machine stands in the login: the client's
  * LOGIN step, as after LOGIN7; an SSPI round trip returns there. */
-static void back_to_login_step(struct tdstls_conn *c)
+static void back_to_login_step(struct conn_analysis *c)
 {
     c->track.step = c->res.tls_first ? 2 : 0;
 }
 
-void tdstls_conn_clear_tds(struct tdstls_conn *c, uint32_t frame, enum tdstls_side side, uint8_t tds_type,
+void tdstls_conn_clear_tds(struct conn_analysis *c, uint32_t frame, enum tdstls_side side, uint8_t tds_type,
                            const uint8_t *payload, size_t payload_len)
 {
     struct conn_tracking *t = &c->track;
@@ -399,7 +399,7 @@ static enum tdstls_phase decrypted_phase(const struct conn_tracking *t, enum tds
     }
 }
 
-void tdstls_conn_decrypted_tds(struct tdstls_conn *c, uint32_t frame, enum tdstls_side side, uint8_t tds_type,
+void tdstls_conn_decrypted_tds(struct conn_analysis *c, uint32_t frame, enum tdstls_side side, uint8_t tds_type,
                                const uint8_t *payload, size_t payload_len)
 {
     struct conn_tracking *t = &c->track;
@@ -439,14 +439,14 @@ void tdstls_conn_decrypted_tds(struct tdstls_conn *c, uint32_t frame, enum tdstl
     }
 }
 
-void tdstls_conn_other_data(struct tdstls_conn *c, uint32_t frame, enum tdstls_side side)
+void tdstls_conn_other_data(struct conn_analysis *c, uint32_t frame, enum tdstls_side side)
 {
     (void)side;
     at_frame(&c->track, frame);
     stay(&c->track);
 }
 
-enum tdstls_phase tdstls_conn_pdu_phase(const struct tdstls_conn *c, enum tdstls_side side, const uint8_t *head,
+enum tdstls_phase tdstls_conn_pdu_phase(const struct conn_analysis *c, enum tdstls_side side, const uint8_t *head,
                                         size_t len, bool *inferred)
 {
     const struct conn_tracking *t = &c->track;
@@ -504,7 +504,7 @@ enum tdstls_phase tdstls_conn_pdu_phase(const struct tdstls_conn *c, enum tdstls
     }
 }
 
-void tdstls_conn_frame_carries(struct tdstls_conn *c, uint32_t frame, enum tdstls_phase phase, bool inferred)
+void tdstls_conn_frame_carries(struct conn_analysis *c, uint32_t frame, enum tdstls_phase phase, bool inferred)
 {
     struct conn_tracking *t = &c->track;
     at_frame(t, frame);
@@ -632,7 +632,7 @@ static void remember_label(struct conn_results *r, const struct tls_allocator *a
 }
 
 /* A frame's label, from the TCP flags and what its data showed. */
-static struct frame_label label_frame(struct tdstls_conn *c, uint32_t frame, enum tdstls_side side, bool syn,
+static struct frame_label label_frame(struct conn_analysis *c, uint32_t frame, enum tdstls_side side, bool syn,
                                       bool fin, bool rst)
 {
     struct conn_tracking *t = &c->track;
@@ -673,7 +673,7 @@ static struct frame_label label_frame(struct tdstls_conn *c, uint32_t frame, enu
     return label;
 }
 
-void tdstls_conn_began_with_syn(struct tdstls_conn *c, uint32_t syn_frame, int64_t time_ns)
+void tdstls_conn_began_with_syn(struct conn_analysis *c, uint32_t syn_frame, int64_t time_ns)
 {
     struct conn_results *r = &c->res;
     if (r->n_runs || !syn_frame)
@@ -688,7 +688,7 @@ void tdstls_conn_began_with_syn(struct tdstls_conn *c, uint32_t syn_frame, int64
         c->track.phase = PHASE_TCP_HANDSHAKE;
 }
 
-struct frame_label tdstls_conn_tcp(struct tdstls_conn *c, uint32_t frame, int64_t time_ns, enum tdstls_side side,
+struct frame_label tdstls_conn_tcp(struct conn_analysis *c, uint32_t frame, int64_t time_ns, enum tdstls_side side,
                                    bool syn, bool fin, bool rst)
 {
     struct conn_results *r = &c->res;

@@ -180,16 +180,18 @@ struct conn_tracking {
     bool frame_inferred;
 };
 
-struct tdstls_conn {
+/* What the core knows of one connection: the first pass's working state
+ * and what it established. */
+struct conn_analysis {
     struct conn_tracking track;
     struct conn_results res;
 };
 
-void tdstls_conn_init(struct tdstls_conn *c, const struct tls_allocator *alloc, int64_t start_ns);
+void tdstls_conn_init(struct conn_analysis *c, const struct tls_allocator *alloc, int64_t start_ns);
 /* Releases what the connection allocated (the glue's wmem frees it anyway). */
-void tdstls_conn_free(struct tdstls_conn *c);
+void tdstls_conn_free(struct conn_analysis *c);
 
-static inline const struct conn_results *tdstls_conn_results(const struct tdstls_conn *c)
+static inline const struct conn_results *tdstls_conn_results(const struct conn_analysis *c)
 {
     return &c->res;
 }
@@ -199,50 +201,50 @@ static inline const struct conn_results *tdstls_conn_results(const struct tdstls
 /* The connection was recognised only at its first payload (a PRELOGIN seen
  * by the heuristic), after a SYN in syn_frame at time_ns: the frames from
  * there on were its TCP handshake. Does nothing once frames are labelled. */
-void tdstls_conn_began_with_syn(struct tdstls_conn *c, uint32_t syn_frame, int64_t time_ns);
+void tdstls_conn_began_with_syn(struct conn_analysis *c, uint32_t syn_frame, int64_t time_ns);
 
 /* Whole TLS records (one or more) of a frame captured at time_ns; f and t
  * gather what they showed. */
-void tdstls_conn_tls(struct tdstls_conn *c, uint32_t frame, int64_t time_ns, enum tdstls_side side,
+void tdstls_conn_tls(struct conn_analysis *c, uint32_t frame, int64_t time_ns, enum tdstls_side side,
                      bool in_prelogin, const uint8_t *records, size_t len, struct tls_findings *f,
                      struct tls_traits *t);
 /* TLS records of a frame a snapshot length cut (the capture holds len of
  * them): what is whole is read as tdstls_conn_tls reads it, the rest is
  * lost, not late. A client's second flight cut before its Finished is
  * noted (client_flight_cut): the KB 4557473 shape, told from the flights. */
-void tdstls_conn_cut_tls(struct tdstls_conn *c, uint32_t frame, int64_t time_ns, enum tdstls_side side,
+void tdstls_conn_cut_tls(struct conn_analysis *c, uint32_t frame, int64_t time_ns, enum tdstls_side side,
                          bool in_prelogin, const uint8_t *captured, size_t len, struct tls_findings *f,
                          struct tls_traits *t);
 /* A clear TDS packet; payload: what follows its header (read for the
  * server's PRELOGIN answer). */
-void tdstls_conn_clear_tds(struct tdstls_conn *c, uint32_t frame, enum tdstls_side side, uint8_t tds_type,
+void tdstls_conn_clear_tds(struct conn_analysis *c, uint32_t frame, enum tdstls_side side, uint8_t tds_type,
                            const uint8_t *payload, size_t payload_len);
 /* Data we cannot tell anything from (e.g. a TDS packet continued). */
-void tdstls_conn_other_data(struct tdstls_conn *c, uint32_t frame, enum tdstls_side side);
+void tdstls_conn_other_data(struct conn_analysis *c, uint32_t frame, enum tdstls_side side);
 /* A frame whose bytes all belong to one PDU that TCP completes only in a
  * later frame (a TDS header sent as its own segment, a server flight cut
  * into small segments): the phase that PDU will have, told from its first
  * bytes (a TDS header's type, a TLS record's content type) and the
  * direction (and for encrypted TDS, the order of the exchange: *inferred),
  * or PHASE_UNKNOWN when they do not tell. First pass. */
-enum tdstls_phase tdstls_conn_pdu_phase(const struct tdstls_conn *c, enum tdstls_side side, const uint8_t *head,
+enum tdstls_phase tdstls_conn_pdu_phase(const struct conn_analysis *c, enum tdstls_side side, const uint8_t *head,
                                         size_t len, bool *inferred);
 /* Such a frame takes that phase (unless data of its own showed one), and
  * so does the connection: bare ACKs while the PDU arrives; inferred: told
  * from order and direction (encrypted TDS, no keylog). Also for the frames
  * between a PDU's first and last piece, which TCP hands no dissector. */
-void tdstls_conn_frame_carries(struct tdstls_conn *c, uint32_t frame, enum tdstls_phase phase, bool inferred);
+void tdstls_conn_frame_carries(struct conn_analysis *c, uint32_t frame, enum tdstls_phase phase, bool inferred);
 /* A TDS packet type read from decrypted TLS (a keylog): it overrides the
  * phase inferred for this frame from order and direction. */
-void tdstls_conn_decrypted_tds(struct tdstls_conn *c, uint32_t frame, enum tdstls_side side, uint8_t tds_type,
+void tdstls_conn_decrypted_tds(struct conn_analysis *c, uint32_t frame, enum tdstls_side side, uint8_t tds_type,
                                const uint8_t *payload, size_t payload_len);
 /* Whether a TDS packet of this type from this side may carry the TLS
  * handshake (TDS 7.x: PRELOGIN, or a server's type 0x04 once it has). */
-bool tdstls_conn_expects_prelogin_tls(const struct tdstls_conn *c, enum tdstls_side side, uint8_t tds_type);
+bool tdstls_conn_expects_prelogin_tls(const struct conn_analysis *c, enum tdstls_side side, uint8_t tds_type);
 
 /* Every frame of the connection, after its data events: its TCP flags and
  * time. Labels the frame and returns the label. */
-struct frame_label tdstls_conn_tcp(struct tdstls_conn *c, uint32_t frame, int64_t time_ns, enum tdstls_side side,
+struct frame_label tdstls_conn_tcp(struct conn_analysis *c, uint32_t frame, int64_t time_ns, enum tdstls_side side,
                                    bool syn, bool fin, bool rst);
 
 /* --- any pass: reading the results -------------------------------------- */
