@@ -45,6 +45,26 @@ static void forget_capture(void)
     connections_made = 0;
 }
 
+void tdstls_conv_remember_segment(struct sql_connection *c, enum tdstls_side side, uint32_t seq,
+                                  const struct frame_label *label)
+{
+    uint8_t at = c->recent_next[side];
+    c->recent[side][at] = (struct recent_segment){seq, label->phase, label->inferred};
+    c->recent_next[side] = (uint8_t)((at + 1) % G_N_ELEMENTS(c->recent[side]));
+}
+
+bool tdstls_conv_carry_repeated(struct sql_connection *c, uint32_t frame, enum tdstls_side side, uint32_t seq)
+{
+    for (size_t i = 0; i < G_N_ELEMENTS(c->recent[side]); i++) {
+        const struct recent_segment *r = &c->recent[side][i];
+        if (r->phase != PHASE_UNKNOWN && r->seq == seq && r->phase != PHASE_CLOSE) {
+            tdstls_conn_frame_carries(&c->analysis, frame, (enum tdstls_phase)r->phase, r->inferred);
+            return true;
+        }
+    }
+    return false;
+}
+
 bool tdstls_conv_carry_open_pdu(struct sql_connection *c, uint32_t frame, enum tdstls_side side)
 {
     const struct pdu_start *open = &c->open_pdu[side];

@@ -65,6 +65,15 @@ struct sql_connection {
         uint8_t phase;                  /* enum tdstls_phase; PHASE_UNKNOWN: none open */
         bool inferred;                  /* told from order and direction */
     } open_pdu[2];
+    /* per side, the last segments with payload and their phase (a ring):
+     * a copy of one (a retransmission, or a capture that holds every frame
+     * twice) repeats its bytes, so it takes its phase */
+    struct recent_segment {
+        uint32_t seq;
+        uint8_t phase;                  /* enum tdstls_phase */
+        bool inferred;
+    } recent[2][8];
+    uint8_t recent_next[2];
     /* per side, where a PDU a snapshot length cut ends (TCP sequence
      * number): TCP hands the frames before it to tdstls as if they began
      * PDUs; they continue that one (tdstls-dissect.c) */
@@ -78,6 +87,13 @@ struct sql_connection {
     uint32_t frame_seq;
     int frame_raw_offset;
 };
+
+/* First pass: a segment with payload was labelled; its copies take its phase. */
+void tdstls_conv_remember_segment(struct sql_connection *c, enum tdstls_side side, uint32_t seq,
+                                  const struct frame_label *label);
+/* First pass: this frame repeats a segment of its side labelled before:
+ * it takes its phase. False when it repeats none of the last few. */
+bool tdstls_conv_carry_repeated(struct sql_connection *c, uint32_t frame, enum tdstls_side side, uint32_t seq);
 
 /* First pass: this frame carries the PDU its side began last (open_pdu):
  * it takes that PDU's phase, unless data of its own showed one. False when

@@ -57,14 +57,12 @@ static bool tcp_flags_in_tree(proto_tree *tree, uint16_t *flags)
  * tdstls: payload_len 0, nothing left to tell), else the TCP header in the
  * frame's bytes (flags and payload length), else the tcp.flags field where
  * a tree has it anyway. */
-static bool tcp_segment(tvbuff_t *frame, packet_info *pinfo, proto_tree *tree, struct tcp_segment *seg)
+static bool tcp_segment(tvbuff_t *frame, packet_info *pinfo, proto_tree *tree, struct tcp_segment *seg,
+                        bool *handed)
 {
     const struct tdstls_frame *seen = tdstls_frame_of(pinfo, false);
+    *handed = seen && seen->have_tcp_flags;
     seg->payload_len = 0;
-    if (seen && seen->have_tcp_flags) {
-        seg->flags = seen->tcp_flags;
-        return true;
-    }
     struct tcp_endpoints ep = {0, pinfo->src.data, pinfo->dst.data, (uint16_t)pinfo->srcport,
                                (uint16_t)pinfo->destport};
     if (pinfo->src.type == AT_IPv4 && pinfo->src.len == 4 && pinfo->dst.type == AT_IPv4 && pinfo->dst.len == 4)
@@ -74,6 +72,11 @@ static bool tcp_segment(tvbuff_t *frame, packet_info *pinfo, proto_tree *tree, s
     unsigned len = tvb_captured_length(frame);
     if (ep.ip_version && tcp_segment_in_frame(tvb_get_ptr(frame, 0, len), len, &ep, seg))
         return true;
+    seg->payload_len = 0;
+    if (*handed) {
+        seg->flags = seen->tcp_flags;
+        return true;
+    }
     return tcp_flags_in_tree(tree, &seg->flags);
 }
 
@@ -226,7 +229,8 @@ static int dissect_tdstls_post(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tr
     struct frame_label label;
     if (!PINFO_FD_VISITED(pinfo)) {
         struct tcp_segment seg;
-        if (!tcp_segment(tvb, pinfo, tree, &seg))
+        bool handed;                         /* TCP handed its payload to tdstls */
+        if (!tcp_segment(tvb, pinfo, tree, &seg, &handed))
             return 0;
         uint16_t flags = seg.flags;
         bool syn_only = (flags & TCP_FLAG_SYN) && !(flags & TCP_FLAG_ACK);
@@ -251,17 +255,21 @@ static int dissect_tdstls_post(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tr
                 return 0;
         }
         enum tdstls_side side = tdstls_side_of(conn, pinfo);
-        if (seg.payload_len) {
-            /* TCP handed the payload to no dissector. A middle piece of a
-             * PDU cut into many segments carries the PDU its side began
-             * last; with none open, a retransmitted or reordered PDU names
-             * itself in its first bytes */
-            if (!tdstls_conv_carry_open_pdu(conn, pinfo->num, side))
+        if (seg.payload_len && !handed) {
+            /* TCP handed the payload to no dissector. A copy of a segment
+             * labelled before (a retransmission, a capture holding every
+             * frame twice) takes its phase; a middle piece of a PDU cut
+             * into many segments carries the PDU its side began last; with
+             * none open, a reordered PDU names itself in its first bytes */
+            if (!tdstls_conv_carry_repeated(conn, pinfo->num, side, seg.seq) &&
+                !tdstls_conv_carry_open_pdu(conn, pinfo->num, side))
                 carry_pdu_head(tvb, pinfo, conn, side, &seg);
         }
         label = tdstls_conn_tcp(&conn->analysis, pinfo->num, tdstls_ns_of(&pinfo->abs_ts), side,
                                 (flags & TCP_FLAG_SYN) != 0, (flags & TCP_FLAG_FIN) != 0,
                                 (flags & TCP_FLAG_RST) != 0);
+        if (seg.payload_len)
+            tdstls_conv_remember_segment(conn, side, seg.seq, &label);
     } else if (!tdstls_conv_any() || !(conn = tdstls_conv_of_frame(pinfo)) ||
                !tdstls_conn_label(tdstls_conn_results(&conn->analysis), pinfo->num, &label)) {
         return 0;                            /* not a TDS frame */

@@ -1571,6 +1571,65 @@ def group_ladder(box, truth, ck):
 
 CHECKS_LIST = None      # --list-checks: prints the core's checks table
 
+# Capture shapes (scripts/reshape_capture.py): what each must show beside the original
+SHAPES = ("vlan", "sll", "sll2", "null", "ipv6")
+# jtds-dhe-tls12 without frame 4 (the client's PRELOGIN, lost): the server's
+# ACK of the lost segment tells nothing (it stays 1, the phase before it);
+# its answer is still pre-login, and the 8-byte header segments of jTDS's
+# TLS PRELOGIN packets still the TLS handshake (hand-checked)
+LOST_PRELOGIN_PHASES = "1111 22 3333333333 4 5 6666 777"
+
+
+def group_shapes(box, truth, ck):
+    """The corpus reshaped as networks and capture tools reshape it: 802.1Q
+    VLAN, Linux cooked v1 and v2 (tcpdump -i any), BSD loopback (Npcap on
+    Windows loopback), IPv6, every frame twice (Docker bridges, netsh trace on
+    Hyper-V), many connections interleaved in one file, a segment lost. Each
+    shows the phases and the diagnosis of the original."""
+    reshape = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "scripts", "reshape_capture.py")
+    fields = ["tcp.srcport", "tcp.dstport", "tdstls.phase", "tdstls.diagnosis.kind"]
+
+    def made(shape, out, *inputs):
+        path = os.path.join(box.dir, out)
+        subprocess.run([sys.executable, reshape, shape, path] + [os.path.join(box.captures, i) for i in inputs],
+                       check=True, capture_output=True)
+        os.chmod(path, 0o644)
+        return "../" + out
+
+    def seen(rows):
+        return ("".join(r["tdstls.phase"] or "-" for r in rows),
+                [(i, r["tdstls.diagnosis.kind"]) for i, r in enumerate(rows) if r["tdstls.diagnosis.kind"]])
+
+    names = sorted(n for n in truth if n not in KEYLOGS)
+    for name in names:
+        original = box.frames(name, fields=fields)
+        phases, diagnosed = seen(original)
+        for shape in SHAPES:
+            got = seen(box.frames(made(shape, "shape-" + shape + ".pcap", name), fields=fields))
+            ck.check(got == (phases, diagnosed), "%s as %s: phases and diagnosis %s, the original's %s"
+                     % (name, shape, got, (phases, diagnosed)))
+        twice = seen(box.frames(made("twice", "shape-twice.pcap", name), fields=fields))
+        want = ("".join(p * 2 for p in phases), [(2 * i, kind) for i, kind in diagnosed])
+        ck.check(twice == want, "%s, every frame twice: %s, expected %s" % (name, twice, want))
+    # many connections in one file, overlapping: each as on its own
+    mixed = [n for n in names if truth[n].get("client_port")][:8]
+    ports = [truth[n]["client_port"] for n in mixed]
+    require(len(mixed) == 8 and len(set(ports)) == 8, "eight captures with distinct client ports: %s" % ports)
+    rows = box.frames(made("interleave", "shape-interleaved.pcap", *mixed), fields=fields)
+    for name, port in zip(mixed, ports):
+        of_port = lambda frames: [r for r in frames if str(port) in (r["tcp.srcport"], r["tcp.dstport"])]  # noqa
+        own, alone = seen(of_port(rows)), seen(of_port(box.frames(name, fields=fields)))
+        ck.check(own[0] == alone[0], "%s interleaved with %d others: phases %s, alone %s"
+                 % (name, len(mixed) - 1, own[0], alone[0]))
+        ck.check([k for _, k in own[1]] == [k for _, k in alone[1]], "%s interleaved: diagnosis %s, alone %s"
+                 % (name, own[1], alone[1]))
+    # a segment missing: the client's PRELOGIN
+    lost = box.frames(made("drop:4", "shape-lost-prelogin.pcap", "jtds-dhe-tls12.pcapng"), fields=fields)
+    got = "".join(r["tdstls.phase"] for r in lost)
+    ck.check(got == LOST_PRELOGIN_PHASES.replace(" ", ""), "jtds-dhe-tls12 without its PRELOGIN: phases %s, "
+             "expected %s" % (got, LOST_PRELOGIN_PHASES))
+
+
 GROUPS = {name[len("group_"):]: fn for name, fn in globals().items() if name.startswith("group_")}
 
 

@@ -270,6 +270,15 @@ static void note_auth(struct conn_results *r, uint32_t frame, enum login_auth au
     }
 }
 
+/* The server's first TDS answers PRELOGIN (MS-TDS 3.2.5.1): in pre-login,
+ * or right after the TCP handshake when the capture lost the client's
+ * PRELOGIN. A connection seen from its middle (phase unknown) cannot tell. */
+static bool prelogin_answer_due(const struct conn_analysis *c)
+{
+    enum tdstls_phase p = c->track.phase;
+    return !c->res.prelogin_response_seen && (p == PHASE_PRELOGIN || p == PHASE_TCP_HANDSHAKE);
+}
+
 /* A server response after the login was sent: its answer to LOGIN7 (or
  * to the client's last SSPI packet), if it holds LOGINACK, ERROR or
  * routing. True when it only carries Windows authentication on (an SSPI
@@ -326,7 +335,7 @@ void tdstls_conn_clear_tds(struct conn_analysis *c, uint32_t frame, enum tdstls_
         enter(t, PHASE_PRELOGIN, false);
         return;
     }
-    if (side == SIDE_SERVER && t->phase == PHASE_PRELOGIN && tds_type == TDS_RESPONSE) {
+    if (side == SIDE_SERVER && tds_type == TDS_RESPONSE && prelogin_answer_due(c)) {
         uint8_t encryption;
         if (tds_prelogin_encryption(payload, payload_len, &encryption))
             r->encryption = encryption;
@@ -482,7 +491,7 @@ enum tdstls_phase tdstls_conn_pdu_phase(const struct conn_analysis *c, enum tdst
     case TDS_RESPONSE:
         if (side != SIDE_SERVER)
             return PHASE_UNKNOWN;
-        if (t->phase == PHASE_PRELOGIN && !r->prelogin_response_seen)
+        if (prelogin_answer_due(c))
             return PHASE_PRELOGIN;
         if (t->phase == PHASE_TLS_HANDSHAKE && !t->handshake_done)
             return PHASE_TLS_HANDSHAKE;      /* TLS carried in type 0x04 packets */

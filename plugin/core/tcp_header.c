@@ -25,6 +25,7 @@ static bool tcp_at(const uint8_t *frame, size_t len, size_t tcp, size_t ip_paylo
     if (be16(h) != ep->src_port || be16(h + 2) != ep->dst_port || header < TCP_MIN_HEADER)
         return false;
     seg->flags = (uint16_t)(((h[12] & 0x0F) << 8) | h[13]);
+    seg->seq = ((uint32_t)be16(h + 4) << 16) | be16(h + 6);
     seg->payload_offset = (uint32_t)(tcp + header);
     if (ip_payload)
         seg->payload_len = ip_payload > header ? (uint32_t)(ip_payload - header) : 0;

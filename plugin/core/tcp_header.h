@@ -32,6 +32,7 @@ struct tcp_endpoints {
 /* What a frame's TCP header says. */
 struct tcp_segment {
     uint16_t flags;                 /* its 12 flag bits */
+    uint32_t seq;                   /* its sequence number, as sent */
     /* the bytes of payload the segment carried, from the IP length fields
      * (a frame cut by a snapshot length holds fewer); from the captured
      * bytes where IP gives no length (TCP segmentation offload writes 0) */
