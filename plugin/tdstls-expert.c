@@ -20,6 +20,8 @@ static int group_of(enum check_group g)
         return PI_RESPONSE_CODE;
     case GROUP_MALFORMED:
         return PI_MALFORMED;
+    case GROUP_PROTOCOL:                     /* a field that violates the protocol's rules */
+        return PI_PROTOCOL;
     default:
         return PI_UNDECODED;
     }

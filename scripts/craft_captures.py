@@ -21,6 +21,11 @@ PRELOGIN exchange. They must show as malformed or expert info, never crash.
 
 crafted-retransmit-reorder.pcap: the crafted DHE login with the server's
 flight retransmitted and two client segments swapped.
+
+crafted-login7-ntlm-flag-off.pcap: tedious-ntlm-no-tls.pcapng (a real NTLM
+login without TLS) with one bit cleared: LOGIN7's fIntSecurity flag, so the
+flag says SQL Server authentication while the SSPI data still holds NTLM.
+No client here sends that contradiction.
 """
 import json
 import os
@@ -247,6 +252,26 @@ def crafted_ssrp(path):
     write_pcap(path, frames)
 
 
+def crafted_login7_ntlm_flag_off(path, source):
+    """source with fIntSecurity (LOGIN7 OptionFlags2, bit 0x80) cleared in
+    the client's LOGIN7; every other byte as captured."""
+    from reshape_capture import read_frames, write_frames, LINKTYPE_ETHERNET
+    frames, done = [], False
+    for ns, pkt, orig in read_frames(source):
+        ihl = (pkt[14] & 0x0F) * 4
+        tcp = 14 + ihl
+        payload = tcp + (pkt[tcp + 12] >> 4) * 4
+        dst_port, = struct.unpack_from("!H", pkt, tcp + 2)
+        if not done and dst_port == 1433 and len(pkt) > payload + 8 + 25 and pkt[payload] == 0x10:
+            pkt = bytearray(pkt)
+            pkt[payload + 8 + 25] &= 0x7F
+            pkt, done = bytes(pkt), True
+        frames.append((ns, pkt, orig))
+    if not done:
+        sys.exit("%s: no LOGIN7 to the server" % source)
+    write_frames(path, LINKTYPE_ETHERNET, frames)
+
+
 def main():
     if len(sys.argv) != 2 or not os.path.isdir(sys.argv[1]):
         sys.exit("usage: craft_captures.py OUTDIR   (an existing folder, e.g. test-captures)")
@@ -259,6 +284,9 @@ def main():
     crafted_hostile_lengths(os.path.join(out, "crafted-hostile-lengths.pcap"), random.Random(1))
     crafted_retransmit_reorder(os.path.join(out, "crafted-retransmit-reorder.pcap"), random.Random(4557473))
     crafted_ssrp(os.path.join(out, "crafted-ssrp-dac-broadcast-malformed.pcap"))
+    corpus = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "test-captures")
+    crafted_login7_ntlm_flag_off(os.path.join(out, "crafted-login7-ntlm-flag-off.pcap"),
+                                 os.path.join(corpus, "tedious-ntlm-no-tls.pcapng"))
     # The same login on a port no dissector knows, for Decode As.
     crafted_dhe_ys_short(os.path.join(out, "crafted-dhe-ys-short-port51433.pcap"), random.Random(4557473), 51433)
     with open(os.path.join(out, "ground-truth.jsonl"), "a") as f:

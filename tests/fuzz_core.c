@@ -179,7 +179,7 @@ out:
     {
         uint8_t *blob = malloc(size ? size : 1);
         memcpy(blob, data, size);
-        if (login_auth_of_sspi(blob, size) >= N_LOGIN_AUTHS || login_auth_of_login7(blob, size) >= N_LOGIN_AUTHS)
+        if (login_auth_of_sspi(blob, size) >= N_LOGIN_AUTHS || login_auth_of_login7(blob, size, NULL) >= N_LOGIN_AUTHS)
             abort();
         size_t token_len;
         const uint8_t *token = login_auth_mech_token(blob, size, &token_len);

@@ -66,6 +66,8 @@ PHASES = {
     # handshake's by their own PRELOGIN headers; the ACKs between keep the
     # login's phase, which the connection had reached
     "crafted-retransmit-reorder.pcap": "111 2222 33333 44 3 4 3 4 55 6666 777",
+    # tedious-ntlm-no-tls with LOGIN7's fIntSecurity cleared: the legs are read as they are
+    "crafted-login7-ntlm-flag-off.pcap": "111 2222 444 5 6666 777",
     # one connection per absurd length, each after a normal PRELOGIN exchange:
     # a TDS header of length 3 (not a packet: pre-login goes on), a record of
     # 18000 bytes, a 2^24 handshake, two broken ServerKeyExchanges, an odd

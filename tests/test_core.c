@@ -1891,16 +1891,23 @@ static void test_login_auth(void)
     /* LOGIN7 (MS-TDS 2.2.6.4): 94 bytes of fixed part, then data */
     struct buf login7 = {{0}, 0};
     fill(&login7, 0, 94);
-    CHECK(login_auth_of_login7(login7.b, login7.n) == LOGIN_AUTH_SQL);
-    CHECK(login_auth_of_login7(login7.b, 93) == LOGIN_AUTH_UNKNOWN);
+    CHECK(login_auth_of_login7(login7.b, login7.n, NULL) == LOGIN_AUTH_SQL);
+    CHECK(login_auth_of_login7(login7.b, 93, NULL) == LOGIN_AUTH_UNKNOWN);
     login7.b[25] = 0x80;                                         /* fIntSecurity, no SSPI data */
-    CHECK(login_auth_of_login7(login7.b, login7.n) == LOGIN_AUTH_WINDOWS);
+    CHECK(login_auth_of_login7(login7.b, login7.n, NULL) == LOGIN_AUTH_WINDOWS);
     login7.b[78] = 94, login7.b[80] = (uint8_t)gss.n;            /* ibSSPI, cbSSPI */
     put(&login7, gss.b, gss.n);
-    CHECK(login_auth_of_login7(login7.b, login7.n) == LOGIN_AUTH_KERBEROS);
+    CHECK(login_auth_of_login7(login7.b, login7.n, NULL) == LOGIN_AUTH_KERBEROS);
     login7.b[80] = 0xFF, login7.b[81] = 0xFF, login7.b[90] = (uint8_t)gss.n;   /* cbSSPILong */
-    CHECK(login_auth_of_login7(login7.b, login7.n) == LOGIN_AUTH_KERBEROS);
-    CHECK(login_auth_of_login7(login7.b, 96) == LOGIN_AUTH_WINDOWS);           /* the blob cut short */
+    CHECK(login_auth_of_login7(login7.b, login7.n, NULL) == LOGIN_AUTH_KERBEROS);
+    CHECK(login_auth_of_login7(login7.b, 96, NULL) == LOGIN_AUTH_WINDOWS);           /* the blob cut short */
+    /* the flag off, a Kerberos token in the SSPI data: the data is shown, the disagreement said */
+    bool contradicted = false;
+    login7.b[25] = 0;
+    CHECK(login_auth_of_login7(login7.b, login7.n, &contradicted) == LOGIN_AUTH_KERBEROS && contradicted);
+    CHECK(login_auth_of_login7(login7.b, 96, &contradicted) == LOGIN_AUTH_SQL && !contradicted);
+    login7.b[25] = 0x80;
+    CHECK(login_auth_of_login7(login7.b, login7.n, &contradicted) == LOGIN_AUTH_KERBEROS && !contradicted);
     /* fExtension: ibExtension points to a DWORD offset of FeatureExt */
     struct buf fed = {{0}, 0};
     fill(&fed, 0, 94);
@@ -1909,13 +1916,13 @@ static void test_login_auth(void)
     u8(&fed, 0x04), le32_put(&fed, 1), u8(&fed, 0);             /* another feature first */
     u8(&fed, 0x02), le32_put(&fed, 2), u8(&fed, 0x02), u8(&fed, 0);   /* FEDAUTH */
     u8(&fed, 0xFF);
-    CHECK(login_auth_of_login7(fed.b, fed.n) == LOGIN_AUTH_FEDAUTH);
+    CHECK(login_auth_of_login7(fed.b, fed.n, NULL) == LOGIN_AUTH_FEDAUTH);
     fed.b[104] = 0x05;                                           /* no FEDAUTH: a SQL login with features */
-    CHECK(login_auth_of_login7(fed.b, fed.n) == LOGIN_AUTH_SQL);
+    CHECK(login_auth_of_login7(fed.b, fed.n, NULL) == LOGIN_AUTH_SQL);
     fed.b[99] = 0xF0;                                            /* a length past the end: stop */
-    CHECK(login_auth_of_login7(fed.b, fed.n) == LOGIN_AUTH_SQL);
+    CHECK(login_auth_of_login7(fed.b, fed.n, NULL) == LOGIN_AUTH_SQL);
     for (size_t n = 0; n <= fed.n; n++)
-        CHECK(login_auth_of_login7(fed.b, n) < N_LOGIN_AUTHS);
+        CHECK(login_auth_of_login7(fed.b, n, NULL) < N_LOGIN_AUTHS);
     /* what tells more wins; names */
     CHECK(login_auth_better(LOGIN_AUTH_WINDOWS, LOGIN_AUTH_KERBEROS) && !login_auth_better(LOGIN_AUTH_KERBEROS, LOGIN_AUTH_WINDOWS));
     CHECK(login_auth_better(LOGIN_AUTH_WINDOWS, LOGIN_AUTH_NEGOTIATE) && !login_auth_better(LOGIN_AUTH_NTLM, LOGIN_AUTH_UNKNOWN));

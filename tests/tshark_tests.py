@@ -1420,6 +1420,22 @@ def group_windows_auth(box, truth, ck):
                  and not any(r["tdstls.login.windows_user"] for r in rows),
                  "%s without its keylog: %d encrypted frames after the handshake, all marked inferred, no user"
                  % (name, len(data)))
+    # LOGIN7's integrated-security flag off while its SSPI data holds NTLM (crafted from
+    # tedious-ntlm-no-tls): the data shows (Auth NTLM, the user), a warning on LOGIN7 says they disagree
+    crafted, original = "crafted-login7-ntlm-flag-off.pcap", "tedious-ntlm-no-tls.pcapng"
+    fields = ["frame.number", "tds.type", "tdstls.login.auth", "tdstls.login.windows_user", "_ws.expert.message"]
+    rows = box.frames(crafted, fields=fields)
+    login7 = [r["frame.number"] for r in rows if r["tds.type"] == "16"]
+    warned = [r["frame.number"] for r in rows if "fIntSecurity flag is off" in r["_ws.expert.message"]]
+    ck.check(len(login7) == 1 and warned == login7, "%s: the disagreement on LOGIN7 (%s), said on %s"
+             % (crafted, login7, warned))
+    ck.check(any("holds an NTLM token: shown as NTLM" in r["_ws.expert.message"] for r in rows),
+             "%s: the warning names what the data holds" % crafted)
+    conns = box.export(crafted)["connections"]
+    ck.check([(c["auth"], c["windows_user"]) for c in conns] == [("NTLM", "LAB\\labuser")],
+             "%s: Auth and Windows user %s" % (crafted, [(c["auth"], c["windows_user"]) for c in conns]))
+    ck.check([c["diagnosis_kind"] for c in conns] == [""], "%s: no diagnosis" % crafted)
+    ck.check(not frames_saying(box, original, "fIntSecurity"), "%s: flag and data agree: no warning" % original)
 
 
 KRB5_OID = "1.2.840.113554.1.2.2"

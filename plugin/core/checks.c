@@ -24,9 +24,10 @@ const struct check_switch_info tdstls_check_switches[N_CHECK_SWITCHES] = {
                               "Expert info where a SQL Server Browser request (UDP 1434) has no answer in the capture "
                               "and where an answer lacks the instance asked for",
                               true},
-    [SWITCH_CHECK_LOGIN] = {"check_login", "Report failed logins",
+    [SWITCH_CHECK_LOGIN] = {"check_login", "Report failed and contradictory logins",
                             "Expert info where the server answers a login with an error (e.g. 18456) instead of "
-                            "LOGINACK, where that answer is readable (login-only encryption, or a keylog)",
+                            "LOGINACK, where that answer is readable (login-only encryption, or a keylog), and "
+                            "where LOGIN7's integrated-security flag and its SSPI data disagree",
                             true},
     [SWITCH_CHECK_CERTIFICATE] = {"check_certificate", "Note what clients may refuse in the server's certificate",
                                   "Expert info where the server's certificate is self-signed, not valid at the "
@@ -256,6 +257,23 @@ static bool cert_name_mismatch(const struct tls_findings *f)
 static uint32_t server_chose_older_tls(const struct conn_results *r)
 {
     return tdstls_server_chose_older_tls(r) ? r->frame_server_hello : 0;
+}
+
+static uint32_t auth_flag_contradicted(const struct conn_results *r)
+{
+    return r->frame_auth_contradiction;
+}
+
+/* MS-TDS 2.2.6.4: fIntSecurity says whether the login uses integrated
+ * security; which of the two a server follows when they disagree is not
+ * in the capture, so the words do not guess. */
+static void say_auth_flag_contradicted(const struct check_context *ctx, char *buf, size_t size)
+{
+    const char *token = login_auth_name((enum login_auth)ctx->conn->auth);
+    snprintf(buf, size,
+             "LOGIN7's fIntSecurity flag is off (SQL Server authentication), but its SSPI data holds a%s %s token: "
+             "shown as %s (a client bug or a crafted login; which one the server follows is not in the capture)",
+             token[0] == 'N' ? "n" : "", token, token);
 }
 
 static void say_server_chose_older_tls(const struct check_context *ctx, char *buf, size_t size)
@@ -512,6 +530,11 @@ const struct check_info tdstls_checks[N_CHECKS] = {
     {.id = CHECK_LOGIN_FAILED, .name = "login_failed", .group = GROUP_RESPONSE_CODE, .severity = SEVERITY_ERROR,
      .summary = "The server refused the login", .switched_by = SWITCH_CHECK_LOGIN, .short_text = "login failed",
      .message = say_login_failed, .on_frame = login_failed, .announces = DIAG_LOGIN_FAILED},
+    {.id = CHECK_AUTH_FLAG_CONTRADICTED, .name = "auth_flag_contradicted", .group = GROUP_PROTOCOL,
+     .severity = SEVERITY_WARN,
+     .summary = "LOGIN7's integrated-security flag is off, but its SSPI data holds a Windows token",
+     .switched_by = SWITCH_CHECK_LOGIN, .short_text = "LOGIN7 flag and SSPI data disagree",
+     .message = say_auth_flag_contradicted, .on_connection = auth_flag_contradicted},
 };
 
 check_set tdstls_checks_of_findings(const struct tls_findings *f)

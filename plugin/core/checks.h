@@ -59,6 +59,7 @@ enum tdstls_check {
     CHECK_BROWSER_NO_INSTANCE,
     CHECK_BROWSER_MALFORMED,
     CHECK_LOGIN_FAILED,
+    CHECK_AUTH_FLAG_CONTRADICTED,
     N_CHECKS,
     CHECK_NONE = N_CHECKS,
 };
@@ -70,7 +71,7 @@ _Static_assert(N_CHECKS <= 32, "a check_set holds one bit per check");
 
 /* Expert groups and severities, as Wireshark's expert info has them
  * (the glue maps them to PI_*). */
-enum check_group { GROUP_SECURITY, GROUP_SEQUENCE, GROUP_RESPONSE_CODE, GROUP_MALFORMED, GROUP_UNDECODED };
+enum check_group { GROUP_SECURITY, GROUP_SEQUENCE, GROUP_RESPONSE_CODE, GROUP_MALFORMED, GROUP_UNDECODED, GROUP_PROTOCOL };
 enum check_severity { SEVERITY_NOTE, SEVERITY_WARN, SEVERITY_ERROR };
 
 /* The preferences that switch checks off (the fields stay, for filters). */

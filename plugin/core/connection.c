@@ -279,6 +279,15 @@ static bool prelogin_answer_due(const struct conn_analysis *c)
     return !c->res.prelogin_response_seen && (p == PHASE_PRELOGIN || p == PHASE_TCP_HANDSHAKE);
 }
 
+/* How LOGIN7 logs in, and whether its flag and its SSPI data disagree. */
+static void note_login7(struct conn_results *r, uint32_t frame, const uint8_t *login7, size_t len)
+{
+    bool contradicted;
+    note_auth(r, frame, login_auth_of_login7(login7, len, &contradicted));
+    if (contradicted && !r->frame_auth_contradiction)
+        r->frame_auth_contradiction = frame;
+}
+
 /* A server response after the login was sent: its answer to LOGIN7 (or
  * to the client's last SSPI packet), if it holds LOGINACK, ERROR or
  * routing. True when it only carries Windows authentication on (an SSPI
@@ -356,7 +365,7 @@ void tdstls_conn_clear_tds(struct conn_analysis *c, uint32_t frame, enum tdstls_
         case TDS_FEDAUTH_TOKEN:
             if (t->phase < PHASE_LOGIN) {    /* LOGIN7's first packet */
                 if (tds_type == TDS_LOGIN7)
-                    note_auth(r, frame, login_auth_of_login7(payload, payload_len));
+                    note_login7(r, frame, payload, payload_len);
                 t->handshake_done = true;
                 t->step = 0;             /* the login step of the TDS 7 sequence */
             }
@@ -416,7 +425,7 @@ void tdstls_conn_decrypted_tds(struct conn_analysis *c, uint32_t frame, enum tds
     bool continues = false;
     if (side == SIDE_CLIENT) {
         if (tds_type == TDS_LOGIN7 && t->last_client_tds_type != TDS_LOGIN7)    /* LOGIN7's first packet */
-            note_auth(&c->res, frame, login_auth_of_login7(payload, payload_len));
+            note_login7(&c->res, frame, payload, payload_len);
         t->last_client_tds_type = tds_type;
         if (tds_type == TDS_SSPI)
             read_sspi(&c->res, frame, payload, payload_len);

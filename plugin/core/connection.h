@@ -139,6 +139,9 @@ struct conn_results {
      * an SSPI leg or the server's SSPI token; the frame that told it best */
     uint8_t auth;
     uint32_t frame_auth;
+    /* LOGIN7 whose integrated-security flag is off but whose SSPI data
+     * holds a Windows token (NTLM, Kerberos, SPNEGO): its frame */
+    uint32_t frame_auth_contradiction;
 
     /* phases (tdstls_conn_tcp): the first frame and time of each */
     uint32_t phase_first_frame[N_PHASES];

@@ -238,18 +238,33 @@ static bool has_fedauth(const uint8_t *login7, size_t len)
     return false;
 }
 
-enum login_auth login_auth_of_login7(const uint8_t *login7, size_t len)
+/* The mechanism of LOGIN7's SSPI data (within the captured bytes);
+ * unknown when there is none or it tells none. */
+static enum login_auth sspi_of_login7(const uint8_t *login7, size_t len)
 {
+    size_t at = le16(login7 + LOGIN7_IB_SSPI), n = le16(login7 + LOGIN7_CB_SSPI);
+    if (n == 0xFFFF)
+        n = le32(login7 + LOGIN7_CB_SSPI_LONG);
+    if (at >= len || n == 0)
+        return LOGIN_AUTH_UNKNOWN;
+    return login_auth_of_sspi(login7 + at, n < len - at ? n : len - at);
+}
+
+enum login_auth login_auth_of_login7(const uint8_t *login7, size_t len, bool *flag_contradicted)
+{
+    if (flag_contradicted)
+        *flag_contradicted = false;
     if (!login7 || len < LOGIN7_FIXED)
         return LOGIN_AUTH_UNKNOWN;
-    if (login7[LOGIN7_OPTION_FLAGS2] & LOGIN7_INT_SECURITY) {
-        size_t at = le16(login7 + LOGIN7_IB_SSPI), n = le16(login7 + LOGIN7_CB_SSPI);
-        if (n == 0xFFFF)
-            n = le32(login7 + LOGIN7_CB_SSPI_LONG);
-        if (at >= len || n == 0)
-            return LOGIN_AUTH_WINDOWS;
-        enum login_auth a = login_auth_of_sspi(login7 + at, n < len - at ? n : len - at);
-        return a == LOGIN_AUTH_UNKNOWN ? LOGIN_AUTH_WINDOWS : a;
+    enum login_auth in_sspi = sspi_of_login7(login7, len);
+    if (login7[LOGIN7_OPTION_FLAGS2] & LOGIN7_INT_SECURITY)
+        return in_sspi == LOGIN_AUTH_UNKNOWN ? LOGIN_AUTH_WINDOWS : in_sspi;
+    if (in_sspi != LOGIN_AUTH_UNKNOWN) {
+        /* the flag says SQL Server authentication, the data a Windows
+         * token: show what the data is, and say the two disagree */
+        if (flag_contradicted)
+            *flag_contradicted = true;
+        return in_sspi;
     }
     if ((login7[LOGIN7_OPTION_FLAGS3] & LOGIN7_EXTENSION) && has_fedauth(login7, len))
         return LOGIN_AUTH_FEDAUTH;

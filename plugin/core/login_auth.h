@@ -45,6 +45,6 @@ const uint8_t *login_auth_mech_token(const uint8_t *blob, size_t len, size_t *to
 
 /* The authentication a LOGIN7 (its bytes after the TDS header, len
  * captured) asks for; unknown when what tells lies past len. */
-enum login_auth login_auth_of_login7(const uint8_t *login7, size_t len);
+enum login_auth login_auth_of_login7(const uint8_t *login7, size_t len, bool *flag_contradicted);
 
 #endif
