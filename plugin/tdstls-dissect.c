@@ -544,6 +544,28 @@ static bool starts_like_tds(tvbuff_t *tvb)
     return tds_header_plausible(head, n) || (n > 0 && head[0] == TDS_SMP);
 }
 
+/* The frames where a TDS 4.2/5.0 login showed (their note, every pass). */
+static wmem_map_t *legacy_logins;
+
+/* A connection that begins with a TDS 4.2/5.0 login. */
+static bool starts_legacy_tds(tvbuff_t *tvb)
+{
+    uint8_t head[TDS_HEADER_LEN];
+    unsigned n = tvb_captured_length(tvb) < sizeof head ? tvb_captured_length(tvb) : sizeof head;
+    tvb_memcpy(tvb, head, 0, n);
+    return n == sizeof head && head[0] == TDS_TYPE_LEGACY_LOGIN && tds_header_plausible(head, n);
+}
+
+/* One note on the login's frame: what it is, and that stock shows it. */
+static void note_legacy_tds(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree)
+{
+    proto_item *ti = proto_tree_add_item(tree, proto_tdstls, tvb, 0, 0, ENC_NA);
+    proto_item_append_text(ti, ": TDS 4.2/5.0, not analysed");
+    struct expert_anchors anchors = {ti, {NULL}};
+    struct check_context ctx = {NULL, NULL, tdstls_suite_name, 0, NULL, NULL};
+    tdstls_expert_add(pinfo, tree, &anchors, CHECK_BIT(CHECK_TDS_LEGACY), &ctx);
+}
+
 /* A connection on a TDS port that is not TDS goes to stock tds, as it
  * would without tdstls: with the desegmenting TCP allowed us (each call
  * lowers it; see packet-socks.c), and without tdstls among the frame's
@@ -618,12 +640,22 @@ static int dissect_tdstls(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, v
 {
     bool rejected;
     struct sql_connection *conn = tdstls_conv_find(pinfo, &rejected);
-    if (rejected)                                /* as Wireshark would without tdstls */
-        return hand_back_to_tds(tvb, pinfo, tree, data);
+    if (rejected) {                              /* as Wireshark would without tdstls */
+        int taken = hand_back_to_tds(tvb, pinfo, tree, data);
+        if (wmem_map_contains(legacy_logins, GUINT_TO_POINTER(pinfo->num)))
+            note_legacy_tds(tvb, pinfo, tree);
+        return taken;
+    }
     if (!conn || !conn->confirmed) {
-        if (!starts_like_tds(tvb)) {
+        bool legacy = starts_legacy_tds(tvb);
+        if (legacy || !starts_like_tds(tvb)) {
             tdstls_conv_reject(pinfo);
-            return hand_back_to_tds(tvb, pinfo, tree, data);
+            int taken = hand_back_to_tds(tvb, pinfo, tree, data);
+            if (legacy) {
+                wmem_map_insert(legacy_logins, GUINT_TO_POINTER(pinfo->num), GUINT_TO_POINTER(1));
+                note_legacy_tds(tvb, pinfo, tree);
+            }
+            return taken;
         }
         int dst_is_server = pinfo->match_uint == pinfo->destport ? 1 : (pinfo->match_uint == pinfo->srcport ? 0 : -1);
         conn = conn ? conn : tdstls_conv_get(pinfo, true, dst_is_server);
@@ -743,6 +775,7 @@ static int field_id(const char *name)
 void tdstls_dissect_handoff(void)
 {
     tds_handle = find_dissector_add_dependency("tds", proto_tdstls);
+    legacy_logins = wmem_map_new_autoreset(wmem_epan_scope(), wmem_file_scope(), g_direct_hash, g_direct_equal);
     tls_handle = find_dissector_add_dependency("tls", proto_tdstls);
     proto_tds = proto_get_id_by_filter_name("tds");
     hf_tds_type = field_id("tds.type");

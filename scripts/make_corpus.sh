@@ -5,7 +5,7 @@
 # own dependencies and binds TCP 1433):
 #   bash scripts/make_corpus.sh [OUTDIR [GROUP ...]]
 # GROUP: logins, failures, login_errors, windows_auth, kerberos, segments, truncated, leading_zeros, tls_failures,
-# refused_versions, sqlserver_answers, instances, negatives,
+# refused_versions, sqlserver_answers, instances, negatives, old_tds,
 # crafted (default: all,
 # after emptying OUTDIR; a group given alone replaces only its own files).
 # The crafted captures come from scripts/craft_captures.py.
@@ -490,6 +490,17 @@ negative_capture() {
   cp "$work/$name.pcapng" "$out/$name.pcapng"
 }
 
+# TDS 4.2/5.0 (Sybase ASE's protocol), which tdstls leaves to Wireshark's TDS
+# dissector: FreeTDS logs in with TDSVER=5.0 to a listener that reads the
+# login and closes (tsql then reports the failed connection)
+group_old_tds() {
+  local CAPTURE_FILTER="tcp port 1433"
+  export CAPTURE_FILTER
+  negative_capture tsql-tds50-sybase-login "/usr/bin/python3 $here/lab_tds5_server.py 1433" \
+    "env TDSVER=5.0 tsql -H 127.0.0.1 -p 1433 -U sa -P lab-password"
+  unset CAPTURE_FILTER
+}
+
 group_crafted() {
   # what no real stack here makes on demand
   /usr/bin/python3 "$here/craft_captures.py" "$out"
@@ -508,7 +519,7 @@ main() {
   local groups=("$@")
   if [ ${#groups[@]} -eq 0 ]; then
     groups=(logins failures login_errors windows_auth kerberos segments truncated leading_zeros tls_failures
-            refused_versions sqlserver_answers instances negatives crafted)
+            refused_versions sqlserver_answers instances negatives old_tds crafted)
     rm -f "$out"/*.pcap "$out"/*.pcapng "$out"/*.keys "$out/ground-truth.jsonl" "$out/browser-truth.jsonl"
   fi
   for g in "${groups[@]}"; do "group_$g"; done

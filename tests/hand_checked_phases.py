@@ -122,6 +122,8 @@ PHASES = {
     # before its first payload (tdstls cannot know yet)
     "not-sql-binary-9000.pcapng": "-" * 28,
     "not-sql-http-1433.pcapng": ("111" + "-" * 9) * 2,
+    # TDS 5.0 (FreeTDS TDSVER=5.0), left to stock tds: as other traffic on 1433
+    "tsql-tds50-sybase-login.pcapng": ("111" + "-" * 5) * 2,
     "not-sql-https-h2-1433.pcapng": ("111" + "-" * 13) * 2,
     "not-sql-tls-server-no-alpn-1433.pcapng": ("111" + "-" * 15) * 2,
     "not-sql-https-http11-443.pcapng": "-" * 36,

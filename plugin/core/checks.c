@@ -535,6 +535,11 @@ const struct check_info tdstls_checks[N_CHECKS] = {
      .summary = "LOGIN7's integrated-security flag is off, but its SSPI data holds a Windows token",
      .switched_by = SWITCH_CHECK_LOGIN, .short_text = "LOGIN7 flag and SSPI data disagree",
      .message = say_auth_flag_contradicted, .on_connection = auth_flag_contradicted},
+    /* raised by the glue, which leaves such a connection to Wireshark's TDS dissector */
+    {.id = CHECK_TDS_LEGACY, .name = "tds_legacy", .group = GROUP_UNDECODED, .severity = SEVERITY_NOTE,
+     .summary = "TDS 4.2/5.0 login (Sybase ASE, or SQL Server 6.5 and older): left to Wireshark's TDS dissector, "
+                "tdstls analyses TDS 7 and later (no phases, no diagnosis)",
+     .switched_by = SWITCH_ALWAYS, .short_text = "TDS 4.2/5.0, not analysed"},
 };
 
 check_set tdstls_checks_of_findings(const struct tls_findings *f)

@@ -60,14 +60,15 @@ enum tdstls_check {
     CHECK_BROWSER_MALFORMED,
     CHECK_LOGIN_FAILED,
     CHECK_AUTH_FLAG_CONTRADICTED,
+    CHECK_TDS_LEGACY,
     N_CHECKS,
     CHECK_NONE = N_CHECKS,
 };
 
 /* A set of checks: bit (1 << id). */
-typedef uint32_t check_set;
-_Static_assert(N_CHECKS <= 32, "a check_set holds one bit per check");
-#define CHECK_BIT(id) ((check_set)1u << (id))
+typedef uint64_t check_set;
+_Static_assert(N_CHECKS <= 64, "a check_set holds one bit per check");
+#define CHECK_BIT(id) ((check_set)1 << (id))
 
 /* Expert groups and severities, as Wireshark's expert info has them
  * (the glue maps them to PI_*). */

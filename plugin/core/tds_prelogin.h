@@ -19,6 +19,10 @@ enum tds_encryption {
 
 #define TDS_HEADER_LEN 8
 #define TDS_TYPE_PRELOGIN 0x12
+/* The login packet of TDS 4.2 and 5.0 (Sybase ASE, SQL Server 6.5 and
+ * older, FreeTDS with TDSVER=5.0): a TDS 7 client sends PRELOGIN or
+ * LOGIN7 (0x10) first, never this. */
+#define TDS_TYPE_LEGACY_LOGIN 0x02
 
 /* A TDS packet header that can start a packet: a known type, status bits
  * within those defined, a length no shorter than the header. */
