@@ -82,7 +82,7 @@ static bool looks_like_tls(tvbuff_t *tvb, int offset)
  * side is dissected whole (dissect_pdu). */
 static void note_pdu_start(packet_info *pinfo, tvbuff_t *tvb, int offset, struct sql_connection *conn)
 {
-    uint8_t head[TDS_HEADER_LEN];
+    uint8_t head[TDS_HEADER_LEN + 1];        /* and the first token: an SSPI leg goes on with the login */
     unsigned n = tvb_captured_length_remaining(tvb, offset);
     n = n < sizeof head ? n : sizeof head;
     tvb_memcpy(tvb, head, offset, n);

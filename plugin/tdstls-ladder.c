@@ -24,6 +24,7 @@
 #include <epan/tap.h>
 #include <epan/to_str.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "tdstls-conv.h"
@@ -44,14 +45,20 @@ struct ladder {
     GHashTable *seen;                   /* frame numbers collected (a frame is tapped once per pass) */
 };
 
-/* "55118 → 1433 [SYN, ACK] Seq=0 Ack=1 ..." (a segment without payload) is
- * told by its flags alone; anything else by its Info column as it is. */
+/* "55118 → 1433 [SYN, ACK] Seq=0 Ack=1 ... Len=0" (TCP's own Info) is told
+ * by its flags, and by how many bytes it carries when it carries some (a
+ * piece of a PDU other frames complete); anything else by its Info column
+ * as it is. */
 static char *frame_content(const char *info)
 {
     const char *open = info ? strstr(info, " [") : NULL;
     const char *arrow = info ? strstr(info, "\xe2\x86\x92") : NULL;   /* → */
     if (open && arrow && arrow < open && info[0] >= '0' && info[0] <= '9') {
         const char *close = strchr(open, ']');
+        const char *len = strstr(open, " Len=");
+        unsigned long bytes = len ? strtoul(len + 5, NULL, 10) : 0;
+        if (close && bytes)
+            return g_strdup_printf("%.*s, %lu bytes of data", (int)(close - open - 2), open + 2, bytes);
         if (close)
             return g_strndup(open + 2, (size_t)(close - open - 2));
     }

@@ -85,7 +85,7 @@ static bool tcp_segment(tvbuff_t *frame, packet_info *pinfo, proto_tree *tree, s
 static void carry_pdu_head(tvbuff_t *frame, packet_info *pinfo, struct sql_connection *conn, enum tdstls_side side,
                            const struct tcp_segment *seg)
 {
-    uint8_t head[TDS_HEADER_LEN];
+    uint8_t head[TDS_HEADER_LEN + 1];        /* and the first token: an SSPI leg goes on with the login */
     if (seg->payload_offset >= (uint32_t)tvb_captured_length(frame))
         return;                              /* the payload lies past the capture's cut */
     int avail = tvb_captured_length_remaining(frame, (int)seg->payload_offset);
@@ -114,7 +114,11 @@ static proto_item *add_time(proto_tree *t, int hf, tvbuff_t *tvb, int64_t ns)
 static void show_phase_timing(tvbuff_t *tvb, proto_tree *t, const struct conn_results *r, enum tdstls_phase phase,
                               struct expert_anchors *anchors)
 {
-    add_time(t, hf_since_syn, tvb, r->phase_first_ns[phase] - r->start_ns);
+    int64_t since = r->phase_first_ns[phase] - r->start_ns;
+    proto_item *ti = add_time(t, hf_since_syn, tvb, since);
+    if (!r->phase_first_frame[PHASE_TCP_HANDSHAKE])     /* a capture begun mid-connection: say what it counts from */
+        proto_item_set_text(ti, "Phase starts after this connection's first frame in the capture (its SYN is not "
+                                "in it): %.9f seconds", (double)since / 1e9);
     enum tdstls_phase before;
     if (tdstls_phase_before(r, phase, &before)) {
         add_time(t, hf_since_previous, tvb, r->phase_first_ns[phase] - r->phase_first_ns[before]);

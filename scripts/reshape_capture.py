@@ -14,6 +14,8 @@ SHAPE is one of:
   ipv6        IPv4 turned into IPv6 (fd00::a.b.c.d), TCP checksums recomputed
   twice       every frame captured twice, as Docker bridges and `netsh trace` on Hyper-V do
   drop:N,...  frames N,... (1-based) missing, as a capture that lost them
+  mss:N       every TCP payload longer than N bytes cut into segments of N bytes (IPv4), as a
+              path with a small MSS carries a large TDS packet
   interleave  several captures in one file, their connections overlapping in time (1 ms
               apart), as on a busy server
 
@@ -104,6 +106,51 @@ def ipv6(pkt):
     return pkt[:12] + struct.pack("!H", ETH_IPV6) + header + bytes(payload), 40 - ihl
 
 
+def ipv4_tcp(pkt):
+    """(IP header offset, IP header length, TCP header length) of an
+    Ethernet/IPv4/TCP frame captured whole, or None."""
+    if len(pkt) < 34 or struct.unpack_from("!H", pkt, 12)[0] != ETH_IPV4 or pkt[23] != 6:
+        return None
+    ihl = (pkt[14] & 0x0F) * 4
+    total, = struct.unpack_from("!H", pkt, 16)
+    if len(pkt) != 14 + total or len(pkt) < 14 + ihl + 20:
+        return None
+    return 14, ihl, (pkt[14 + ihl + 12] >> 4) * 4
+
+
+def cut_segments(frame, mss):
+    """The frame, or its TCP payload cut into segments of mss bytes: each
+    with the sequence number of its first byte, PSH and FIN on the last."""
+    ns, pkt, orig = frame
+    shape = ipv4_tcp(pkt)
+    if not shape:
+        return [frame]
+    ip, ihl, thl = shape
+    tcp = ip + ihl
+    payload = pkt[tcp + thl:]
+    if len(payload) <= mss:
+        return [frame]
+    seq, = struct.unpack_from("!I", pkt, tcp + 4)
+    flags = pkt[tcp + 13]
+    out = []
+    for k, at in enumerate(range(0, len(payload), mss)):
+        piece = payload[at:at + mss]
+        last = at + mss >= len(payload)
+        head = bytearray(pkt[:tcp + thl])
+        struct.pack_into("!H", head, ip + 2, ihl + thl + len(piece))
+        struct.pack_into("!H", head, ip + 10, 0)
+        struct.pack_into("!H", head, ip + 10, checksum(bytes(head[ip:ip + ihl])))
+        struct.pack_into("!I", head, tcp + 4, (seq + at) & 0xFFFFFFFF)
+        head[tcp + 13] = flags if last else flags & ~0x09          # PSH and FIN on the last piece only
+        segment = bytearray(head[tcp:]) + piece
+        struct.pack_into("!H", segment, 16, 0)
+        pseudo = bytes(head[ip + 12:ip + 20]) + struct.pack("!xBH", 6, len(segment))
+        struct.pack_into("!H", segment, 16, checksum(pseudo + bytes(segment)))
+        new = bytes(head[:tcp]) + bytes(segment)
+        out.append((ns + k, new, len(new)))
+    return out
+
+
 RESHAPE = {"vlan": (vlan, LINKTYPE_ETHERNET), "sll": (sll, LINKTYPE_LINUX_SLL),
            "sll2": (sll2, LINKTYPE_LINUX_SLL2), "null": (null, LINKTYPE_NULL), "ipv6": (ipv6, LINKTYPE_ETHERNET)}
 
@@ -124,6 +171,9 @@ def main():
         write_frames(out, link, frames)
     elif shape == "twice":
         write_frames(out, LINKTYPE_ETHERNET, [f for f in read_frames(inputs[0]) for _ in range(2)])
+    elif shape.startswith("mss:") and shape[4:].isdigit() and int(shape[4:]) > 0:
+        mss = int(shape[4:])
+        write_frames(out, LINKTYPE_ETHERNET, [f for frame in read_frames(inputs[0]) for f in cut_segments(frame, mss)])
     elif shape.startswith("drop:"):
         gone = {int(n) for n in shape[5:].split(",")}
         write_frames(out, LINKTYPE_ETHERNET, [f for i, f in enumerate(read_frames(inputs[0]), 1) if i not in gone])
@@ -137,7 +187,7 @@ def main():
         merged.sort()
         write_frames(out, LINKTYPE_ETHERNET, [(ns, pkt, orig) for ns, _, _, pkt, orig in merged])
     else:
-        raise SystemExit("reshape_capture.py: unknown shape %r (vlan, sll, sll2, null, ipv6, twice, drop:N, "
+        raise SystemExit("reshape_capture.py: unknown shape %r (vlan, sll, sll2, null, ipv6, twice, drop:N, mss:N, "
                          "interleave)" % shape)
 
 

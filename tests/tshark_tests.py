@@ -1608,6 +1608,14 @@ SHAPES = ("vlan", "sll", "sll2", "null", "ipv6")
 # its answer is still pre-login, and the 8-byte header segments of jTDS's
 # TLS PRELOGIN packets still the TLS handshake (hand-checked)
 LOST_PRELOGIN_PHASES = "1111 22 3333333333 4 5 6666 777"
+# Captures whose 16-byte-segment copy cannot show the original's phases, and why
+MSS16_DIFFERS = {
+    "tedious-tds8-port14331.pcapng": "TDS 8 on a port of its own is found by the ALPN tds/8.0 in the ClientHello's "
+                                     "first segment; 16 bytes do not reach it (a real MSS, 536 bytes or more, does)",
+    "tsql-kerberos-login-only.pcapng": "the answer's first 16 bytes show an SSPI token (Kerberos's AP-REP), which "
+                                       "would carry the login on; LOGINACK behind it, which ends it, is only known "
+                                       "when the answer is whole: its earlier pieces stay in the login",
+}
 
 
 def group_shapes(box, truth, ck):
@@ -1641,6 +1649,14 @@ def group_shapes(box, truth, ck):
         twice = seen(box.frames(made("twice", "shape-twice.pcap", name), fields=fields))
         want = ("".join(p * 2 for p in phases), [(2 * i, kind) for i, kind in diagnosed])
         ck.check(twice == want, "%s, every frame twice: %s, expected %s" % (name, twice, want))
+        # a small MSS: each TCP payload in pieces of 16 bytes, each piece with its frame's phase
+        lengths = [int(r["tcp.len"] or 0) for r in box.frames(name, fields=["tcp.len"])]
+        pieces = "".join(p * max(1, -(-n // 16)) for p, n in zip(phases, lengths))
+        got = seen(box.frames(made("mss:16", "shape-mss16.pcap", name), fields=fields))[0]
+        if name in MSS16_DIFFERS:
+            ck.skip("%s in 16-byte segments: %s" % (name, MSS16_DIFFERS[name]))
+        else:
+            ck.check(got == pieces, "%s in 16-byte segments: phases %s, expected %s" % (name, got, pieces))
     # many connections in one file, overlapping: each as on its own
     mixed = [n for n in names if truth[n].get("client_port")][:8]
     ports = [truth[n]["client_port"] for n in mixed]
@@ -1653,6 +1669,21 @@ def group_shapes(box, truth, ck):
                  % (name, len(mixed) - 1, own[0], alone[0]))
         ck.check([k for _, k in own[1]] == [k for _, k in alone[1]], "%s interleaved: diagnosis %s, alone %s"
                  % (name, own[1], alone[1]))
+    # a capture begun mid-connection, in the middle of a TDS message cut into
+    # segments: every piece of a message whose header is seen takes its phase
+    # (tsql-encrypt-notsup in 16-byte segments, from the second piece of the
+    # SQL batch on: its header is in the third piece)
+    small = made("mss:16", "shape-notsup-mss16.pcap", "tsql-encrypt-notsup.pcapng")
+    mid = os.path.join(box.dir, "shape-midstream-pieces.pcap")
+    subprocess.run(["editcap", "-r", os.path.join(box.captures, small), mid, "32-40"], check=True, capture_output=True)
+    os.chmod(mid, 0o644)
+    rows = box.frames("../shape-midstream-pieces.pcap", fields=["tdstls.phase", "tdstls.phase.since_syn"])
+    got = "".join(r["tdstls.phase"] for r in rows)
+    ck.check(got == "666666777", "mid-connection pieces of a SQL batch and its answer: phases %s, expected "
+             "666666777" % got)
+    tree = box.tshark(["-r", mid, "-V", "-O", "tdstls", "-Y", "frame.number == 1"])
+    ck.check("Phase starts after this connection's first frame in the capture (its SYN is not in it)" in tree
+             and "after SYN" not in tree, "mid-connection: the phase's start counts from the first frame seen")
     # a segment missing: the client's PRELOGIN
     lost = box.frames(made("drop:4", "shape-lost-prelogin.pcap", "jtds-dhe-tls12.pcapng"), fields=fields)
     got = "".join(r["tdstls.phase"] for r in lost)

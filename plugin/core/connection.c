@@ -516,7 +516,10 @@ enum tdstls_phase tdstls_conn_pdu_phase(const struct conn_analysis *c, enum tdst
     case TDS_ATTENTION:
     case TDS_BULK_LOAD:
     case TDS_TRANSACTION_MANAGER:
-        return side == SIDE_CLIENT && t->phase >= PHASE_LOGIN_RESPONSE ? PHASE_COMMANDS : PHASE_UNKNOWN;
+        /* only after the login; in a capture that starts mid-connection
+         * (phase unknown) too */
+        return side == SIDE_CLIENT && (t->phase >= PHASE_LOGIN_RESPONSE || t->phase == PHASE_UNKNOWN) ? PHASE_COMMANDS
+                                                                                                  : PHASE_UNKNOWN;
     default:
         return PHASE_UNKNOWN;
     }
