@@ -32,12 +32,13 @@ static int ett_ssrp = -1, ett_instance = -1;
 
 /* file scope, made on first use, forgotten when the file closes */
 static wmem_map_t *latest_request;     /* "client address:port" -> its latest request */
+static wmem_map_t *latest_ask;         /* "client, server, type, instance" -> the latest such request */
 static wmem_map_t *announced;          /* "server address:port" -> struct tdstls_instance */
 static wmem_list_t *requests;          /* every request, in frame order */
 
 static void forget_file_state(void)
 {
-    latest_request = announced = NULL;
+    latest_request = announced = latest_ask = NULL;
     requests = NULL;
 }
 
@@ -106,6 +107,18 @@ static struct tdstls_browser_request *first_look(packet_info *pinfo, const struc
         r->type = m->type;
         snprintf(r->instance, sizeof r->instance, "%s", m->instance.text);
         wmem_map_insert(latest_request, endpoint_key(&pinfo->src, pinfo->srcport), r);
+        /* the same question again (from any port), nothing answered since: the
+         * one before went unanswered, as the client's retry shows */
+        if (!latest_ask)
+            latest_ask = wmem_map_new(wmem_file_scope(), g_str_hash, g_str_equal);
+        char *client = address_to_str(NULL, &pinfo->src), *server = address_to_str(NULL, &pinfo->dst);
+        char *ask = wmem_strdup_printf(wmem_file_scope(), "%s %s %u %s", client, server, m->type, r->instance);
+        wmem_free(NULL, client);
+        wmem_free(NULL, server);
+        const struct tdstls_browser_request *before = (const struct tdstls_browser_request *)wmem_map_lookup(latest_ask, ask);
+        if (before && before->answers == 0)
+            r->repeats = before->frame;
+        wmem_map_insert(latest_ask, ask, r);
         if (!requests)
             requests = wmem_list_new(wmem_file_scope());
         wmem_list_append(requests, r);
@@ -180,7 +193,21 @@ static int dissect_ssrp(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, voi
     set_info(pinfo, m);
 
     struct tdstls_browser_request *r;
-    if (!PINFO_FD_VISITED(pinfo)) {
+    /* a request quoted by an ICMP error (port unreachable): not a request of
+     * its own, but the verdict on the one it quotes */
+    bool quoted = pinfo->flags.in_error_pkt;
+    if (quoted && !m->request)
+        return (int)len;
+    if (quoted && !PINFO_FD_VISITED(pinfo)) {
+        char *key = latest_request ? endpoint_key(&pinfo->src, pinfo->srcport) : NULL;
+        r = key ? (struct tdstls_browser_request *)wmem_map_lookup(latest_request, key) : NULL;
+        if (r && !r->unreachable_frame)
+            r->unreachable_frame = pinfo->num;
+        if (r)
+            p_add_proto_data(wmem_file_scope(), pinfo, proto_ssrp, 0, r);
+    } else if (quoted) {
+        r = (struct tdstls_browser_request *)p_get_proto_data(wmem_file_scope(), pinfo, proto_ssrp, 0);
+    } else if (!PINFO_FD_VISITED(pinfo)) {
         r = first_look(pinfo, m);
         if (r)
             p_add_proto_data(wmem_file_scope(), pinfo, proto_ssrp, 0, r);
@@ -197,8 +224,10 @@ static int dissect_ssrp(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, voi
         l.request_type = m->type;
         l.problem = m->problem;
         snprintf(l.instance, sizeof l.instance, "%s", m->instance.text);
-        l.capture_read = PINFO_FD_VISITED(pinfo);
+        l.capture_read = PINFO_FD_VISITED(pinfo) && !quoted;
         l.answers = r ? r->answers : 0;
+        l.repeats_frame = r && !quoted ? r->repeats : 0;
+        l.unreachable = quoted;
         if (m->type == SSRP_CLNT_UCAST_DAC)
             proto_tree_add_item(t, hf_dac_version, tvb, 1, 1, ENC_NA);
         add_text(t, hf_instance, tvb, &m->instance);

@@ -42,6 +42,8 @@ struct tdstls_browser_request {
     uint32_t answers, first_answer;    /* responses to it, and the first one's frame */
     uint32_t announced_port;           /* the first TCP port its answers gave for the instance asked */
     bool lacks_instance;               /* an answer did not list the instance asked for */
+    uint32_t repeats;                  /* an earlier request of the client's, the same, unanswered: its frame */
+    uint32_t unreachable_frame;        /* an ICMP port unreachable quoting it */
 };
 /* Calls each(request, user) for every request in frame order. */
 void tdstls_ssrp_foreach_request(void (*each)(const struct tdstls_browser_request *r, void *user), void *user);

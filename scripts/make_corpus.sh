@@ -5,7 +5,7 @@
 # own dependencies and binds TCP 1433):
 #   bash scripts/make_corpus.sh [OUTDIR [GROUP ...]]
 # GROUP: logins, failures, login_errors, windows_auth, kerberos, segments, truncated, leading_zeros, tls_failures,
-# refused_versions, sqlserver_answers, instances, negatives, old_tds,
+# refused_versions, sqlserver_answers, instances, browser_unreachable, negatives, old_tds,
 # crafted (default: all,
 # after emptying OUTDIR; a group given alone replaces only its own files).
 # The crafted captures come from scripts/craft_captures.py.
@@ -501,6 +501,18 @@ group_old_tds() {
   unset CAPTURE_FILTER
 }
 
+# nothing listens on UDP 1434 (no SQL Server Browser): the host answers
+# each request with ICMP port unreachable; FreeTDS asks again until it
+# gives up, and no TCP connection follows
+group_browser_unreachable() {
+  local CAPTURE_FILTER="udp port 1434 or icmp"
+  export CAPTURE_FILTER
+  WHERE='\SQLEXPRESS'; export WHERE
+  TSQL_TIMEOUT=4 capture tsql-instance-browser-unreachable "--port 49172" client_tsql
+  keep tsql-instance-browser-unreachable
+  unset WHERE CAPTURE_FILTER
+}
+
 group_crafted() {
   # what no real stack here makes on demand
   /usr/bin/python3 "$here/craft_captures.py" "$out"
@@ -519,7 +531,7 @@ main() {
   local groups=("$@")
   if [ ${#groups[@]} -eq 0 ]; then
     groups=(logins failures login_errors windows_auth kerberos segments truncated leading_zeros tls_failures
-            refused_versions sqlserver_answers instances negatives old_tds crafted)
+            refused_versions sqlserver_answers instances browser_unreachable negatives old_tds crafted)
     rm -f "$out"/*.pcap "$out"/*.pcapng "$out"/*.keys "$out/ground-truth.jsonl" "$out/browser-truth.jsonl"
   fi
   for g in "${groups[@]}"; do "group_$g"; done

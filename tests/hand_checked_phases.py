@@ -98,6 +98,7 @@ PHASES = {
     "jtds-instance-login.pcapng": "-- 111 2222 " + "3" * 10 + " 4 5 6666 777",
     "tsql-instance-unknown.pcapng": "-" * 32,                           # no such instance: no connection
     "tsql-instance-browser-silent.pcapng": "----",
+    "tsql-instance-browser-unreachable.pcapng": "--------",           # requests and ICMP: no connection
     # begins after the TLS handshake: nothing tells the phase of encrypted
     # records (0, unknown) until the close
     "pytds-instance-midstream.pcapng": "-- 00000000 777",

@@ -1195,12 +1195,16 @@ def group_browser(box, truth, ck):
         ck.check(all(r["ssrp.response_to"] for r in answered), "%s: every answer names its request" % name)
         ck.check(sum(bool(r["ssrp.response_in"]) for r in requests(two)) == min(t["answered"], t["requests"]),
                  "%s -2: answered requests name their answer" % name)
-        silent_flag = lambda rs: [r for r in rs if "No answer from SQL Server Browser" in r["_ws.expert.message"]]  # noqa
+        silent_flag = lambda rs: [r for r in rs if "no answer from sql server browser" in r["_ws.expert.message"].lower()]  # noqa
         unknown_flag = lambda rs: [r for r in rs if "knows no instance" in r["_ws.expert.message"]]  # noqa
         if t["mode"] == "none":
-            ck.check(len(silent_flag(two)) == t["requests"] and (box.two_pass or not silent_flag(rows)),
-                     "%s: -2 flags each of the %d unanswered requests (one pass cannot know yet)"
+            ck.check(len(silent_flag(two)) == t["requests"], "%s: -2 flags each of the %d unanswered requests"
                      % (name, t["requests"]))
+            # one pass: each request the client repeats flags the one before, unanswered; the last
+            # request's own silence needs the whole capture
+            repeats = [r["frame.number"] for r in silent_flag(rows)]
+            want = [r["frame.number"] for r in asked[1:]] if not box.two_pass else [r["frame.number"] for r in asked]
+            ck.check(repeats == want, "%s one pass: the repeats %s flagged, got %s" % (name, want, repeats))
             ck.check(not any(r["tcp.stream"] for r in rows), "%s: no TCP connection follows" % name)
         elif t["mode"] == "without-instance":
             ck.check(len(unknown_flag(rows)) == t["answered"] and not silent_flag(two),
@@ -1222,6 +1226,17 @@ def group_browser(box, truth, ck):
             ck.check([b["verdict"] for b in export["browser"]] == ["answered"] * t["requests"] and
                      all(b["tcp_port"] in (0, port) for b in export["browser"]),
                      "%s: -z tdstls,json lists each request as answered" % name)
+    # nothing listens on UDP 1434: each ICMP port unreachable quoting a request says so when read,
+    # and is no request of its own
+    name = "tsql-instance-browser-unreachable.pcapng"
+    rows = box.frames(name, fields=fields + ["icmp.type"])
+    icmp = [r["frame.number"] for r in rows if r["icmp.type"] == "3"]
+    said = [r["frame.number"] for r in rows if "ICMP port unreachable for a CLNT_UCAST_INST for SQLEXPRESS: nothing "
+            "listens on UDP 1434" in r["_ws.expert.message"]]
+    ck.check(len(icmp) >= 2 and said == icmp, "%s one pass: each ICMP unreachable %s flagged, got %s" % (name, icmp, said))
+    browser = box.export(name)["browser"]
+    ck.check(len(browser) == len(icmp) and all(b["verdict"] == "no answer" for b in browser),
+             "%s: -z tdstls,json lists the %d requests, not their ICMP quotes: %s" % (name, len(icmp), browser))
     # the connection is analysed when the capture starts after its PRELOGIN,
     # through the Browser's answer; without it, tdstls cannot tell
     name = "pytds-instance-midstream.pcapng"

@@ -350,7 +350,7 @@ static void say_login_failed(const struct check_context *ctx, char *buf, size_t 
 
 static bool browser_no_answer(const struct ssrp_lookup *l)
 {
-    return !l->response && l->capture_read && l->answers == 0;
+    return !l->response && (l->unreachable || l->repeats_frame || (l->capture_read && l->answers == 0));
 }
 
 static bool browser_no_instance(const struct ssrp_lookup *l)
@@ -369,10 +369,27 @@ static void say_browser_no_answer(const struct check_context *ctx, char *buf, si
 {
     const struct ssrp_lookup *l = ctx->browser;
     const char *what = ssrp_type_name(l->request_type);
-    snprintf(buf, size,
-             "No answer from SQL Server Browser to this %s%s%.32s: Browser stopped or UDP 1434 blocked (client "
-             "error 26, Error Locating Server/Instance); start it, open UDP 1434, or use host,port",
-             what ? what : "request", l->instance[0] ? " for " : "", l->instance);
+    what = what ? what : "request";
+    if (l->unreachable)
+        snprintf(buf, size,
+                 "ICMP port unreachable for a %s%s%.32s: nothing listens on UDP 1434 there, SQL Server Browser is "
+                 "stopped or not installed (client error 26, Error Locating Server/Instance); start it, or use "
+                 "host,port", what, l->instance[0] ? " for " : "", l->instance);
+    else if (l->repeats_frame && !l->answers)
+        snprintf(buf, size,
+                 "The client asks again: no answer from SQL Server Browser to its %s%s%.32s in frame %u, nor to "
+                 "this one yet: Browser stopped or UDP 1434 blocked (client error 26); start it, open UDP 1434, or "
+                 "use host,port", what, l->instance[0] ? " for " : "", l->instance, l->repeats_frame);
+    else if (l->repeats_frame)
+        snprintf(buf, size,
+                 "No answer from SQL Server Browser to the client's %s%s%.32s in frame %u; this one was answered "
+                 "(UDP 1434 lost or dropped a request)", what, l->instance[0] ? " for " : "", l->instance,
+                 l->repeats_frame);
+    else
+        snprintf(buf, size,
+                 "No answer from SQL Server Browser to this %s%s%.32s: Browser stopped or UDP 1434 blocked (client "
+                 "error 26, Error Locating Server/Instance); start it, open UDP 1434, or use host,port",
+                 what, l->instance[0] ? " for " : "", l->instance);
 }
 
 static void say_browser_no_instance(const struct check_context *ctx, char *buf, size_t size)

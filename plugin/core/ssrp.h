@@ -65,6 +65,9 @@ struct ssrp_lookup {
     /* a request: */
     bool capture_read;                 /* the whole capture was read (a later pass) */
     uint32_t answers;                  /* responses to it in the capture */
+    /* known when the frame is read, so in one pass too: */
+    uint32_t repeats_frame;            /* the client asked the same before (this frame), no answer between */
+    bool unreachable;                  /* this is the request quoted by an ICMP port unreachable */
     /* a response: */
     bool lacks_instance;               /* lists instances, not the one asked for */
     char listed[SSRP_TEXT_MAX];        /* the instances it lists, ", "-joined */
