@@ -225,6 +225,11 @@ void tdstls_conv_reject(packet_info *pinfo)
     conversation_add_proto_data(conv, proto_tdstls, (void *)&not_tds);
 }
 
+bool tdstls_conv_listed(const struct sql_connection *c)
+{
+    return c->confirmed || tdstls_conn_results(&c->analysis)->diagnosis == DIAG_CONNECTION_REFUSED;
+}
+
 bool tdstls_conv_rejected(packet_info *pinfo)
 {
     bool rejected;

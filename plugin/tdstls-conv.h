@@ -124,6 +124,11 @@ void tdstls_conv_confirm(struct sql_connection *conn, packet_info *pinfo);
  * now on (tdstls_conv_get returns NULL for it). */
 void tdstls_conv_reject(packet_info *pinfo);
 bool tdstls_conv_rejected(packet_info *pinfo);
+
+/* A connection the tables list: its first payload was TDS or TLS, or the
+ * server refused its SYN with a RST (a SQL Server port where nothing
+ * listens: a failure a user looks for, though no byte of TDS shows). */
+bool tdstls_conv_listed(const struct sql_connection *c);
 /* Both at once, with one lookup: the connection (or NULL), and whether
  * tdstls left it alone. */
 struct sql_connection *tdstls_conv_find(packet_info *pinfo, bool *rejected);

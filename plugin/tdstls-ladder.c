@@ -123,7 +123,7 @@ static void ladder_draw(void *tapdata)
     GHashTable *listed = g_hash_table_new(g_direct_hash, g_direct_equal);
     for (unsigned i = 0; i < l->frames->len; i++) {
         const struct ladder_frame *f = &g_array_index(l->frames, struct ladder_frame, i);
-        if (f->conn->confirmed && !g_hash_table_contains(listed, f->conn)) {
+        if (tdstls_conv_listed(f->conn) && !g_hash_table_contains(listed, f->conn)) {
             g_hash_table_add(listed, (void *)f->conn);
             g_ptr_array_add(order, (void *)f->conn);
         }
@@ -228,7 +228,7 @@ static tap_packet_status table_packet(void *tapdata, packet_info *pinfo, epan_di
     const struct sql_connection *c = (const struct sql_connection *)data;
     const struct conn_results *r = tdstls_conn_results(&c->analysis);
     struct frame_label label;
-    if (!c->confirmed || g_hash_table_contains(table_frames, GUINT_TO_POINTER(pinfo->num)) ||
+    if (!tdstls_conv_listed(c) || g_hash_table_contains(table_frames, GUINT_TO_POINTER(pinfo->num)) ||
         !tdstls_conn_label(r, pinfo->num, &label))
         return TAP_PACKET_DONT_REDRAW;
     g_hash_table_add(table_frames, GUINT_TO_POINTER(pinfo->num));

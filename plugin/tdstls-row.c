@@ -302,7 +302,7 @@ void tdstls_conn_list_init(struct tdstls_conn_list *l)
 
 void tdstls_conn_list_add(struct tdstls_conn_list *l, const struct sql_connection *c)
 {
-    if (c->confirmed && !g_hash_table_contains(l->seen, c)) {
+    if (tdstls_conv_listed(c) && !g_hash_table_contains(l->seen, c)) {
         g_hash_table_add(l->seen, (void *)c);
         g_ptr_array_add(l->conns, (void *)c);
     }

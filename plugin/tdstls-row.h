@@ -45,7 +45,7 @@ struct tdstls_conn_list {
     GHashTable *seen;
 };
 void tdstls_conn_list_init(struct tdstls_conn_list *l);
-/* Adds a confirmed SQL Server connection not yet in the list. */
+/* Adds a SQL Server connection the tables list (tdstls_conv_listed) not yet in the list. */
 void tdstls_conn_list_add(struct tdstls_conn_list *l, const struct sql_connection *c);
 void tdstls_conn_list_clear(struct tdstls_conn_list *l);
 void tdstls_conn_list_free(struct tdstls_conn_list *l);

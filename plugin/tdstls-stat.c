@@ -161,7 +161,7 @@ static tap_packet_status conn_packet(void *tapdata, packet_info *pinfo _U_, epan
 {
     stat_data_t *stat = (stat_data_t *)tapdata;
     const struct sql_connection *conn = (const struct sql_connection *)data;
-    if (!conn->confirmed)
+    if (!tdstls_conv_listed(conn))
         return TAP_PACKET_DONT_REDRAW;
     stat_tap_table *table = g_array_index(stat->stat_tap_data->tables, stat_tap_table *, 0);
     write_row(table, conn);
@@ -177,7 +177,7 @@ static tap_packet_status dhe_packet(void *tapdata, packet_info *pinfo _U_, epan_
 {
     stat_data_t *stat = (stat_data_t *)tapdata;
     const struct sql_connection *conn = (const struct sql_connection *)data;
-    if (!conn->confirmed)
+    if (!tdstls_conv_listed(conn))
         return TAP_PACKET_DONT_REDRAW;
     stat_tap_table *dhe = g_array_index(stat->stat_tap_data->tables, stat_tap_table *, 0);
 

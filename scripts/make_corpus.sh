@@ -5,7 +5,7 @@
 # own dependencies and binds TCP 1433):
 #   bash scripts/make_corpus.sh [OUTDIR [GROUP ...]]
 # GROUP: logins, failures, login_errors, windows_auth, kerberos, segments, truncated, leading_zeros, tls_failures,
-# refused_versions, sqlserver_answers, instances, browser_unreachable, negatives, old_tds,
+# refused_versions, sqlserver_answers, instances, browser_unreachable, refused_port, negatives, old_tds,
 # crafted (default: all,
 # after emptying OUTDIR; a group given alone replaces only its own files).
 # The crafted captures come from scripts/craft_captures.py.
@@ -513,6 +513,15 @@ group_browser_unreachable() {
   unset WHERE CAPTURE_FILTER
 }
 
+# nothing listens on TCP 1433: the kernel answers each SYN with a RST;
+# FreeTDS tries twice (the helper runs a client twice)
+group_refused_port() {
+  local CAPTURE_FILTER="tcp port 1433"
+  export CAPTURE_FILTER
+  negative_capture tsql-connection-refused "sleep 6" "tsql -H 127.0.0.1 -p 1433 -U sa -P lab-password"
+  unset CAPTURE_FILTER
+}
+
 group_crafted() {
   # what no real stack here makes on demand
   /usr/bin/python3 "$here/craft_captures.py" "$out"
@@ -531,7 +540,7 @@ main() {
   local groups=("$@")
   if [ ${#groups[@]} -eq 0 ]; then
     groups=(logins failures login_errors windows_auth kerberos segments truncated leading_zeros tls_failures
-            refused_versions sqlserver_answers instances browser_unreachable negatives old_tds crafted)
+            refused_versions sqlserver_answers instances browser_unreachable refused_port negatives old_tds crafted)
     rm -f "$out"/*.pcap "$out"/*.pcapng "$out"/*.keys "$out/ground-truth.jsonl" "$out/browser-truth.jsonl"
   fi
   for g in "${groups[@]}"; do "group_$g"; done

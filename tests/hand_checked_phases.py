@@ -99,6 +99,7 @@ PHASES = {
     "tsql-instance-unknown.pcapng": "-" * 32,                           # no such instance: no connection
     "tsql-instance-browser-silent.pcapng": "----",
     "tsql-instance-browser-unreachable.pcapng": "--------",           # requests and ICMP: no connection
+    "tsql-connection-refused.pcapng": "17 17",                          # SYN, RST: twice
     # begins after the TLS handshake: nothing tells the phase of encrypted
     # records (0, unknown) until the close
     "pytds-instance-midstream.pcapng": "-- 00000000 777",

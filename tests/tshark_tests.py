@@ -50,6 +50,9 @@ DECODE_AS = {"crafted-dhe-ys-short-port51433.pcap": ["-d", "tcp.port==51433,tdst
 # SQL Server traffic tdstls leaves to Wireshark's own dissectors: TDS 4.2/5.0
 # (Sybase ASE's protocol), with one note on each login
 LEFT_TO_STOCK = {"tsql-tds50-sybase-login.pcapng"}
+# Connections that show no byte of TDS (SYNs refused with a RST): tdstls
+# knows them only on a TDS port (1433, the preference, Decode As)
+ONLY_ON_TDS_PORT = {"tsql-connection-refused.pcapng"}
 
 
 def expected(t, dhe):
@@ -329,6 +332,8 @@ def claimed(box, rows, name, extra=()):
             seen.add(stream)
         if not stream:                                   # not TCP (SQL Server Browser on UDP)
             out.append(False)
+        elif name in ONLY_ON_TDS_PORT:
+            out.append(box.port(name) == 1433)
         elif name.startswith("not-sql-") or name in LEFT_TO_STOCK:
             out.append(one_pass and box.port(name) == 1433 and stream not in seen)
         else:
@@ -576,6 +581,25 @@ def group_close(box, truth, ck):
              for n in captures_of(box) if not CUT_NAME.match(n))     # cut copies: group truncated
     ck.check(kb == kb_total and kb >= 3, "corpus: -Y tdstls.expert.kb4557473 finds %d frames, truth %d"
              % (kb, kb_total))
+    # nothing listens on 1433: each SYN refused with a RST is a connection of the tables, diagnosed
+    name = "tsql-connection-refused.pcapng"
+    on_tds_port = box.port(name) == 1433             # moved to a port of its own: nothing to know it by
+    rows = box.frames(name, fields=["frame.number", "tcp.flags.reset", "tcp.srcport", "tdstls.diagnosis.kind",
+                                    "tdstls.diagnosis.by", "tdstls.diagnosis"])
+    resets = [r["frame.number"] for r in rows if truthy(r["tcp.flags.reset"]) and r["tcp.srcport"] == str(box.port(name))]
+    resets = resets if on_tds_port else []
+    said = [(r["frame.number"], r["tdstls.diagnosis.kind"], r["tdstls.diagnosis.by"]) for r in rows
+            if r["tdstls.diagnosis.kind"]]
+    ck.check(len(resets) == 2 * on_tds_port and said == [(f, "connection_refused", "server") for f in resets],
+             "%s: connection_refused by the server on each RST %s, got %s" % (name, resets, said))
+    ck.check(all("nothing listens" in r["tdstls.diagnosis"] for r in rows if r["tdstls.diagnosis"]),
+             "%s: the diagnosis says what it means" % name)
+    flagged = box.frames(name, ["-Y", "tdstls.expert.connection_refused"], fields=["frame.number"])
+    ck.check([r["frame.number"] for r in flagged] == resets, "%s: tdstls.expert.connection_refused on the RSTs" % name)
+    conns = box.export(name)["connections"]
+    ck.check([(c["diagnosis_kind"], c["last_phase"]) for c in conns]
+             == [("connection_refused", "1 TCP handshake")] * (2 * on_tds_port),
+             "%s: two rows in the tables: %s" % (name, [(c["diagnosis_kind"], c["last_phase"]) for c in conns]))
     require(len({t["expect"] for t in truth.values() if "expect" in t}) >= 5,
              "corpus: the lab's TLS failures cover at least five diagnoses")
 

@@ -557,6 +557,11 @@ const struct check_info tdstls_checks[N_CHECKS] = {
      .summary = "TDS 4.2/5.0 login (Sybase ASE, or SQL Server 6.5 and older): left to Wireshark's TDS dissector, "
                 "tdstls analyses TDS 7 and later (no phases, no diagnosis)",
      .switched_by = SWITCH_ALWAYS, .short_text = "TDS 4.2/5.0, not analysed"},
+    {.id = CHECK_CONNECTION_REFUSED, .name = "connection_refused", .group = GROUP_SEQUENCE,
+     .severity = SEVERITY_ERROR,
+     .summary = "The server answered the SYN with a RST: nothing listens on that port",
+     .switched_by = SWITCH_CHECK_CLOSE, .short_text = "connection refused",
+     .message = say_diagnosis, .on_frame = announces_diagnosis, .announces = DIAG_CONNECTION_REFUSED},
 };
 
 check_set tdstls_checks_of_findings(const struct tls_findings *f)

@@ -601,6 +601,8 @@ static void diagnose_close(struct conn_results *r)
         enum tdstls_diagnosis why = DIAG_SERVER_CLOSED_FIRST;
         if (server_quit_after_client_finished(r))
             why = quit_after_finished_diagnosis(r);
+        else if (r->close_reset && !r->frame_syn_ack && r->phase_at_close == PHASE_TCP_HANDSHAKE)
+            why = DIAG_CONNECTION_REFUSED;   /* nothing listens there: the client's error 40 */
         else if (r->phase_at_close == PHASE_TLS_HANDSHAKE && r->frame_client_hello && !r->frame_server_hello)
             why = tls_version_before_1_2(r->offered_max_version) ? DIAG_VERSION_MISMATCH : DIAG_NO_COMMON_TLS;
         else if (r->phase_at_close <= PHASE_PRELOGIN && !r->prelogin_response_seen)
@@ -681,6 +683,8 @@ static struct frame_label label_frame(struct conn_analysis *c, uint32_t frame, e
     if (t->phase == PHASE_CLOSE) {
         label.phase = PHASE_CLOSE;
     } else if (syn) {
+        if (side == SIDE_SERVER && !r->frame_syn_ack)
+            r->frame_syn_ack = frame;
         t->phase = PHASE_TCP_HANDSHAKE;
         label.phase = PHASE_TCP_HANDSHAKE;
     } else if (t->frame_has_data) {

@@ -72,6 +72,7 @@ enum tdstls_diagnosis {
     DIAG_SERVER_CLOSED_FIRST,
     DIAG_VERSION_REFUSED,                /* the client gave up after the server chose TLS 1.0/1.1 (or its certificate) */
     DIAG_LOGIN_FAILED,                   /* the login answer is an error (18456, ...) without LOGINACK */
+    DIAG_CONNECTION_REFUSED,             /* the server answered the client's SYN with a RST */
     N_DIAGNOSES,
 };
 
@@ -150,6 +151,7 @@ struct conn_results {
 
     /* the first FIN or RST (tdstls_conn_tcp) */
     uint32_t frame_first_close;
+    uint32_t frame_syn_ack;          /* the server's SYN/ACK (tdstls_conn_tcp) */
     enum tdstls_side close_side;
     bool close_reset;
     enum tdstls_phase phase_at_close;

@@ -398,6 +398,18 @@ static void describe_login_failed(const struct diagnosis_context *ctx, char *buf
                  mechanism);
 }
 
+static void describe_connection_refused(const struct diagnosis_context *ctx, char *buf, size_t size)
+{
+    const struct conn_results *r = ctx->conn;
+    snprintf(buf, size,
+             "The server answered the client's SYN (frame %u) with a RST (frame %u): nothing listens on that "
+             "address and port, so the client cannot open a connection (SQL Server clients report error 40 or "
+             "\"could not open a connection\"). Remedy: check that the SQL Server service runs, that it listens "
+             "on this port (a named instance uses a port of its own, which SQL Server Browser gives), and the "
+             "address the client uses. A port scan probing a closed port looks the same.",
+             r->phase_first_frame[PHASE_TCP_HANDSHAKE], r->frame_first_close);
+}
+
 #define EV(...) {__VA_ARGS__}
 const struct diagnosis_info tdstls_diagnoses[N_DIAGNOSES] = {
     {DIAG_NONE, "none", "", NULL, EV(0)},
@@ -427,6 +439,8 @@ const struct diagnosis_info tdstls_diagnoses[N_DIAGNOSES] = {
      describe_version_refused, EV(EVIDENCE_CLIENT_HELLO, EVIDENCE_SERVER_HELLO, EVIDENCE_CERTIFICATE, EVIDENCE_CLOSE)},
     {DIAG_LOGIN_FAILED, "login_failed", "login refused", describe_login_failed,
      EV(EVIDENCE_NTLM_AUTHENTICATE, EVIDENCE_LOGIN_ANSWER)},
+    {DIAG_CONNECTION_REFUSED, "connection_refused", "connection refused: nothing listens there",
+     describe_connection_refused, EV(EVIDENCE_CLOSE)},
 };
 
 void tdstls_diagnosis_text(const struct diagnosis_context *ctx, char *buf, size_t size)
