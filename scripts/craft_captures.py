@@ -33,6 +33,8 @@ import random
 import struct
 import sys
 
+from reshape_capture import LINKTYPE_ETHERNET, read_frames, write_frames
+from reshape_capture import checksum as csum  # the Internet checksum (RFC 1071)
 from tds_lab_server import prelogin_options
 
 CLIENT = ("127.0.0.1", 50123)
@@ -46,13 +48,6 @@ FFDHE2048_P = bytes.fromhex(
     "886B423861285C97FFFFFFFFFFFFFFFF")
 
 
-def csum(data):
-    if len(data) % 2:
-        data += b"\0"
-    s = sum(struct.unpack("!%dH" % (len(data) // 2), data))
-    while s >> 16:
-        s = (s & 0xFFFF) + (s >> 16)
-    return ~s & 0xFFFF
 
 
 class TcpConversation:
@@ -255,7 +250,6 @@ def crafted_ssrp(path):
 def crafted_login7_ntlm_flag_off(path, source):
     """source with fIntSecurity (LOGIN7 OptionFlags2, bit 0x80) cleared in
     the client's LOGIN7; every other byte as captured."""
-    from reshape_capture import read_frames, write_frames, LINKTYPE_ETHERNET
     frames, done = [], False
     for ns, pkt, orig in read_frames(source):
         ihl = (pkt[14] & 0x0F) * 4
