@@ -201,6 +201,8 @@ static int dissect_ssrp(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, voi
     if (quoted && !PINFO_FD_VISITED(pinfo)) {
         char *key = latest_request ? endpoint_key(&pinfo->src, pinfo->srcport) : NULL;
         r = key ? (struct tdstls_browser_request *)wmem_map_lookup(latest_request, key) : NULL;
+        if (key)
+            wmem_free(wmem_file_scope(), key);
         if (r && !r->unreachable_frame)
             r->unreachable_frame = pinfo->num;
         if (r)

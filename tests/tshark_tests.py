@@ -1664,7 +1664,8 @@ def group_shapes(box, truth, ck):
     Hyper-V), many connections interleaved in one file, a segment lost. Each
     shows the phases and the diagnosis of the original."""
     reshape = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "scripts", "reshape_capture.py")
-    fields = ["tcp.srcport", "tcp.dstport", "tdstls.phase", "tdstls.diagnosis.kind"]
+    fields = ["tcp.srcport", "tcp.dstport", "tcp.len", "tdstls.phase", "tdstls.diagnosis.kind"]
+    originals = {}                      # capture -> its rows, read once
 
     def made(shape, out, *inputs):
         path = os.path.join(box.dir, out)
@@ -1679,7 +1680,7 @@ def group_shapes(box, truth, ck):
 
     names = sorted(n for n in truth if n not in KEYLOGS)
     for name in names:
-        original = box.frames(name, fields=fields)
+        original = originals[name] = box.frames(name, fields=fields)
         phases, diagnosed = seen(original)
         for shape in SHAPES:
             got = seen(box.frames(made(shape, "shape-" + shape + ".pcap", name), fields=fields))
@@ -1689,7 +1690,7 @@ def group_shapes(box, truth, ck):
         want = ("".join(p * 2 for p in phases), [(2 * i, kind) for i, kind in diagnosed])
         ck.check(twice == want, "%s, every frame twice: %s, expected %s" % (name, twice, want))
         # a small MSS: each TCP payload in pieces of 16 bytes, each piece with its frame's phase
-        lengths = [int(r["tcp.len"] or 0) for r in box.frames(name, fields=["tcp.len"])]
+        lengths = [int(r["tcp.len"] or 0) for r in original]
         pieces = "".join(p * max(1, -(-n // 16)) for p, n in zip(phases, lengths))
         got = seen(box.frames(made("mss:16", "shape-mss16.pcap", name), fields=fields))[0]
         if name in MSS16_DIFFERS:
@@ -1703,7 +1704,7 @@ def group_shapes(box, truth, ck):
     rows = box.frames(made("interleave", "shape-interleaved.pcap", *mixed), fields=fields)
     for name, port in zip(mixed, ports):
         of_port = lambda frames: [r for r in frames if str(port) in (r["tcp.srcport"], r["tcp.dstport"])]  # noqa
-        own, alone = seen(of_port(rows)), seen(of_port(box.frames(name, fields=fields)))
+        own, alone = seen(of_port(rows)), seen(of_port(originals[name]))
         ck.check(own[0] == alone[0], "%s interleaved with %d others: phases %s, alone %s"
                  % (name, len(mixed) - 1, own[0], alone[0]))
         ck.check([k for _, k in own[1]] == [k for _, k in alone[1]], "%s interleaved: diagnosis %s, alone %s"
